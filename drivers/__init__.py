@@ -1,0 +1,84 @@
+"""Hardware for an entry kiosk: badge readers, metal-detector arches and GPIO outputs.
+
+Bytes and pin edges in, typed events out; no business rules. Devices follow gpiozero's shape:
+construct one, set its `when_<event>` callbacks, `close()` it (or use it in a `with` block).
+Callbacks come from the device's own thread.
+"""
+
+from drivers.badge_reader import BadgeReader, RepeatSuppressor, SerialBadgeReader
+from drivers.clock import Clock, ManualClock, SystemClock
+from drivers.detector import (
+    AlarmContact,
+    AlarmDetector,
+    SerialDetector,
+    open_detector,
+)
+from drivers.events import (
+    AlarmCleared,
+    AlarmRaised,
+    BadgeRead,
+    DetectorOffline,
+    DetectorOnline,
+    FrameRejected,
+    ReaderOffline,
+    ReaderOnline,
+)
+from drivers.keyboard import (
+    EvdevKeyboardReader,
+    KeystrokeBadgeBuffer,
+    KeystrokeReader,
+    MissingDependency,
+)
+from drivers.outputs import (
+    BeepPattern,
+    Buzzer,
+    DoorRelay,
+    Lights,
+    Outputs,
+    open_outputs,
+)
+from drivers.pn532 import Pn532Reader
+from drivers.probe import ProbeResult, probe_gpio, probe_serial_port
+from drivers.readers import Em4100Reader, Id12Reader, open_reader
+from drivers.simulated import SimulatedDetector, SimulatedReader, simulated_outputs
+
+__all__ = [
+    "AlarmCleared",
+    "AlarmContact",
+    "AlarmDetector",
+    "AlarmRaised",
+    "BadgeRead",
+    "BadgeReader",
+    "BeepPattern",
+    "Buzzer",
+    "Clock",
+    "DetectorOffline",
+    "DetectorOnline",
+    "DoorRelay",
+    "Em4100Reader",
+    "EvdevKeyboardReader",
+    "FrameRejected",
+    "Id12Reader",
+    "KeystrokeBadgeBuffer",
+    "KeystrokeReader",
+    "Lights",
+    "ManualClock",
+    "MissingDependency",
+    "Outputs",
+    "Pn532Reader",
+    "ProbeResult",
+    "ReaderOffline",
+    "ReaderOnline",
+    "RepeatSuppressor",
+    "SerialBadgeReader",
+    "SerialDetector",
+    "SimulatedDetector",
+    "SimulatedReader",
+    "SystemClock",
+    "open_detector",
+    "open_outputs",
+    "open_reader",
+    "probe_gpio",
+    "probe_serial_port",
+    "simulated_outputs",
+]

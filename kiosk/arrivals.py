@@ -1,0 +1,233 @@
+"""The morning's use cases that write the mark: who a badge belongs to, admission and refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.config import SchoolConfig
+from kiosk.domain.attendance import (
+    Code,
+    Mark,
+    RefusalKind,
+    SessionTimes,
+    late_detention,
+    mark_for_admission,
+    mark_for_refusal,
+    session_for,
+)
+from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.domain.badges import badge_keys
+from kiosk.domain.roster import display_first_name
+from records.audit import append_audit
+from records.models import (
+    BadgeRecord,
+    LearnerRecord,
+    NotificationRecord,
+    RefusalRecord,
+    SessionMarkRecord,
+    StaffRecord,
+)
+
+
+@dataclass(frozen=True)
+class BadgeOwner:
+    """Who a badge belongs to, as plain values (no ORM object leaves the transaction)."""
+
+    kind: str  # "learner" | "staff" | "unknown" | "left" | "unreadable"
+    record_id: int | None = None
+    first_name: str = ""
+    staff_id: str = ""
+
+
+def badge_owner(session: Session, badge: str, *, on: date) -> BadgeOwner:
+    try:
+        keys = badge_keys(badge)
+    except ValueError:
+        return BadgeOwner("unreadable")
+    owner = session.scalars(select(BadgeRecord).where(BadgeRecord.key.in_(keys))).first()
+    if owner is None:
+        return BadgeOwner("unknown")
+    if owner.staff_id is not None:
+        staff = session.get_one(StaffRecord, owner.staff_id)
+        kind = "staff" if staff.active else "unknown"
+        return BadgeOwner(kind, staff.id, staff.forename, staff.staff_id)
+    learner = session.get_one(LearnerRecord, owner.learner_id)
+    if learner.left_on is not None and learner.left_on <= on:
+        return BadgeOwner("left", learner.id, display_first_name(learner.forename, learner.preferred_name))
+    return BadgeOwner(
+        "learner", learner.id, display_first_name(learner.forename, learner.preferred_name)
+    )
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What an admission decided: the mark (new or the one already standing) and the detention flag."""
+
+    learner_id: int
+    first_name: str
+    day: date
+    session: SchoolSession
+    mark: Mark
+    first_admission: bool
+    late_detention: bool
+
+
+def _times(school: SchoolConfig, session: SchoolSession) -> SessionTimes:
+    times = school.times_for(session)
+    assert times is not None  # session_for only returns PM when PM is configured
+    return times
+
+
+def _when(school: SchoolConfig, at: datetime) -> tuple[date, SchoolSession]:
+    local = at.astimezone(school.zone)
+    return local.date(), session_for(local.time(), school.am, school.pm)
+
+
+def admit(
+    session: Session,
+    learner_id: int,
+    *,
+    arrived_at: datetime,
+    admitted_at: datetime,
+    school: SchoolConfig,
+    by_staff_id: int | None = None,
+    late_reason: str = "",
+) -> Admission:
+    """Write the session mark for a learner's first admission; a later one changes nothing.
+
+    The arrival time (the badge tap) decides the mark, so a queue at the arch never makes a
+    learner late; a refusal earlier in the session is overridden by the admission (CONTRACT.md).
+    """
+    learner = session.get_one(LearnerRecord, learner_id)
+    day, school_session = _when(school, arrived_at)
+    times = _times(school, school_session)
+    stored = session.scalars(
+        select(SessionMarkRecord).where(
+            SessionMarkRecord.learner_id == learner_id,
+            SessionMarkRecord.date == day,
+            SessionMarkRecord.session == school_session.value,
+        )
+    ).first()
+    first_name = display_first_name(learner.forename, learner.preferred_name)
+    if stored is not None and stored.admitted_at is not None:
+        return Admission(
+            learner_id,
+            first_name,
+            day,
+            school_session,
+            Mark(Code(stored.code), stored.minutes_late, stored.comment, ("already admitted",)),
+            first_admission=False,
+            late_detention=stored.late_detention,
+        )
+    mark = mark_for_admission(arrived_at.astimezone(school.zone).time(), school_session, times)
+    detention = late_detention(
+        mark,
+        has_reasonable_explanation=bool(late_reason.strip()),
+        detention_minutes=school.late_detention_minutes,
+    )
+    comment = f"late: {late_reason.strip()}" if late_reason.strip() else mark.comment
+    if stored is None:
+        stored = SessionMarkRecord(learner_id=learner_id, date=day, session=school_session.value)
+        session.add(stored)
+    stored.code = mark.code.value
+    stored.minutes_late = mark.minutes_late
+    stored.comment = comment
+    stored.arrived_at = arrived_at
+    stored.admitted_at = admitted_at
+    stored.late_reason = late_reason.strip()
+    stored.late_detention = detention.required
+    stored.recorded_by_id = by_staff_id
+    stored.updated_at = admitted_at
+    session.flush()
+    append_audit(
+        session,
+        at=admitted_at,
+        actor_staff_id=_staff_id(session, by_staff_id),
+        action="learner.admitted",
+        entity="session_marks",
+        entity_id=str(stored.id),
+        detail={"learner": learner.mis_id, "code": mark.code.value, "minutes_late": mark.minutes_late},
+    )
+    return Admission(
+        learner_id, first_name, day, school_session, mark, True, detention.required
+    )
+
+
+def refuse(
+    session: Session,
+    learner_id: int,
+    *,
+    at: datetime,
+    kind: RefusalKind,
+    school: SchoolConfig,
+    by_staff_id: int | None,
+    note: str = "",
+) -> Mark:
+    """Record a refusal: not admitted, coded O unless already admitted this session; the
+    attendance officer is told through the outbox."""
+    learner = session.get_one(LearnerRecord, learner_id)
+    day, school_session = _when(school, at)
+    mark = mark_for_refusal(kind)
+    session.add(
+        RefusalRecord(
+            learner_id=learner_id,
+            date=day,
+            session=school_session.value,
+            refused_at=at,
+            kind=kind.value,
+            recorded_by_id=by_staff_id,
+            note=note,
+        )
+    )
+    stored = session.scalars(
+        select(SessionMarkRecord).where(
+            SessionMarkRecord.learner_id == learner_id,
+            SessionMarkRecord.date == day,
+            SessionMarkRecord.session == school_session.value,
+        )
+    ).first()
+    if stored is None:
+        session.add(
+            SessionMarkRecord(
+                learner_id=learner_id,
+                date=day,
+                session=school_session.value,
+                code=mark.code.value,
+                minutes_late=0,
+                comment=mark.comment,
+                arrived_at=at,
+                recorded_by_id=by_staff_id,
+                updated_at=at,
+            )
+        )
+    session.add(
+        NotificationRecord(
+            created_at=at,
+            role="attendance",
+            subject=f"Not admitted: {learner.forename} {learner.surname} ({learner.mis_id})",
+            body=(
+                f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group}) "
+                f"{mark.comment} at {at.astimezone(school.zone):%H:%M} on {day}. "
+                "The absence is recorded as unauthorised (O). This is not an exclusion."
+            ),
+        )
+    )
+    session.flush()
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=_staff_id(session, by_staff_id),
+        action=f"learner.refused_{kind.value}",
+        entity="learners",
+        entity_id=learner.mis_id,
+        detail={"code": mark.code.value, "comment": mark.comment, "note": note},
+    )
+    return mark
+
+
+def _staff_id(session: Session, record_id: int | None) -> str | None:
+    return None if record_id is None else session.get_one(StaffRecord, record_id).staff_id

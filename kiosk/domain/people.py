@@ -1,0 +1,72 @@
+"""People as the rules see them: recorded sex, staff roles and the staff member on duty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Sex(StrEnum):
+    """Sex as recorded in the MIS; the search rules turn on it."""
+
+    FEMALE = "F"
+    MALE = "M"
+
+    @property
+    def word(self) -> str:
+        """The adjective for messages: "female" or "male"."""
+        return "female" if self is Sex.FEMALE else "male"
+
+
+_SEX_WORDS = {"f": Sex.FEMALE, "female": Sex.FEMALE, "m": Sex.MALE, "male": Sex.MALE}
+
+
+def parse_sex(text: str) -> Sex | None:
+    """Read F, M, Female or Male in any case; blank is None (unrecorded, never guessed)."""
+    word = text.strip().casefold()
+    if not word:
+        return None
+    try:
+        return _SEX_WORDS[word]
+    except KeyError:
+        raise ValueError(f"sex must be F or M (or Female/Male), got {text.strip()!r}") from None
+
+
+class Role(StrEnum):
+    """What a member of staff may do at the kiosk."""
+
+    SCREENER = "screener"
+    SEARCHER = "searcher"
+    OFFICE = "office"
+    DSL = "dsl"
+    ADMIN = "admin"
+
+
+def parse_roles(text: str) -> frozenset[Role]:
+    """Read roles separated by ';' in any case, ignoring blanks: "screener; Searcher"."""
+    roles: set[Role] = set()
+    for part in text.split(";"):
+        word = part.strip().casefold()
+        if not word:
+            continue
+        try:
+            roles.add(Role(word))
+        except ValueError:
+            known = ", ".join(role.value for role in Role)
+            raise ValueError(f"unknown role {part.strip()!r}: use {known}") from None
+    return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of staff as the rules need them: who they are, their sex and their roles."""
+
+    staff_id: str
+    name: str
+    sex: Sex | None
+    roles: frozenset[Role]
+
+    @property
+    def may_search(self) -> bool:
+        """Authorised by the headteacher to search; being an admin of the kiosk is not that."""
+        return Role.SEARCHER in self.roles

@@ -1,0 +1,89 @@
+"""Phone hand-in policy and how a confiscated phone escalates by occurrence (seed 003)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class PhonePolicy(StrEnum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    OFF = "off"
+
+
+class Hold(StrEnum):
+    """How long a confiscated phone is held; compares equal to its plain string value."""
+
+    END_OF_DAY = "end_of_day"
+    SECOND_DAY = "second_day"
+    PARENT_COLLECTS = "parent_collects"
+
+
+@dataclass(frozen=True)
+class ConfiscationOutcome:
+    """What happens to a phone confiscated for the `occurrence`-th time."""
+
+    occurrence: int
+    hold: Hold
+    parent_must_collect: bool
+    notify: bool
+    reasons: tuple[str, ...]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def confiscation_outcome(occurrence: int) -> ConfiscationOutcome:
+    """Seed 003: held to the end of the day, then a second day, then a parent or carer collects.
+
+    The third and every later occurrence notify, because a parent or carer has to come in.
+    """
+    if occurrence < 1:
+        raise ValueError(f"occurrence counts from 1, got {occurrence}")
+    nth = _ordinal(occurrence)
+    if occurrence == 1:
+        return ConfiscationOutcome(
+            occurrence,
+            Hold.END_OF_DAY,
+            False,
+            False,
+            (f"{nth} confiscation: held until the end of the day.",),
+        )
+    if occurrence == 2:
+        return ConfiscationOutcome(
+            occurrence,
+            Hold.SECOND_DAY,
+            False,
+            False,
+            (f"{nth} confiscation: held until the end of the next school day.",),
+        )
+    return ConfiscationOutcome(
+        occurrence,
+        Hold.PARENT_COLLECTS,
+        True,
+        True,
+        (
+            f"{nth} confiscation: held until a parent or carer collects it.",
+            "The parent or carer must be told to collect it.",
+        ),
+    )
+
+
+def held_until(outcome: ConfiscationOutcome, confiscated_on: date) -> date | None:
+    """The day the phone goes back, or None while it waits for a parent or carer.
+
+    A second-day hold ends on the next weekday (Friday's phone comes back on Monday); the domain
+    knows no term dates, so a phone held over a holiday is the office's call.
+    """
+    if outcome.hold is Hold.END_OF_DAY:
+        return confiscated_on
+    if outcome.hold is Hold.SECOND_DAY:
+        following = confiscated_on + timedelta(days=1)
+        while following.weekday() >= 5:  # Saturday and Sunday
+            following += timedelta(days=1)
+        return following
+    return None

@@ -1,0 +1,288 @@
+"""Who may search whom (Education Act 1996 ss.550ZA-550ZC; DfE 2022), and the one exception."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.domain.people import Sex, StaffMember
+
+# Short enough to be a shrug, long enough to say something: "urgent" alone is not a justification.
+MIN_EXCEPTION_REASON_LENGTH = 10
+
+
+class SearchLevel(StrEnum):
+    """Seed 004 grades searches; the level is recorded, the rules below apply at every level."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGHER = "higher"
+
+
+SEARCH_SCOPE: tuple[str, ...] = (
+    "Outer clothing only, plus hat, shoes, boots, gloves and scarf.",
+    "Pockets.",
+    "Bags and other possessions.",
+    "Never remove or move clothing in a way that reveals underwear or skin.",
+    "Never an intimate search: that is for the police alone.",
+)
+
+SEARCH_REMINDERS: tuple[str, ...] = (
+    "Take account of the learner's age, SEN and any vulnerability: make reasonable adjustments.",
+    "Search away from other learners where possible.",
+    "Record every search, whether or not anything is found.",
+    "Tell the parents of the search and its outcome.",
+)
+
+
+def _names(staff: Sequence[StaffMember]) -> str:
+    return ", ".join(member.name for member in staff)
+
+
+def _distinct(on_duty: Sequence[StaffMember]) -> tuple[StaffMember, ...]:
+    # The same person listed twice (two badges, two rota lines) is still one person.
+    seen: set[str] = set()
+    people: list[StaffMember] = []
+    for member in on_duty:
+        if member.staff_id not in seen:
+            seen.add(member.staff_id)
+            people.append(member)
+    return tuple(people)
+
+
+@dataclass(frozen=True)
+class SearchRequirement:
+    """Before a search starts: who on duty could search this learner, and who could witness.
+
+    `searchers` are authorised staff recorded as the learner's sex. `witnesses` are everyone else on
+    duty, leaving out the first-named searcher (the one the screen suggests): same sex as the
+    learner first, authorised staff first within that (seed 003 asks for two authorised staff where
+    possible), then staff of unrecorded sex, then the rest.
+    """
+
+    learner_sex: Sex | None
+    searchers: tuple[StaffMember, ...]
+    witnesses: tuple[StaffMember, ...]
+    same_sex_witness_available: bool
+    can_search_lawfully: bool
+    missing: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def search_requirement(
+    learner_sex: Sex | None, on_duty: Sequence[StaffMember]
+) -> SearchRequirement:
+    """Whether a same-sex authorised searcher and a witness are on duty, naming them."""
+    staff = _distinct(on_duty)
+    missing: list[str] = []
+    reasons: list[str] = []
+
+    if learner_sex is None:
+        searchers: tuple[StaffMember, ...] = ()
+        missing.append(
+            "The learner's sex is not recorded, so no same-sex searcher can be named: "
+            "ask the office to record it (it is never guessed)."
+        )
+    else:
+        searchers = tuple(m for m in staff if m.may_search and m.sex is learner_sex)
+        if not searchers:
+            missing.append(f"No authorised {learner_sex.word} searcher on duty.")
+        unrecorded = [m for m in staff if m.may_search and m.sex is None]
+        if unrecorded:
+            reasons.append(
+                f"Not counted as searchers because their sex is not recorded: {_names(unrecorded)}."
+            )
+
+    suggested = searchers[0] if searchers else None
+
+    def witness_order(member: StaffMember) -> tuple[int, int]:
+        if learner_sex is not None and member.sex is learner_sex:
+            by_sex = 0
+        elif member.sex is None:
+            by_sex = 1
+        else:
+            by_sex = 2
+        return (by_sex, 0 if member.may_search else 1)
+
+    others = (m for m in staff if suggested is None or m.staff_id != suggested.staff_id)
+    witnesses = tuple(sorted(others, key=witness_order))
+    same_sex_witness = learner_sex is not None and any(m.sex is learner_sex for m in witnesses)
+
+    if not witnesses:
+        if suggested is not None:
+            missing.append(
+                f"No witness on duty: another member of staff must be present besides "
+                f"{suggested.name}."
+            )
+        else:
+            missing.append("No member of staff on duty to act as a witness.")
+
+    can_search = learner_sex is not None and bool(searchers) and bool(witnesses)
+    if learner_sex is not None and can_search:
+        reasons.insert(
+            0,
+            f"A lawful search is possible: an authorised {learner_sex.word} searcher and a "
+            "witness are on duty.",
+        )
+    else:
+        reasons.insert(
+            0,
+            "A search cannot follow the normal rule with the staff on duty; only the urgent "
+            "exception would allow it.",
+        )
+    if searchers:
+        reasons.append(f"Searchers: {_names(searchers)}.")
+    if witnesses:
+        reasons.append(f"Witness available: {_names(witnesses)}.")
+        if learner_sex is not None and not same_sex_witness:
+            reasons.append(
+                f"No {learner_sex.word} witness on duty: a witness of the same sex is preferred "
+                "but not required."
+            )
+
+    return SearchRequirement(
+        learner_sex=learner_sex,
+        searchers=searchers,
+        witnesses=witnesses,
+        same_sex_witness_available=same_sex_witness,
+        can_search_lawfully=can_search,
+        missing=tuple(missing),
+        reasons=tuple(reasons),
+    )
+
+
+@dataclass(frozen=True)
+class UrgentException:
+    """The only exception to the same-sex searcher and the witness, as the searcher records it.
+
+    Both conditions must hold: the searcher reasonably believes there is a risk of serious harm if
+    the search is not done urgently, and it is not reasonably practicable in the time available to
+    have a same-sex searcher or a witness. `reason` is the written justification.
+    """
+
+    serious_harm_risk: bool
+    not_practicable: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class SearchCheck:
+    """Whether a search with this searcher and witness may be recorded, and what it must say."""
+
+    allowed: bool
+    same_sex_searcher: bool
+    witness_present: bool
+    witness_same_sex: bool
+    exception_used: bool
+    notify_dsl: bool
+    reasons: tuple[str, ...]
+
+
+def _exception_problems(exception: UrgentException) -> list[str]:
+    problems: list[str] = []
+    if not exception.serious_harm_risk:
+        problems.append(
+            "The exception needs the searcher to believe there is a risk of serious harm if the "
+            "search is not done urgently."
+        )
+    if not exception.not_practicable:
+        problems.append(
+            "The exception needs it to be not reasonably practicable, in the time available, to "
+            "have a same-sex searcher or a witness."
+        )
+    if len(exception.reason.strip()) < MIN_EXCEPTION_REASON_LENGTH:
+        problems.append(
+            "The exception needs a written justification (at least "
+            f"{MIN_EXCEPTION_REASON_LENGTH} characters)."
+        )
+    return problems
+
+
+def check_search(
+    *,
+    learner_sex: Sex | None,
+    searcher: StaffMember,
+    witness: StaffMember | None,
+    exception: UrgentException | None = None,
+) -> SearchCheck:
+    """Check a search against the law before it is recorded.
+
+    The searcher must always be authorised: the exception never waives that. Normally the searcher
+    is the learner's sex and another member of staff witnesses (the same sex if possible: reported,
+    not required). Otherwise only the urgent exception, with both conditions affirmed and a written
+    reason, allows it; using it flags the search for the designated safeguarding lead.
+    """
+    same_sex = learner_sex is not None and searcher.sex is learner_sex
+    witness_is_searcher = witness is not None and witness.staff_id == searcher.staff_id
+    witness_present = witness is not None and not witness_is_searcher
+    witness_same_sex = (
+        witness_present
+        and learner_sex is not None
+        and witness is not None
+        and witness.sex is learner_sex
+    )
+
+    def refused(*why: str) -> SearchCheck:
+        return SearchCheck(False, same_sex, witness_present, witness_same_sex, False, False, why)
+
+    if not searcher.may_search:
+        return refused(
+            f"{searcher.name} is not authorised by the headteacher to search (role 'searcher'); "
+            "the urgent exception never waives this."
+        )
+
+    unmet: list[str] = []
+    if learner_sex is None:
+        unmet.append(
+            "The learner's sex is not recorded, so a same-sex searcher cannot be confirmed."
+        )
+    elif searcher.sex is None:
+        unmet.append(
+            f"{searcher.name}'s sex is not recorded, so they cannot count as a same-sex searcher."
+        )
+    elif not same_sex:
+        unmet.append(f"{searcher.name} is not {learner_sex.word}, the learner's sex.")
+    if witness_is_searcher:
+        unmet.append("The witness must be another member of staff, not the searcher.")
+    elif witness is None:
+        unmet.append("No witness: another member of staff must be present.")
+
+    if not unmet and witness is not None:
+        reasons = [
+            f"{searcher.name} is authorised to search and the same sex as the learner; "
+            f"{witness.name} witnesses."
+        ]
+        if not witness_same_sex:
+            reasons.append(
+                "The witness is not the learner's sex (or it is not recorded): allowed, "
+                "a same-sex witness is preferred where possible."
+            )
+        if exception is not None:
+            reasons.append("The urgent exception was not needed: the normal rule is met.")
+        return SearchCheck(
+            True, same_sex, witness_present, witness_same_sex, False, False, tuple(reasons)
+        )
+
+    if exception is None:
+        return refused(
+            *unmet,
+            "Only the urgent exception allows this search: risk of serious harm if not done "
+            "urgently, and not reasonably practicable to meet the rule in the time available.",
+        )
+    problems = _exception_problems(exception)
+    if problems:
+        return refused(*unmet, *problems)
+    return SearchCheck(
+        True,
+        same_sex,
+        witness_present,
+        witness_same_sex,
+        True,
+        True,
+        (
+            f"Urgent exception used: {exception.reason.strip()}",
+            *unmet,
+            "The designated safeguarding lead will be told.",
+        ),
+    )

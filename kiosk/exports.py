@@ -1,0 +1,184 @@
+"""The office's exports: attendance marks for the MIS and the search log for the safeguarding lead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from kiosk.config import SchoolConfig
+from kiosk.domain.attendance import RefusalKind, decide_session_mark
+from kiosk.domain.attendance import Session as SchoolSession
+from records.models import (
+    LearnerRecord,
+    RefusalRecord,
+    SearchRecord,
+    SessionMarkRecord,
+    StaffRecord,
+)
+from records.queries import learners_on_roll
+
+ATTENDANCE_HEADER = (
+    "mis_id",
+    "upn",
+    "surname",
+    "forename",
+    "date",
+    "session",
+    "code",
+    "minutes_late",
+    "comment",
+)
+
+SEARCH_HEADER = (
+    "search_id",
+    "date",
+    "time",
+    "learner_mis_id",
+    "learner_name",
+    "learner_sex",
+    "grounds",
+    "searcher",
+    "searcher_sex",
+    "witness",
+    "witness_sex",
+    "same_sex_searcher",
+    "witness_present",
+    "exception_used",
+    "exception_reason",
+    "level",
+    "outcome",
+    "items",
+    "dispositions",
+    "parent_informed",
+    "dsl_informed",
+)
+
+REGISTER_OPEN_COMMENT = "not seen yet: the register is still open"
+
+
+class ExportError(Exception):
+    """The export cannot be made as asked; the message says why."""
+
+
+def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants at which a local school day begins and ends (DST-safe)."""
+    start = datetime.combine(day, time(0), zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone)
+    return start, end
+
+
+def attendance_rows(
+    session: Session,
+    *,
+    day: date,
+    school_session: SchoolSession,
+    school: SchoolConfig,
+    now: datetime,
+) -> Iterator[tuple[str, ...]]:
+    """One row per learner on roll: the stored mark, else a refusal's O, else N once the register closed."""
+    times = school.times_for(school_session)
+    if times is None:
+        raise ExportError("no afternoon session is configured: set [school] pm_starts")
+    closes_at = datetime.combine(day, times.register_closes, school.zone)
+    register_closed = now > closes_at
+    marks = {
+        m.learner_id: m
+        for m in session.scalars(
+            select(SessionMarkRecord).where(
+                SessionMarkRecord.date == day, SessionMarkRecord.session == school_session.value
+            )
+        )
+    }
+    refusals = {
+        r.learner_id: RefusalKind(r.kind)
+        for r in session.scalars(
+            select(RefusalRecord)
+            .where(RefusalRecord.date == day, RefusalRecord.session == school_session.value)
+            .order_by(RefusalRecord.refused_at)
+        )
+    }
+    for learner in learners_on_roll(session, day):
+        stored = marks.get(learner.id)
+        if stored is not None:
+            code, minutes, comment = stored.code, stored.minutes_late, stored.comment
+        else:
+            decided = decide_session_mark(
+                admitted_at=None,
+                refusal=refusals.get(learner.id),
+                register_closed=register_closed,
+                session=school_session,
+                times=times,
+            )
+            if decided is None:
+                code, minutes, comment = "", 0, REGISTER_OPEN_COMMENT
+            else:
+                code, minutes, comment = decided.code.value, decided.minutes_late, decided.comment
+        yield (
+            learner.mis_id,
+            learner.upn,
+            learner.surname,
+            learner.forename,
+            day.isoformat(),
+            school_session.value,
+            code,
+            str(minutes),
+            comment,
+        )
+
+
+def search_rows(
+    session: Session, *, first: date, last: date, zone: ZoneInfo
+) -> Iterator[tuple[str, ...]]:
+    """Every search started between two local dates inclusive, oldest first."""
+    if last < first:
+        raise ExportError(f"--to {last} is before --from {first}")
+    start, _ = local_day_bounds(first, zone)
+    _, end = local_day_bounds(last, zone)
+    searcher = aliased(StaffRecord)
+    witness = aliased(StaffRecord)
+    query = (
+        select(SearchRecord, LearnerRecord, searcher, witness)
+        .join(LearnerRecord, SearchRecord.learner_id == LearnerRecord.id)
+        .join(searcher, SearchRecord.searcher_id == searcher.id)
+        .outerjoin(witness, SearchRecord.witness_id == witness.id)
+        .where(SearchRecord.started_at >= start, SearchRecord.started_at < end)
+        .order_by(SearchRecord.started_at, SearchRecord.id)
+    )
+    for search, learner, by, seen_by in session.execute(query):
+        local = search.started_at.astimezone(zone)
+        items = [f"{item.category}: {item.description}" for item in search.items]
+        dispositions = [
+            item.disposition + (f" (police ref {item.police_reference})" if item.police_reference else "")
+            for item in search.items
+        ]
+        yield (
+            str(search.id),
+            local.date().isoformat(),
+            local.strftime("%H:%M"),
+            learner.mis_id,
+            f"{learner.forename} {learner.surname}",
+            learner.sex or "",
+            search.grounds,
+            f"{by.forename} {by.surname}",
+            by.sex or "",
+            f"{seen_by.forename} {seen_by.surname}" if seen_by else "",
+            (seen_by.sex or "") if seen_by else "",
+            _yn(search.same_sex_searcher),
+            _yn(search.witness_present),
+            _yn(search.exception_used),
+            search.exception_reason,
+            search.level,
+            search.outcome,
+            "; ".join(items),
+            "; ".join(dispositions),
+            _yn(search.parent_informed),
+            _yn(search.dsl_informed),
+        )
+
+
+def _yn(flag: bool) -> str:
+    return "Y" if flag else "N"

@@ -1,0 +1,31 @@
+"""What crosses into the app: past-tense facts as small messages, posted from any thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.message import Message
+
+
+@dataclass
+class BadgeScanned(Message):
+    """A reader (or the demo panel) presented a badge."""
+
+    uid: str
+    read_at: datetime
+
+
+@dataclass
+class ReaderStatusChanged(Message):
+    """The badge reader went online or offline, or dropped a garbled frame."""
+
+    online: bool
+    detail: str
+
+
+@dataclass
+class DemoBadgePresented(Message):
+    """The demo panel asked the simulated reader to present this badge."""
+
+    uid: str

@@ -1,0 +1,55 @@
+"""Phones handed in and not yet returned, for the office and the end of the day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
+
+
+@dataclass(frozen=True)
+class OutstandingPhone:
+    slot: str
+    learner_name: str
+    mis_id: str
+    reg_group: str
+    handed_in_at: datetime
+    received_by: str
+    confiscated: bool
+
+
+def outstanding_phones(session: Session, day: date) -> list[OutstandingPhone]:
+    """Phones handed in on `day` and not returned, in slot order, confiscations included."""
+    receiver = aliased(StaffRecord)
+    query = (
+        select(PhoneHandinRecord, LearnerRecord, receiver)
+        .join(LearnerRecord, PhoneHandinRecord.learner_id == LearnerRecord.id)
+        .outerjoin(receiver, PhoneHandinRecord.received_by_id == receiver.id)
+        .where(
+            PhoneHandinRecord.date == day,
+            PhoneHandinRecord.returned_at.is_(None),
+            PhoneHandinRecord.no_phone.is_(False),
+        )
+    )
+    phones = [
+        OutstandingPhone(
+            slot=handin.slot,
+            learner_name=f"{learner.forename} {learner.surname}",
+            mis_id=learner.mis_id,
+            reg_group=learner.reg_group,
+            handed_in_at=handin.handed_in_at,
+            received_by=f"{staff.forename} {staff.surname}" if staff else "",
+            confiscated=handin.confiscated,
+        )
+        for handin, learner, staff in session.execute(query)
+    ]
+    return sorted(phones, key=lambda p: (_slot_order(p.slot), p.learner_name))
+
+
+def _slot_order(slot: str) -> tuple[int, str]:
+    """Numbered slots in number order (2 before 10), then named pouches."""
+    return (int(slot), "") if slot.isdigit() else (10**9, slot)

@@ -1,0 +1,58 @@
+"""The learner-facing idle screen: the school's name, the time, and "tap your badge"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from kiosk.messages import DemoBadgePresented
+
+
+class IdleScreen(Screen[None]):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+
+    def __init__(
+        self,
+        school_name: str,
+        clock: Callable[[], datetime],
+        demo_badges: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__()
+        self.school_name = school_name
+        self.clock = clock
+        self.demo_badges = tuple(demo_badges)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="middle"):
+            yield Static(self.school_name, id="school")
+            yield Static(self._time(), id="clock")
+            yield Static("Tap your badge on the reader", id="prompt")
+        if self.demo_badges:
+            with Horizontal(id="demo"):
+                yield Static("Demo:", id="demo-label")
+                for index, (label, _) in enumerate(self.demo_badges):
+                    yield Button(label, id=f"demo-{index}", compact=True)
+        yield Static("", id="status")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _time(self) -> str:
+        return self.clock().strftime("%H:%M")
+
+    def _tick(self) -> None:
+        self.query_one("#clock", Static).update(self._time())
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("demo-"):
+            _, uid = self.demo_badges[int(event.button.id.removeprefix("demo-"))]
+            self.post_message(DemoBadgePresented(uid))

@@ -1,0 +1,204 @@
+"""Engines, sessions and schema migrations for SQLite (one kiosk) and PostgreSQL (several)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# How long a SQLite writer waits for another writer's lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# Execution option naming how a SQLite transaction begins: "IMMEDIATE" (the default),
+# "DEFERRED" (for long read-only work such as an export) or "EXCLUSIVE".
+SQLITE_BEGIN = "sqlite_begin"
+_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+# Key of the PostgreSQL advisory lock held while migrating, so that two kiosks running
+# `kiosk db upgrade` at once take turns. (ASCII "kioskmig".)
+_MIGRATION_LOCK_KEY = 0x6B696F736B6D6967
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether the URL names a SQLite database."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        # A URI filename (sqlite:///file:path?uri=true): the path runs up to any '?'.
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database)
+
+
+def ensure_sqlite_parent(url: str) -> Path | None:
+    """Create the folder a SQLite database file will live in; the file path, or None."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; extra keyword arguments go to `sqlalchemy.create_engine`.
+
+    SQLite: every new connection gets WAL, synchronous=FULL (a committed mark survives a power
+    cut, which a Pi on a reception desk will see), foreign_keys=ON and a busy timeout.
+    pysqlite's own transaction handling is switched off and SQLAlchemy's documented recipe
+    emits BEGIN itself, so a transaction really starts at BEGIN (repeatable reads, SAVEPOINT
+    and transactional DDL work). It is BEGIN IMMEDIATE by default: almost every kiosk
+    transaction writes, and taking the write lock up front means a second writer waits for
+    busy_timeout instead of failing with "database is locked" when it tries to upgrade a
+    read snapshot that another writer has made stale. Long read-only work can opt out with
+    `engine.execution_options(sqlite_begin="DEFERRED")` (or `make_sessionmaker(...,
+    read_only=True)`) so it does not hold up the door.
+
+    PostgreSQL (`postgresql+psycopg://...`): pool_pre_ping, because a kiosk keeps its pool
+    across network blips and server restarts.
+    """
+    if is_sqlite(url):
+        return _sqlite_engine(url, foreign_keys=True, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, *, foreign_keys: bool, **kwargs: Any) -> Engine:
+    engine = create_engine(url, **kwargs)
+    pragmas = (
+        # busy_timeout first: switching to WAL needs a lock another process may hold.
+        f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}",
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Stop pysqlite from emitting BEGIN (and COMMIT before DDL) itself; see _on_begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = str(connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")).upper()
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"{SQLITE_BEGIN} must be one of {sorted(_BEGIN_MODES)}, not {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for one transaction per user-visible event, opened and committed by the caller.
+
+    expire_on_commit=False: the values read in a transaction stay readable after it commits,
+    so a use case can build its outcome without a second round trip. `read_only` makes SQLite
+    transactions BEGIN DEFERRED (no write lock); it changes nothing on PostgreSQL.
+    """
+    bind = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """The alembic configuration, built in code so it works from an installed wheel."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The revision the code expects the database to be at."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS}")
+    return head
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create the database or migrate it to `revision`; doing it again changes nothing.
+
+    Runs in one transaction: a failed migration leaves the database as it was (SQLite DDL
+    is transactional here because make_engine emits BEGIN itself).
+    """
+    ensure_sqlite_parent(url)
+    with migration_connection(url) as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        if connection.dialect.name == "sqlite":
+            _check_foreign_keys(connection)
+
+
+@contextmanager
+def migration_connection(url: str) -> Iterator[Connection]:
+    """A connection to migrate through, in a transaction committed when the block ends well.
+
+    PostgreSQL: holds an advisory lock so concurrent upgrades take turns. SQLite: foreign
+    keys are off for the copy-and-rename of batch mode; `upgrade` checks them before commit.
+    """
+    # SQLite: batch mode rebuilds a table by copy, drop and rename; with foreign_keys=ON the
+    # drop would cascade or fail, and the pragma cannot change inside a transaction, so this
+    # engine's connections have it off and the result is checked before commit.
+    engine = _sqlite_engine(url, foreign_keys=False) if is_sqlite(url) else make_engine(url)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(
+            f"the migration left {len(broken)} row(s) pointing at missing rows, "
+            f"e.g. {table} row {rowid} -> {parent}; nothing was changed"
+        )
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at; None for a new or missing database."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        # Looking must not create an empty file (or fail on a missing folder).
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            # Reading the version must not take SQLite's write lock.
+            connection.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def is_up_to_date(url: str) -> bool:
+    """Whether the database is at the revision this code expects."""
+    return current_revision(url) == head_revision()

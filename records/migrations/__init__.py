@@ -1,0 +1,1 @@
+"""Alembic migrations of the school's book, run by `records.database.upgrade`."""

@@ -1,0 +1,35 @@
+"""Every table of the school's book in one import (and the metadata alembic migrates)."""
+
+from __future__ import annotations
+
+from records.audit import AuditRecord
+from records.base import Base, NaiveDatetimeError, UTCDateTime
+from records.morning import (
+    PhoneHandinRecord,
+    RefusalRecord,
+    ScreeningRecord,
+    SessionMarkRecord,
+)
+from records.outbox import NotificationRecord
+from records.people import BadgeRecord, LearnerRecord, StaffRecord
+from records.safeguarding import FoundItemRecord, SearchRecord
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditRecord",
+    "BadgeRecord",
+    "Base",
+    "FoundItemRecord",
+    "LearnerRecord",
+    "NaiveDatetimeError",
+    "NotificationRecord",
+    "PhoneHandinRecord",
+    "RefusalRecord",
+    "ScreeningRecord",
+    "SearchRecord",
+    "SessionMarkRecord",
+    "StaffRecord",
+    "UTCDateTime",
+    "metadata",
+]

@@ -1,0 +1,140 @@
+"""What happens at the door each morning: session marks, phone hand-ins, screenings, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from records.base import Base
+from records.people import LearnerRecord, StaffRecord
+
+# The attendance codes the kiosk writes (England, 2024 regulations); see DOMAIN.md.
+_CODES = "'/', '\\', 'L', 'U', 'O', 'N'"
+
+
+class SessionMarkRecord(Base):
+    """A learner's attendance mark for one session of one day."""
+
+    __tablename__ = "session_marks"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "date", "session"),
+        CheckConstraint("session IN ('AM', 'PM')", name="session"),
+        CheckConstraint(f"code IN ({_CODES})", name="code"),
+        CheckConstraint("minutes_late >= 0", name="minutes_late"),
+        Index(None, "date", "session"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"))
+    date: Mapped[dt.date]
+    session: Mapped[str]
+    code: Mapped[str]
+    minutes_late: Mapped[int] = mapped_column(default=0)
+    comment: Mapped[str] = mapped_column(default="")
+    arrived_at: Mapped[dt.datetime | None]
+    admitted_at: Mapped[dt.datetime | None]
+    late_reason: Mapped[str] = mapped_column(default="")
+    late_detention: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[dt.datetime]
+
+    learner: Mapped[LearnerRecord] = relationship()
+    recorded_by: Mapped[StaffRecord | None] = relationship()
+
+    def __repr__(self) -> str:
+        return (
+            f"<SessionMarkRecord {self.id} learner={self.learner_id} "
+            f"{self.date} {self.session} {self.code!r}>"
+        )
+
+
+class PhoneHandinRecord(Base):
+    """A phone handed in (or a declaration of no phone), and its return or confiscation."""
+
+    __tablename__ = "phone_handins"
+    __table_args__ = (
+        CheckConstraint(
+            "confiscation_occurrence IS NULL OR confiscation_occurrence >= 1",
+            name="confiscation_occurrence",
+        ),
+        Index(None, "date", "returned_at"),
+        Index(None, "learner_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"))
+    date: Mapped[dt.date]
+    handed_in_at: Mapped[dt.datetime]
+    # A numbered slot, a pouch or an envelope, as written by staff.
+    slot: Mapped[str] = mapped_column(default="")
+    no_phone: Mapped[bool] = mapped_column(default=False)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    returned_at: Mapped[dt.datetime | None]
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    confiscated: Mapped[bool] = mapped_column(default=False)
+    confiscation_occurrence: Mapped[int | None]
+    hold_until: Mapped[dt.date | None]
+    note: Mapped[str] = mapped_column(default="")
+
+    learner: Mapped[LearnerRecord] = relationship()
+    received_by: Mapped[StaffRecord | None] = relationship(foreign_keys=[received_by_id])
+    returned_by: Mapped[StaffRecord | None] = relationship(foreign_keys=[returned_by_id])
+
+    def __repr__(self) -> str:
+        return f"<PhoneHandinRecord {self.id} learner={self.learner_id} {self.date}>"
+
+
+class ScreeningRecord(Base):
+    """One pass through the arch or under the wand, and its result."""
+
+    __tablename__ = "screenings"
+    __table_args__ = (
+        CheckConstraint("method IN ('arch', 'wand')", name="method"),
+        CheckConstraint("result IN ('clear', 'alarm', 'not_screened')", name="result"),
+        Index(None, "date"),
+        Index(None, "learner_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"))
+    date: Mapped[dt.date]
+    screened_at: Mapped[dt.datetime]
+    method: Mapped[str]
+    result: Mapped[str]
+    zone: Mapped[str | None]
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    randomly_selected: Mapped[bool] = mapped_column(default=False)
+
+    learner: Mapped[LearnerRecord] = relationship()
+    operator: Mapped[StaffRecord | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ScreeningRecord {self.id} learner={self.learner_id} {self.result!r}>"
+
+
+class RefusalRecord(Base):
+    """A learner refused screening or a search; kept even if they later comply."""
+
+    __tablename__ = "refusals"
+    __table_args__ = (
+        CheckConstraint("session IN ('AM', 'PM')", name="session"),
+        CheckConstraint("kind IN ('screening', 'search')", name="kind"),
+        Index(None, "date", "session"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    date: Mapped[dt.date]
+    session: Mapped[str]
+    refused_at: Mapped[dt.datetime]
+    kind: Mapped[str]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str] = mapped_column(default="")
+
+    learner: Mapped[LearnerRecord] = relationship()
+    recorded_by: Mapped[StaffRecord | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RefusalRecord {self.id} learner={self.learner_id} {self.kind!r}>"

@@ -1,0 +1,79 @@
+"""Searches and what they found: the safeguarding record the law asks the school to keep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from records.base import Base
+from records.morning import ScreeningRecord
+from records.people import LearnerRecord, StaffRecord
+
+
+class SearchRecord(Base):
+    """One search of a learner, recorded whether or not anything was found."""
+
+    __tablename__ = "searches"
+    __table_args__ = (
+        CheckConstraint("level IN ('low', 'medium', 'higher')", name="level"),
+        Index(None, "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"))
+    started_at: Mapped[datetime]
+    place: Mapped[str]
+    searcher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    witness_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    level: Mapped[str]
+    grounds: Mapped[str]
+    sought: Mapped[str]
+    same_sex_searcher: Mapped[bool]
+    witness_present: Mapped[bool]
+    exception_used: Mapped[bool]
+    exception_reason: Mapped[str] = mapped_column(default="")
+    outcome: Mapped[str] = mapped_column(default="")
+    parent_informed: Mapped[bool]
+    dsl_informed: Mapped[bool]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+    learner: Mapped[LearnerRecord] = relationship()
+    screening: Mapped[ScreeningRecord | None] = relationship()
+    searcher: Mapped[StaffRecord] = relationship(foreign_keys=[searcher_id])
+    witness: Mapped[StaffRecord | None] = relationship(foreign_keys=[witness_id])
+    recorded_by: Mapped[StaffRecord] = relationship(foreign_keys=[recorded_by_id])
+    items: Mapped[list[FoundItemRecord]] = relationship(
+        back_populates="search",
+        cascade="all, delete-orphan",
+        order_by="FoundItemRecord.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<SearchRecord {self.id} learner={self.learner_id} {self.level!r}>"
+
+
+class FoundItemRecord(Base):
+    """An item found in a search and what became of it."""
+
+    __tablename__ = "found_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # CASCADE in the database too, so retention deletes of old searches take their items.
+    search_id: Mapped[int] = mapped_column(
+        ForeignKey("searches.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str]
+    description: Mapped[str]
+    disposition: Mapped[str]
+    handed_to: Mapped[str] = mapped_column(default="")
+    police_reference: Mapped[str] = mapped_column(default="")
+    disposition_reason: Mapped[str] = mapped_column(default="")
+
+    search: Mapped[SearchRecord] = relationship(back_populates="items")
+
+    def __repr__(self) -> str:
+        return f"<FoundItemRecord {self.id} search={self.search_id} {self.category!r}>"

@@ -1,0 +1,162 @@
+"""`kiosk export attendance` and `kiosk export searches`: the files the MIS and the DSL receive."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from kiosk.arrivals import admit, refuse
+from kiosk.config import SchoolConfig
+from kiosk.domain.attendance import RefusalKind
+from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
+
+LONDON = ZoneInfo("Europe/London")
+DAY = date(2026, 11, 23)
+SCHOOL = SchoolConfig(name="Test Academy")
+
+ROSTER = (
+    "mis_id,upn,surname,forename,sex\n"
+    "A1,,Early,Ava,F\n"
+    "A2,,Edge,Eli,M\n"
+    "A3,,Late,Lola,F\n"
+    "A4,,Closed,Cai,M\n"
+    "A5,,Refused,Rae,F\n"
+    "A6,,Absent,Abe,M\n"
+    "A7,,=Brown,+Jo,F\n"
+    "A8,,Complied,Cara,F\n"
+)
+
+
+def at(hh: int, mm: int, ss: int = 0) -> datetime:
+    return datetime(2026, 11, 23, hh, mm, ss, tzinfo=LONDON).astimezone(UTC)
+
+
+@pytest.fixture
+def school(upgraded, write) -> Session:
+    assert upgraded("roster", "import", str(write("roster.csv", ROSTER)))[0] == 0
+    engine = create_engine(f"sqlite:///{upgraded.db}")
+    session = Session(engine)
+    yield session
+    session.close()
+    engine.dispose()
+
+
+def learner(session: Session, mis_id: str) -> int:
+    return session.scalars(select(LearnerRecord.id).where(LearnerRecord.mis_id == mis_id)).one()
+
+
+def morning(session: Session) -> None:
+    """Each arrival is its own transaction, as at the kiosk."""
+    for mis_id, t in [("A1", at(8, 39, 59)), ("A2", at(8, 40)), ("A3", at(9, 10)), ("A4", at(9, 10, 1)), ("A7", at(8, 50, 30))]:
+        admit(session, learner(session, mis_id), arrived_at=t, admitted_at=t, school=SCHOOL)
+        session.commit()
+    refuse(session, learner(session, "A5"), at=at(8, 45), kind=RefusalKind.SCREENING, school=SCHOOL, by_staff_id=None)
+    session.commit()
+    refuse(session, learner(session, "A8"), at=at(8, 41), kind=RefusalKind.SCREENING, school=SCHOOL, by_staff_id=None)
+    admit(session, learner(session, "A8"), arrived_at=at(8, 55), admitted_at=at(8, 55), school=SCHOOL)
+    session.commit()
+    # A second tap the same session changes nothing.
+    admit(session, learner(session, "A1"), arrived_at=at(9, 30), admitted_at=at(9, 30), school=SCHOOL)
+    session.commit()
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_attendance_export_has_one_row_per_learner_with_the_right_code(upgraded, school) -> None:
+    morning(school)
+    code, out, err = upgraded("export", "attendance", "--date", DAY.isoformat())
+    assert code == 0, err
+    assert out.splitlines()[0] == "mis_id,upn,surname,forename,date,session,code,minutes_late,comment"
+    by_id = {r["mis_id"]: r for r in rows(out)}
+    assert len(rows(out)) == 8
+    got = {k: (r["code"], r["minutes_late"], r["comment"]) for k, r in by_id.items()}
+    assert got == {
+        "A1": ("/", "0", ""),
+        "A2": ("L", "0", ""),
+        "A3": ("L", "30", ""),
+        "A4": ("U", "30", ""),
+        "A5": ("O", "0", "refused screening: not admitted"),
+        "A6": ("N", "0", ""),
+        "A7": ("L", "10", ""),
+        "A8": ("L", "15", ""),
+    }
+    assert all(r["date"] == "2026-11-23" and r["session"] == "AM" for r in by_id.values())
+
+
+def test_formula_leading_names_are_escaped_in_the_export(upgraded, school) -> None:
+    morning(school)
+    _, out, _ = upgraded("export", "attendance", "--date", DAY.isoformat())
+    row = next(r for r in rows(out) if r["mis_id"] == "A7")
+    assert row["surname"] == "'=Brown"
+    assert row["forename"] == "'+Jo"
+
+
+def test_export_to_a_file_writes_the_same_csv(upgraded, school, tmp_path: Path) -> None:
+    morning(school)
+    out_file = tmp_path / "usb" / "marks.csv"
+    out_file.parent.mkdir()
+    code, out, _ = upgraded("export", "attendance", "--date", DAY.isoformat(), "--out", str(out_file))
+    assert code == 0 and out == ""
+    data = out_file.read_bytes()
+    assert data.startswith(b"mis_id,upn,") and b"\r\n" in data
+    assert len(rows(data.decode("utf-8"))) == 8
+    assert [p.name for p in out_file.parent.iterdir()] == ["marks.csv"], "no temporary file left"
+
+
+def test_export_to_a_missing_folder_is_refused(upgraded, tmp_path: Path) -> None:
+    code, _, err = upgraded("export", "attendance", "--date", "2026-11-23", "--out", str(tmp_path / "no" / "x.csv"))
+    assert code == 2 and "no such folder" in err
+
+
+def test_afternoon_export_without_an_afternoon_session_is_refused(upgraded) -> None:
+    code, _, err = upgraded("export", "attendance", "--date", "2026-11-23", "--session", "PM")
+    assert code == 2 and "pm_starts" in err
+
+
+def test_bad_date_is_a_usage_error(upgraded) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        upgraded("export", "attendance", "--date", "23/11/2026")
+    assert exit_.value.code == 2
+
+
+def test_search_log_export_names_searcher_witness_items_and_dispositions(upgraded, school, write) -> None:
+    upgraded("staff", "import", str(write("staff.csv", "staff_id,surname,forename,sex,roles,badge\nS1,Khan,Aisha,F,searcher,\nS2,Evans,Beth,F,screener,\n")))
+    s1 = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
+    s2 = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S2")).one()
+    search = SearchRecord(
+        learner_id=learner(school, "A5"), started_at=at(8, 47), place="Reception", searcher_id=s1.id,
+        witness_id=s2.id, level="low", grounds="arch alarm, chest", sought="knife",
+        same_sex_searcher=True, witness_present=True, exception_used=False, exception_reason="",
+        outcome="items found", parent_informed=True, dsl_informed=True, recorded_by_id=s1.id,
+        created_at=at(8, 55),
+    )
+    search.items.append(FoundItemRecord(category="weapon", description="folding knife", disposition="handed to police", handed_to="PC 123", police_reference="CAD 4411"))
+    search.items.append(FoundItemRecord(category="school_rules", description="vape", disposition="returned to parent"))
+    school.add(search)
+    school.commit()
+    code, out, err = upgraded("export", "searches", "--from", "2026-11-23", "--to", "2026-11-23")
+    assert code == 0, err
+    (row,) = rows(out)
+    assert list(row) == ("search_id,date,time,learner_mis_id,learner_name,learner_sex,grounds,searcher,searcher_sex,witness,witness_sex,same_sex_searcher,witness_present,exception_used,exception_reason,level,outcome,items,dispositions,parent_informed,dsl_informed").split(",")
+    assert row["time"] == "08:47" and row["date"] == "2026-11-23"
+    assert row["learner_name"] == "Rae Refused" and row["learner_sex"] == "F"
+    assert row["searcher"] == "Aisha Khan" and row["witness"] == "Beth Evans"
+    assert row["same_sex_searcher"] == "Y" and row["exception_used"] == "N"
+    assert "folding knife" in row["items"] and "vape" in row["items"]
+    assert "CAD 4411" in row["dispositions"]
+    code, out, _ = upgraded("export", "searches", "--from", "2026-11-24", "--to", "2026-11-30")
+    assert code == 0 and rows(out) == []
+
+
+def test_search_log_with_to_before_from_is_refused(upgraded) -> None:
+    code, _, err = upgraded("export", "searches", "--from", "2026-11-23", "--to", "2026-11-01")
+    assert code == 2 and "before" in err
