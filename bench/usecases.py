@@ -41,13 +41,22 @@ def main() -> None:
         with book.sessions.begin() as session:
             for n in range(LEARNERS):
                 learner = LearnerRecord(
-                    mis_id=f"B{n:05d}", surname=f"Surname{n}", forename=f"Forename{n}", sex="F",
-                    created_at=now, updated_at=now,
+                    mis_id=f"B{n:05d}",
+                    surname=f"Surname{n}",
+                    forename=f"Forename{n}",
+                    sex="F",
+                    created_at=now,
+                    updated_at=now,
                 )
                 session.add(learner)
                 session.flush()
                 session.add(
-                    BadgeRecord(key=f"EM:{n:08X}", enrolled_as=f"00{n:08X}", learner_id=learner.id, enrolled_at=now)
+                    BadgeRecord(
+                        key=f"EM:{n:08X}",
+                        enrolled_as=f"00{n:08X}",
+                        learner_id=learner.id,
+                        enrolled_at=now,
+                    )
                 )
 
         commits = []
@@ -65,7 +74,12 @@ def main() -> None:
         arrival = datetime(2026, 11, 23, 8, 30, tzinfo=LONDON)
         for n in range(LEARNERS):
             started = time.perf_counter()
-            sign_in(book.sessions, f"00{n:08X}", at=arrival + timedelta(milliseconds=n * 500), school=SCHOOL)
+            sign_in(
+                book.sessions,
+                f"00{n:08X}",
+                at=arrival + timedelta(milliseconds=n * 500),
+                school=SCHOOL,
+            )
             taps.append((time.perf_counter() - started) * 1000)
         print(f"tap_transaction_p50_ms: {_percentile(taps, 0.50):.2f}")
         print(f"tap_transaction_p95_ms: {_percentile(taps, 0.95):.2f}")
@@ -75,8 +89,11 @@ def main() -> None:
         with book.sessions() as session:
             rows = list(
                 attendance_rows(
-                    session, day=date(2026, 11, 23), school_session=SchoolSession.AM,
-                    school=SCHOOL, now=arrival + timedelta(hours=3),
+                    session,
+                    day=date(2026, 11, 23),
+                    school_session=SchoolSession.AM,
+                    school=SCHOOL,
+                    now=arrival + timedelta(hours=3),
                 )
             )
         assert len(rows) == LEARNERS

@@ -5,11 +5,17 @@ construct one, set its `when_<event>` callbacks, `close()` it (or use it in a `w
 Callbacks come from the device's own thread.
 """
 
-from drivers.badge_reader import BadgeReader, RepeatSuppressor, SerialBadgeReader
+from drivers.badge_reader import (
+    BadgeReader,
+    ReaderCallbacks,
+    RepeatSuppressor,
+    SerialBadgeReader,
+)
 from drivers.clock import Clock, ManualClock, SystemClock
 from drivers.detector import (
     AlarmContact,
     AlarmDetector,
+    DetectorCallbacks,
     SerialDetector,
     open_detector,
 )
@@ -52,6 +58,7 @@ __all__ = [
     "BeepPattern",
     "Buzzer",
     "Clock",
+    "DetectorCallbacks",
     "DetectorOffline",
     "DetectorOnline",
     "DoorRelay",
@@ -67,6 +74,7 @@ __all__ = [
     "Outputs",
     "Pn532Reader",
     "ProbeResult",
+    "ReaderCallbacks",
     "ReaderOffline",
     "ReaderOnline",
     "RepeatSuppressor",

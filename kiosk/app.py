@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
+from textual import events
 from textual.app import App
 from textual.binding import BindingType
 
@@ -40,7 +41,7 @@ class Devices:
     outputs: Any = None
     close_all: Callable[[], None] = lambda: None
     demo_badges: Sequence[tuple[str, str]] = field(default_factory=tuple)
-    present: Callable[[str], None] | None = None
+    present: Callable[[str], object] | None = None
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -86,9 +87,22 @@ class KioskApp(App[int], inherit_bindings=False):
             reader.when_offline = lambda event: self.post_message(
                 ReaderStatusChanged(False, f"reader OFFLINE: {getattr(event, 'reason', '')}")
             )
+            # The reader started before these callbacks were set: show where it stands now.
+            self.idle.show_status(
+                "reader online" if reader.is_online else f"reader OFFLINE: {reader.last_fault}"
+            )
 
     def on_unmount(self) -> None:
         self.devices.close_all()
+
+    def on_key(self, event: events.Key) -> None:
+        # A keyboard-wedge reader types into the kiosk's own terminal: its keys feed the reader,
+        # which tells a reader's fast run of digits from a person typing.
+        feed = getattr(self.devices.reader, "feed_key", None)
+        if feed is not None:
+            key = "enter" if event.key == "enter" else (event.character or "")
+            if key:
+                feed(key)
 
     def on_demo_badge_presented(self, message: DemoBadgePresented) -> None:
         if self.devices.present is not None:
@@ -102,7 +116,7 @@ class KioskApp(App[int], inherit_bindings=False):
             outcome = sign_in(
                 self.book.sessions, message.uid, at=message.read_at, school=self.config.school
             )
-        except OperationalError:
+        except SQLAlchemyError:
             log.exception("database error recording a tap")
             outcome = TapOutcome(
                 "error", "Please wait", "Please see a member of staff: the sign-in was not saved."
@@ -110,22 +124,23 @@ class KioskApp(App[int], inherit_bindings=False):
         self._show(outcome)
 
     def _show(self, outcome: TapOutcome) -> None:
-        while len(self.screen_stack) > 2:  # only the newest answer stays on screen
-            self.pop_screen()
-        if isinstance(self.screen, GreetingScreen):
+        if isinstance(self.screen, GreetingScreen):  # only the newest answer stays on screen
             self.pop_screen()
         tone = "welcome" if outcome.admitted else "notice"
         self.push_screen(
             GreetingScreen(
                 outcome.headline, outcome.next_step, tone=tone, seconds=GREETING_SECONDS
-            )
+            ),
+            callback=lambda _: self._outputs_idle(),
         )
-        outputs = self.devices.outputs
-        if outputs is not None:
-            if outcome.admitted:
-                outputs.admitted()
-            else:
-                outputs.refused()
+        # An unknown badge is not an alarm: the door stays locked and nothing sounds, so a
+        # learner who forgot their badge is not made a spectacle of.
+        if outcome.admitted and self.devices.outputs is not None:
+            self.devices.outputs.admitted()
+
+    def _outputs_idle(self) -> None:
+        if self.devices.outputs is not None:
+            self.devices.outputs.idle()
 
 
 def make_app(

@@ -57,7 +57,9 @@ def badge_owner(session: Session, badge: str, *, on: date) -> BadgeOwner:
         return BadgeOwner(kind, staff.id, staff.forename, staff.staff_id)
     learner = session.get_one(LearnerRecord, owner.learner_id)
     if learner.left_on is not None and learner.left_on <= on:
-        return BadgeOwner("left", learner.id, display_first_name(learner.forename, learner.preferred_name))
+        return BadgeOwner(
+            "left", learner.id, display_first_name(learner.forename, learner.preferred_name)
+        )
     return BadgeOwner(
         "learner", learner.id, display_first_name(learner.forename, learner.preferred_name)
     )
@@ -65,7 +67,7 @@ def badge_owner(session: Session, badge: str, *, on: date) -> BadgeOwner:
 
 @dataclass(frozen=True)
 class Admission:
-    """What an admission decided: the mark (new or the one already standing) and the detention flag."""
+    """What an admission decided: the mark (new or already standing) and the detention flag."""
 
     learner_id: int
     first_name: str
@@ -150,11 +152,13 @@ def admit(
         action="learner.admitted",
         entity="session_marks",
         entity_id=str(stored.id),
-        detail={"learner": learner.mis_id, "code": mark.code.value, "minutes_late": mark.minutes_late},
+        detail={
+            "learner": learner.mis_id,
+            "code": mark.code.value,
+            "minutes_late": mark.minutes_late,
+        },
     )
-    return Admission(
-        learner_id, first_name, day, school_session, mark, True, detention.required
-    )
+    return Admission(learner_id, first_name, day, school_session, mark, True, detention.required)
 
 
 def refuse(

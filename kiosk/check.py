@@ -26,8 +26,8 @@ class CheckResult:
     warning: bool = False
 
     def line(self) -> str:
-        status = "ok" if self.ok else ("WARNING" if self.warning else "PROBLEM")
-        fix = f" -- {self.fix}" if self.fix and not self.ok else ""
+        status = "WARNING" if self.warning else ("ok" if self.ok else "PROBLEM")
+        fix = f" -- {self.fix}" if self.fix and (self.warning or not self.ok) else ""
         return f"{status:8} {self.what}: {self.message}{fix}"
 
 
@@ -54,9 +54,7 @@ def _check_database(url: str) -> Iterator[CheckResult]:
         )
         return
     if not current:
-        yield CheckResult(
-            "database", False, "not at the current schema", "run `kiosk db upgrade`"
-        )
+        yield CheckResult("database", False, "not at the current schema", "run `kiosk db upgrade`")
         return
     engine = make_engine(url)
     try:
@@ -87,12 +85,16 @@ def _check_clock() -> Iterator[CheckResult]:
         yield CheckResult(
             "clock",
             False,
-            f"NOT synchronised (it says {datetime.now(UTC):%Y-%m-%d %H:%M} UTC): marks would be wrong",
+            f"NOT synchronised (it says {datetime.now(UTC):%Y-%m-%d %H:%M} UTC): "
+            "every mark would be wrong",
             "connect the network and enable time sync: `sudo timedatectl set-ntp true`",
         )
     else:
         yield CheckResult(
-            "clock", False, "cannot tell whether the clock is synchronised (no systemd)", warning=True
+            "clock",
+            False,
+            "cannot tell whether the clock is synchronised (no systemd)",
+            warning=True,
         )
 
 
@@ -106,8 +108,10 @@ def _check_reader(config: Config) -> Iterator[CheckResult]:
         else:
             yield CheckResult("reader", True, "keyboard reader typing into the kiosk's own window")
     else:
-        result = probe_serial_port(rfid.port, baudrate=rfid.baudrate)
-        yield CheckResult(f"reader ({rfid.driver})", result.ok, result.message, result.fix)
+        result = probe_serial_port(rfid.port, driver=rfid.driver, baudrate=rfid.baudrate)
+        yield CheckResult(
+            f"reader ({rfid.driver})", result.ok, result.message, result.fix, result.warning
+        )
 
 
 def _check_detector(config: Config) -> Iterator[CheckResult]:
@@ -115,25 +119,28 @@ def _check_detector(config: Config) -> Iterator[CheckResult]:
     if detector.driver == "none":
         yield CheckResult("detector", True, "none configured: wand results are entered by staff")
     elif detector.driver == "serial":
-        result = probe_serial_port(detector.port, baudrate=detector.baudrate, listen=False)
-        yield CheckResult("detector (serial)", result.ok, result.message, result.fix)
-    else:
-        result = probe_gpio([detector.pin])
+        result = probe_serial_port(detector.port, driver="serial", baudrate=detector.baudrate)
         yield CheckResult(
-            f"detector (GPIO {detector.pin})", result.ok, result.message, result.fix
+            "detector (serial)", result.ok, result.message, result.fix, result.warning
         )
+    else:
+        result = probe_gpio({"arch alarm contact": detector.pin})
+        yield CheckResult(f"detector (GPIO {detector.pin})", result.ok, result.message, result.fix)
 
 
 def _check_outputs(config: Config) -> Iterator[CheckResult]:
     out = config.outputs
-    pins = [p for p in (out.green_led, out.red_led, out.buzzer, out.door_relay) if p is not None]
-    if not pins:
+    pins = {
+        "green light": out.green_led,
+        "red light": out.red_led,
+        "buzzer": out.buzzer,
+        "door relay": out.door_relay,
+    }
+    if all(pin is None for pin in pins.values()):
         yield CheckResult("outputs", True, "no lights, buzzer or door relay fitted")
         return
     result = probe_gpio(pins)
-    yield CheckResult(
-        f"outputs (GPIO {', '.join(map(str, pins))})", result.ok, result.message, result.fix
-    )
+    yield CheckResult("outputs", result.ok, result.message, result.fix, result.warning)
 
 
 def _device_node(what: str, path: str, group: str) -> CheckResult:

@@ -48,7 +48,9 @@ def sign_in(
         )
     return TapOutcome(
         "admitted",
-        f"Good morning, {admission.first_name}" if admission.session.value == "AM" else f"Hello, {admission.first_name}",
+        f"Good morning, {admission.first_name}"
+        if admission.session.value == "AM"
+        else f"Hello, {admission.first_name}",
         "You're signed in. Please go through.",
         admitted=True,
         learner_id=admission.learner_id,

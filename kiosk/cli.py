@@ -17,10 +17,16 @@ from typing import IO, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.config import Config, ConfigError, config_path, load_config
-from kiosk.database import Book, DatabaseError, open_book
+from kiosk.database import DatabaseError, open_book
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.csvsafe import spreadsheet_safe
-from kiosk.exports import ATTENDANCE_HEADER, SEARCH_HEADER, ExportError, attendance_rows, search_rows
+from kiosk.exports import (
+    ATTENDANCE_HEADER,
+    SEARCH_HEADER,
+    ExportError,
+    attendance_rows,
+    search_rows,
+)
 from kiosk.phones import outstanding_phones
 from kiosk.roster_import import ImportFileError, ImportReport, import_learners, import_staff
 from kiosk.staff import PinError, set_pin
@@ -100,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster_import.add_argument("--dry-run", action="store_true", help="check, save nothing")
     roster_import.set_defaults(handler=cmd_roster_import)
 
-    staff = sub.add_parser("staff", parents=[common], help="staff").add_subparsers(
-        metavar="ACTION"
-    )
+    staff = sub.add_parser("staff", parents=[common], help="staff").add_subparsers(metavar="ACTION")
     staff_import = staff.add_parser(
         "import", parents=[common], help="import or update staff from a CSV"
     )
@@ -184,7 +188,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     try:
         upgrade(config.database.url)
     except SQLAlchemyError as exc:
-        raise Failure(f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).splitlines()[0]}")
+        raise Failure(
+            f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
+        ) from None
     _say("database is at the current schema")
     return OK
 
@@ -273,9 +279,7 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
 def cmd_export_searches(args: argparse.Namespace) -> int:
     config = _config(args)
     with _book(config) as book, book.sessions() as session:
-        rows = list(
-            search_rows(session, first=args.first, last=args.last, zone=config.school.zone)
-        )
+        rows = list(search_rows(session, first=args.first, last=args.last, zone=config.school.zone))
     _write(args.out, SEARCH_HEADER, rows)
     return OK
 
@@ -318,7 +322,8 @@ def cmd_phones(args: argparse.Namespace) -> int:
     for phone in phones:
         held = "  CONFISCATED" if phone.confiscated else ""
         _say(
-            f"{phone.slot or '-':>6}  {phone.learner_name} ({phone.mis_id}, {phone.reg_group or '-'})"
+            f"{phone.slot or '-':>6}  {phone.learner_name}"
+            f" ({phone.mis_id}, {phone.reg_group or '-'})"
             f"  in at {phone.handed_in_at.astimezone(zone):%H:%M}"
             f"  received by {phone.received_by or '-'}{held}"
         )

@@ -1,4 +1,4 @@
-"""The kiosk's configuration: the TOML file of CONTRACT.md, read and checked before anything starts."""
+"""The kiosk's configuration: CONTRACT.md's TOML file, read and checked before anything starts."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class PolicyConfig:
 class RfidConfig:
     driver: str = "em4100"
     port: str = "/dev/serial/by-id/usb-reader-if00-port0"
-    baudrate: int = 9600
+    baudrate: int | None = None  # None: the driver's own (9600; a PN532's UART is 115200)
     repeat_suppress_seconds: float = 3.0
 
 
@@ -223,6 +223,8 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError("must be a list of strings")
         return tuple(v.strip() for v in value if v.strip())
+    if key == "baudrate":
+        return _checked(int, value, "a baud rate such as 9600", _positive)
     if key == "pin":
         return _checked(int, value, "a BCM pin number", _pin_range)
     return _convert_like(value, default)
@@ -256,6 +258,12 @@ def _not_negative(value: Any) -> Any:
     return value
 
 
+def _positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError(f"must be more than 0, got {value}")
+    return value
+
+
 def _pin_range(value: int) -> int:
     if not 0 <= value <= 27:
         raise ValueError(f"must be a BCM pin number from 0 to 27, got {value}")
@@ -277,7 +285,8 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
         ZoneInfo(school.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f'{where}: [school] timezone: unknown time zone {school.timezone!r}; use a name such as "Europe/London"'
+            f"{where}: [school] timezone: unknown time zone {school.timezone!r}; "
+            'use a name such as "Europe/London"'
         ) from None
     problems = list(register_window_problems(school.am, Session.AM))
     if (school.pm_starts is None) != (school.pm_register_closes is None):

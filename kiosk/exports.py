@@ -1,4 +1,4 @@
-"""The office's exports: attendance marks for the MIS and the search log for the safeguarding lead."""
+"""The office's exports: attendance marks for the MIS, the search log for the safeguarding lead."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def attendance_rows(
     school: SchoolConfig,
     now: datetime,
 ) -> Iterator[tuple[str, ...]]:
-    """One row per learner on roll: the stored mark, else a refusal's O, else N once the register closed."""
+    """One row per learner on roll: the stored mark, else a refusal's O, else N once closed."""
     times = school.times_for(school_session)
     if times is None:
         raise ExportError("no afternoon session is configured: set [school] pm_starts")
@@ -152,7 +152,8 @@ def search_rows(
         local = search.started_at.astimezone(zone)
         items = [f"{item.category}: {item.description}" for item in search.items]
         dispositions = [
-            item.disposition + (f" (police ref {item.police_reference})" if item.police_reference else "")
+            item.disposition
+            + (f" (police ref {item.police_reference})" if item.police_reference else "")
             for item in search.items
         ]
         yield (

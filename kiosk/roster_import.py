@@ -1,4 +1,4 @@
-"""Importing learners and staff from the school's MIS exports: good rows land, bad rows are named."""
+"""Importing learners and staff from MIS exports: good rows land, bad rows are named."""
 
 from __future__ import annotations
 
@@ -129,7 +129,9 @@ def import_learners(
         else:
             report.unchanged += 1
         if row.badge and not _enrol(session, row.badge, now, learner=record):
-            report.notes.append(f"line {line}: badge {row.badge} belongs to someone else: not enrolled")
+            report.notes.append(
+                f"line {line}: badge {row.badge} belongs to someone else: not enrolled"
+            )
     if rows:
         for mis_id, record in existing.items():
             if mis_id not in seen and record.left_on is None:
@@ -169,7 +171,9 @@ def import_staff(
         else:
             report.unchanged += 1
         if row.badge and not _enrol(session, row.badge, now, staff=record):
-            report.notes.append(f"line {line}: badge {row.badge} belongs to someone else: not enrolled")
+            report.notes.append(
+                f"line {line}: badge {row.badge} belongs to someone else: not enrolled"
+            )
     if rows:
         for staff_id, record in existing.items():
             if staff_id not in seen and record.active:

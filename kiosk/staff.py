@@ -29,7 +29,9 @@ def set_pin(session: Session, staff_id: str, pin: str, *, now: datetime) -> None
         raise PinError("a PIN is 4 to 8 digits; nothing was changed")
     staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
     if staff is None:
-        raise PinError(f"no member of staff with staff_id {staff_id!r}; import the staff list first")
+        raise PinError(
+            f"no member of staff with staff_id {staff_id!r}; import the staff list first"
+        )
     staff.pin_hash = hash_pin(pin)
     staff.failed_pin_attempts = 0
     staff.locked_until = None
@@ -76,6 +78,8 @@ def check_pin(session: Session, staff: StaffRecord, pin: str, *, now: datetime) 
             entity_id=staff.staff_id,
             detail={"locked_until": staff.locked_until.isoformat()},
         )
-        return PinCheck(False, staff.locked_until, 0, "Too many wrong PINs: badge locked for 5 minutes.")
+        return PinCheck(
+            False, staff.locked_until, 0, "Too many wrong PINs: badge locked for 5 minutes."
+        )
     left = MAX_WRONG_PINS - staff.failed_pin_attempts
     return PinCheck(False, None, left, f"Wrong PIN. {left} tries left.")

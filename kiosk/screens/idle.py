@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
@@ -27,6 +29,7 @@ class IdleScreen(Screen[None]):
         self.school_name = school_name
         self.clock = clock
         self.demo_badges = tuple(demo_badges)
+        self.status_text = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="middle"):
@@ -38,7 +41,7 @@ class IdleScreen(Screen[None]):
                 yield Static("Demo:", id="demo-label")
                 for index, (label, _) in enumerate(self.demo_badges):
                     yield Button(label, id=f"demo-{index}", compact=True)
-        yield Static("", id="status")
+        yield Static(self.status_text, id="status")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
@@ -50,7 +53,10 @@ class IdleScreen(Screen[None]):
         self.query_one("#clock", Static).update(self._time())
 
     def show_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        """The staff's line at the foot: the reader online or offline, the last fault."""
+        self.status_text = text
+        with suppress(NoMatches):  # not composed yet: compose shows status_text
+            self.query_one("#status", Static).update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("demo-"):

@@ -45,20 +45,31 @@ def test_the_contract_example_loads(tmp_path: Path) -> None:
         ("[school]\nregister_closes = '09:11'\n", ["[school]", "30 minutes"]),
         ("[school]\nregister_closes = '08:30'\n", ["[school]", "after"]),
         ("[school]\ntimezone = 'Mars/Olympus'\n", ["[school] timezone"]),
-        ("[policy]\nphone_handin = 'sometimes'\n", ["[policy] phone_handin", "required, optional, off"]),
-        ("[policy]\nstaff_idle_lock_seconds = 'soon'\n", ["[policy] staff_idle_lock_seconds", "whole number"]),
+        (
+            "[policy]\nphone_handin = 'sometimes'\n",
+            ["[policy] phone_handin", "required, optional, off"],
+        ),
+        (
+            "[policy]\nstaff_idle_lock_seconds = 'soon'\n",
+            ["[policy] staff_idle_lock_seconds", "whole number"],
+        ),
         ("[policy]\nrandom_screening_percent = 120\n", ["random_screening_percent"]),
         ("[rfid]\ndriver = 'magic'\n", ["[rfid] driver"]),
         ("[rfid]\nrepeat_suppress_seconds = -1\n", ["[rfid] repeat_suppress_seconds", "negative"]),
         ("[detector]\npin = 40\n", ["[detector] pin", "0 to 27"]),
         ("[detector]\ndriver = 'serial'\n", ["[detector] port", "required"]),
-        ("[detector]\ndriver = 'serial'\nport = 'loop://'\nalarm_pattern = '(('\n", ["alarm_pattern", "regular expression"]),
+        (
+            "[detector]\ndriver = 'serial'\nport = 'loop://'\nalarm_pattern = '(('\n",
+            ["alarm_pattern", "regular expression"],
+        ),
         ("[outputs]\ndoor_relay = 'yes'\n", ["[outputs] door_relay"]),
         ("[school\n", ["not valid TOML"]),
     ],
     ids=lambda v: v if isinstance(v, str) and "\n" not in v else None,
 )
-def test_a_bad_config_is_refused_naming_file_and_key(tmp_path: Path, text: str, names: list[str]) -> None:
+def test_a_bad_config_is_refused_naming_file_and_key(
+    tmp_path: Path, text: str, names: list[str]
+) -> None:
     with pytest.raises(ConfigError) as error:
         load(tmp_path, BASE + text if not text.startswith("[database]") else text)
     message = str(error.value)
@@ -76,7 +87,9 @@ def test_an_unfitted_output_is_written_as_minus_one(tmp_path: Path) -> None:
     assert load(tmp_path, BASE + "[outputs]\nbuzzer = -1\n").outputs.buzzer is None
 
 
-def test_config_path_prefers_option_then_environment_then_etc(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_path_prefers_option_then_environment_then_etc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("KIOSK_CONFIG", "/srv/k.toml")
     assert config_path("/x.toml") == Path("/x.toml")
     assert config_path(None) == Path("/srv/k.toml")
@@ -102,4 +115,6 @@ def test_cli_exits_2_on_a_config_error(tmp_path: Path, capsys: pytest.CaptureFix
 def test_register_open_for_different_lengths_am_and_pm_is_a_warning(tmp_path: Path) -> None:
     config = load(tmp_path, BASE + "[school]\npm_starts = '13:20'\npm_register_closes = '13:35'\n")
     assert config.warnings and "same length" in config.warnings[0]
-    assert not load(tmp_path, BASE + "[school]\npm_starts = '13:20'\npm_register_closes = '13:50'\n").warnings
+    assert not load(
+        tmp_path, BASE + "[school]\npm_starts = '13:20'\npm_register_closes = '13:50'\n"
+    ).warnings

@@ -54,16 +54,40 @@ def learner(session: Session, mis_id: str) -> int:
 
 def morning(session: Session) -> None:
     """Each arrival is its own transaction, as at the kiosk."""
-    for mis_id, t in [("A1", at(8, 39, 59)), ("A2", at(8, 40)), ("A3", at(9, 10)), ("A4", at(9, 10, 1)), ("A7", at(8, 50, 30))]:
+    for mis_id, t in [
+        ("A1", at(8, 39, 59)),
+        ("A2", at(8, 40)),
+        ("A3", at(9, 10)),
+        ("A4", at(9, 10, 1)),
+        ("A7", at(8, 50, 30)),
+    ]:
         admit(session, learner(session, mis_id), arrived_at=t, admitted_at=t, school=SCHOOL)
         session.commit()
-    refuse(session, learner(session, "A5"), at=at(8, 45), kind=RefusalKind.SCREENING, school=SCHOOL, by_staff_id=None)
+    refuse(
+        session,
+        learner(session, "A5"),
+        at=at(8, 45),
+        kind=RefusalKind.SCREENING,
+        school=SCHOOL,
+        by_staff_id=None,
+    )
     session.commit()
-    refuse(session, learner(session, "A8"), at=at(8, 41), kind=RefusalKind.SCREENING, school=SCHOOL, by_staff_id=None)
-    admit(session, learner(session, "A8"), arrived_at=at(8, 55), admitted_at=at(8, 55), school=SCHOOL)
+    refuse(
+        session,
+        learner(session, "A8"),
+        at=at(8, 41),
+        kind=RefusalKind.SCREENING,
+        school=SCHOOL,
+        by_staff_id=None,
+    )
+    admit(
+        session, learner(session, "A8"), arrived_at=at(8, 55), admitted_at=at(8, 55), school=SCHOOL
+    )
     session.commit()
     # A second tap the same session changes nothing.
-    admit(session, learner(session, "A1"), arrived_at=at(9, 30), admitted_at=at(9, 30), school=SCHOOL)
+    admit(
+        session, learner(session, "A1"), arrived_at=at(9, 30), admitted_at=at(9, 30), school=SCHOOL
+    )
     session.commit()
 
 
@@ -75,7 +99,9 @@ def test_attendance_export_has_one_row_per_learner_with_the_right_code(upgraded,
     morning(school)
     code, out, err = upgraded("export", "attendance", "--date", DAY.isoformat())
     assert code == 0, err
-    assert out.splitlines()[0] == "mis_id,upn,surname,forename,date,session,code,minutes_late,comment"
+    assert (
+        out.splitlines()[0] == "mis_id,upn,surname,forename,date,session,code,minutes_late,comment"
+    )
     by_id = {r["mis_id"]: r for r in rows(out)}
     assert len(rows(out)) == 8
     got = {k: (r["code"], r["minutes_late"], r["comment"]) for k, r in by_id.items()}
@@ -104,7 +130,9 @@ def test_export_to_a_file_writes_the_same_csv(upgraded, school, tmp_path: Path) 
     morning(school)
     out_file = tmp_path / "usb" / "marks.csv"
     out_file.parent.mkdir()
-    code, out, _ = upgraded("export", "attendance", "--date", DAY.isoformat(), "--out", str(out_file))
+    code, out, _ = upgraded(
+        "export", "attendance", "--date", DAY.isoformat(), "--out", str(out_file)
+    )
     assert code == 0 and out == ""
     data = out_file.read_bytes()
     assert data.startswith(b"mis_id,upn,") and b"\r\n" in data
@@ -113,7 +141,9 @@ def test_export_to_a_file_writes_the_same_csv(upgraded, school, tmp_path: Path) 
 
 
 def test_export_to_a_missing_folder_is_refused(upgraded, tmp_path: Path) -> None:
-    code, _, err = upgraded("export", "attendance", "--date", "2026-11-23", "--out", str(tmp_path / "no" / "x.csv"))
+    code, _, err = upgraded(
+        "export", "attendance", "--date", "2026-11-23", "--out", str(tmp_path / "no" / "x.csv")
+    )
     assert code == 2 and "no such folder" in err
 
 
@@ -128,25 +158,64 @@ def test_bad_date_is_a_usage_error(upgraded) -> None:
     assert exit_.value.code == 2
 
 
-def test_search_log_export_names_searcher_witness_items_and_dispositions(upgraded, school, write) -> None:
-    upgraded("staff", "import", str(write("staff.csv", "staff_id,surname,forename,sex,roles,badge\nS1,Khan,Aisha,F,searcher,\nS2,Evans,Beth,F,screener,\n")))
+def test_search_log_export_names_searcher_witness_items_and_dispositions(
+    upgraded, school, write
+) -> None:
+    upgraded(
+        "staff",
+        "import",
+        str(
+            write(
+                "staff.csv",
+                "staff_id,surname,forename,sex,roles,badge\nS1,Khan,Aisha,F,searcher,\nS2,Evans,Beth,F,screener,\n",
+            )
+        ),
+    )
     s1 = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
     s2 = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S2")).one()
     search = SearchRecord(
-        learner_id=learner(school, "A5"), started_at=at(8, 47), place="Reception", searcher_id=s1.id,
-        witness_id=s2.id, level="low", grounds="arch alarm, chest", sought="knife",
-        same_sex_searcher=True, witness_present=True, exception_used=False, exception_reason="",
-        outcome="items found", parent_informed=True, dsl_informed=True, recorded_by_id=s1.id,
+        learner_id=learner(school, "A5"),
+        started_at=at(8, 47),
+        place="Reception",
+        searcher_id=s1.id,
+        witness_id=s2.id,
+        level="low",
+        grounds="arch alarm, chest",
+        sought="knife",
+        same_sex_searcher=True,
+        witness_present=True,
+        exception_used=False,
+        exception_reason="",
+        outcome="items found",
+        parent_informed=True,
+        dsl_informed=True,
+        recorded_by_id=s1.id,
         created_at=at(8, 55),
     )
-    search.items.append(FoundItemRecord(category="weapon", description="folding knife", disposition="handed to police", handed_to="PC 123", police_reference="CAD 4411"))
-    search.items.append(FoundItemRecord(category="school_rules", description="vape", disposition="returned to parent"))
+    search.items.append(
+        FoundItemRecord(
+            category="weapon",
+            description="folding knife",
+            disposition="handed to police",
+            handed_to="PC 123",
+            police_reference="CAD 4411",
+        )
+    )
+    search.items.append(
+        FoundItemRecord(
+            category="school_rules", description="vape", disposition="returned to parent"
+        )
+    )
     school.add(search)
     school.commit()
     code, out, err = upgraded("export", "searches", "--from", "2026-11-23", "--to", "2026-11-23")
     assert code == 0, err
     (row,) = rows(out)
-    assert list(row) == ("search_id,date,time,learner_mis_id,learner_name,learner_sex,grounds,searcher,searcher_sex,witness,witness_sex,same_sex_searcher,witness_present,exception_used,exception_reason,level,outcome,items,dispositions,parent_informed,dsl_informed").split(",")
+    assert ",".join(row) == (
+        "search_id,date,time,learner_mis_id,learner_name,learner_sex,grounds,searcher,"
+        "searcher_sex,witness,witness_sex,same_sex_searcher,witness_present,exception_used,"
+        "exception_reason,level,outcome,items,dispositions,parent_informed,dsl_informed"
+    )
     assert row["time"] == "08:47" and row["date"] == "2026-11-23"
     assert row["learner_name"] == "Rae Refused" and row["learner_sex"] == "F"
     assert row["searcher"] == "Aisha Khan" and row["witness"] == "Beth Evans"

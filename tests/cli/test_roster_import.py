@@ -1,8 +1,7 @@
-"""`kiosk roster import` and `kiosk staff import`: messy MIS exports in, good rows kept, bad rows named."""
+"""`kiosk roster import` and `kiosk staff import`: messy MIS exports in, bad rows named."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
@@ -48,7 +47,9 @@ def test_messy_mis_export_imports_good_rows_and_names_each_bad_line(upgraded, wr
     assert found["001234"].sex == "F"
     assert found["001235"].forename == "Thảo"
     assert found["001236"].surname == "Андреева"
-    assert found["001237"].surname == "=SUM(A1)", "names are stored as given; escaping is for export"
+    assert found["001237"].surname == "=SUM(A1)", (
+        "names are stored as given; escaping is for export"
+    )
 
 
 def test_card_enrolled_as_printed_decimal_is_recognised_from_reader_hex(upgraded, write) -> None:
@@ -80,7 +81,10 @@ def test_reimport_updates_by_mis_id_and_marks_missing_learners_as_left(upgraded,
         "mis_id,surname,forename,sex\nA1,Khan,Aisha,F\nA2,Reid,Dan,M\nA3,Lee,Jo,F\n",
     )
     assert upgraded("roster", "import", str(first))[0] == 0
-    second = write("second.csv", "mis_id,surname,forename,sex,reg_group\nA1,Khan-Ali,Aisha,F,9K\nA2,Reid,Dan,M,\n")
+    second = write(
+        "second.csv",
+        "mis_id,surname,forename,sex,reg_group\nA1,Khan-Ali,Aisha,F,9K\nA2,Reid,Dan,M,\n",
+    )
     code, out, _ = upgraded("roster", "import", str(second))
     assert code == 0
     assert "1 updated" in out and "1 unchanged" in out and "1 marked as left" in out
@@ -92,21 +96,33 @@ def test_reimport_updates_by_mis_id_and_marks_missing_learners_as_left(upgraded,
 
 
 def test_a_learner_whose_row_is_broken_is_not_marked_as_left(upgraded, write) -> None:
-    upgraded("roster", "import", str(write("a.csv", "mis_id,surname,forename,sex\nA1,Khan,Aisha,F\nA2,Reid,Dan,M\n")))
-    code, _, _ = upgraded("roster", "import", str(write("b.csv", "mis_id,surname,forename,sex\nA1,Khan,Aisha,F\nA2,Reid,Dan,Q\n")))
+    upgraded(
+        "roster",
+        "import",
+        str(write("a.csv", "mis_id,surname,forename,sex\nA1,Khan,Aisha,F\nA2,Reid,Dan,M\n")),
+    )
+    code, _, _ = upgraded(
+        "roster",
+        "import",
+        str(write("b.csv", "mis_id,surname,forename,sex\nA1,Khan,Aisha,F\nA2,Reid,Dan,Q\n")),
+    )
     assert code == 1
     assert learners(upgraded.db)["A2"].left_on is None
 
 
 def test_file_without_a_required_column_is_refused_whole(upgraded, write) -> None:
-    code, _, err = upgraded("roster", "import", str(write("a.csv", "mis_id,surname,forename\nA1,Khan,Aisha\n")))
+    code, _, err = upgraded(
+        "roster", "import", str(write("a.csv", "mis_id,surname,forename\nA1,Khan,Aisha\n"))
+    )
     assert code == 2
     assert "sex" in err and "column" in err
     assert learners(upgraded.db) == {}
 
 
 def test_file_that_is_not_utf8_says_so(upgraded, write) -> None:
-    path = write("a.csv", "mis_id,surname,forename,sex\nA1,M\xfcller,J\xfcrgen,M\n".encode("latin-1"))
+    path = write(
+        "a.csv", "mis_id,surname,forename,sex\nA1,M\xfcller,J\xfcrgen,M\n".encode("latin-1")
+    )
     code, _, err = upgraded("roster", "import", str(path))
     assert code == 2
     assert "UTF-8" in err
@@ -159,5 +175,3 @@ def test_demo_roster_and_staff_import_cleanly(upgraded) -> None:
 
     assert upgraded("roster", "import", str(DEMO_LEARNERS))[0] == 0
     assert upgraded("staff", "import", str(DEMO_STAFF))[0] == 0
-
-

@@ -1,0 +1,117 @@
+"""Serial 125 kHz badge readers (EM4100, ID-12LA) and `open_reader`, the factory for all drivers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Unpack
+
+from drivers.badge_reader import BadgeReader, ReaderCallbacks, SerialBadgeReader
+from drivers.clock import Clock
+from drivers.framing import EM4100, ID12, FrameFormat, StxEtxFramer, TagFrame
+from drivers.keyboard import EvdevKeyboardReader, KeystrokeReader
+from drivers.pn532 import Pn532Reader
+
+_log = logging.getLogger("drivers.reader")
+
+READER_DRIVERS = ("em4100", "id12", "pn532", "keyboard", "none")
+
+
+class _StxEtxReader(SerialBadgeReader):
+    frame_format: FrameFormat = EM4100
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        baudrate: int | None = None,
+        repeat_suppress_seconds: float = 3.0,
+        clock: Clock | None = None,
+        name: str | None = None,
+        retry_interval: float = 1.0,
+        **callbacks: Unpack[ReaderCallbacks],
+    ) -> None:
+        # The framer must exist before the base class starts the reader thread.
+        self._framer = StxEtxFramer(self.frame_format)
+        super().__init__(
+            port,
+            baudrate=baudrate,
+            repeat_suppress_seconds=repeat_suppress_seconds,
+            clock=clock,
+            name=name,
+            retry_interval=retry_interval,
+            **callbacks,
+        )
+
+    def _port_opened(self) -> None:
+        self._framer.reset()
+
+    def _data_received(self, data: bytes) -> None:
+        for frame in self._framer.feed(data):
+            if isinstance(frame, TagFrame):
+                self._report_uid(frame.uid)
+            else:
+                self._report_rejected(frame.reason, frame.raw)
+
+
+class Em4100Reader(_StxEtxReader):
+    """An RDM6300-style EM4100 reader (9600 8N1); it repeats the frame while a card is held.
+
+    `Em4100Reader("/dev/serial/by-id/...", repeat_suppress_seconds=3.0)`; see `BadgeReader`
+    for the callbacks and the thread they are called from.
+    """
+
+    frame_format = EM4100
+
+
+class Id12Reader(_StxEtxReader):
+    """An ID-12LA / ID-20LA reader (9600 8N1): one frame per presentation, CR LF before ETX."""
+
+    frame_format = ID12
+
+
+def open_reader(
+    driver: str,
+    port: str = "",
+    baudrate: int | None = None,
+    repeat_suppress_seconds: float = 3.0,
+    clock: Clock | None = None,
+    **kw: Any,
+) -> BadgeReader | None:
+    """Open the reader named by `driver` (em4100 | id12 | pn532 | keyboard | none).
+
+    `none` gives None. `keyboard` with an empty `port` gives a `KeystrokeReader` the app feeds
+    with its own key events; with a `/dev/input/...` path, an `EvdevKeyboardReader`. Extra
+    keywords go to the reader's constructor: the callbacks (`when_read=...`; see
+    `BadgeReader`), `retry_interval`, `name`.
+    """
+    common: dict[str, Any] = {
+        "repeat_suppress_seconds": repeat_suppress_seconds,
+        "clock": clock,
+        **kw,
+    }
+    if driver == "none":
+        return None
+    if driver == "keyboard":
+        if not port:
+            return KeystrokeReader(**common)
+        if not port.startswith("/dev/input/"):
+            raise ValueError(
+                f"the keyboard driver reads a /dev/input/... device or, with no port, the "
+                f"kiosk's own keys; {port!r} is neither"
+            )
+        return EvdevKeyboardReader(port, **common)
+    if not port:
+        raise ValueError(f"the {driver} driver needs a port (a device path or pyserial URL)")
+    if driver == "em4100":
+        return Em4100Reader(port, baudrate=baudrate, **common)
+    if driver == "id12":
+        return Id12Reader(port, baudrate=baudrate, **common)
+    if driver == "pn532":
+        if baudrate is not None and baudrate != Pn532Reader.default_baudrate:
+            _log.warning(
+                "pn532 on %s at %d baud: the PN532's serial default is 115200", port, baudrate
+            )
+        return Pn532Reader(port, baudrate=baudrate, **common)
+    raise ValueError(
+        f"unknown reader driver {driver!r}; expected one of {', '.join(READER_DRIVERS)}"
+    )

@@ -1,0 +1,48 @@
+"""The app on a real SQLite file with the demo school and the simulated reader and outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from drivers import ManualClock, SimulatedReader, simulated_outputs
+from kiosk.app import Devices, KioskApp, make_app
+from kiosk.launch import demo_badges, prepare_demo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class Station:
+    """The pieces a test drives: the app, the reader a learner taps, and the output pins."""
+
+    def __init__(self, folder: Path, at: datetime) -> None:
+        self.config, self.book = prepare_demo(folder)
+        self.clock = ManualClock(at)
+        self.pins = MockFactory()
+        self.reader = SimulatedReader(repeat_suppress_seconds=3.0, clock=self.clock)
+        self.outputs = simulated_outputs(pin_factory=self.pins)
+        self.devices = Devices(
+            reader=self.reader,
+            outputs=self.outputs,
+            close_all=self.close,
+            demo_badges=demo_badges(self.book),
+            present=self.reader.present,
+        )
+        self.app: KioskApp = make_app(self.config, self.book, self.devices, clock=self.clock.now)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.outputs.close()
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> Iterator[Station]:
+    st = Station(tmp_path, datetime(2026, 11, 23, 8, 30, tzinfo=LONDON).astimezone(UTC))
+    yield st
+    st.close()
+    st.book.close()
