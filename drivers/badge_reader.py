@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from types import TracebackType
-from typing import Self, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
+from drivers.closing import Closing
 from drivers.events import BadgeRead, FrameRejected, ReaderOffline, ReaderOnline
 from drivers.serial_link import LinkSession, SerialLink
 
@@ -52,7 +52,7 @@ class ReaderCallbacks(TypedDict, total=False):
     when_offline: Callable[[ReaderOffline], object] | None
 
 
-class BadgeReader:
+class BadgeReader(Closing):
     """A badge reader: set `when_read` and receive a `BadgeRead` for each presentation.
 
     Callbacks (`when_read`, `when_rejected`, `when_online`, `when_offline`) are called from the
@@ -127,17 +127,6 @@ class BadgeReader:
         """Stop reading and release the device; idempotent."""
         self._closed = True
         self._online = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("online" if self._online else "offline")

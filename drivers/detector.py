@@ -19,13 +19,13 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from gpiozero import DigitalInputDevice
 
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
+from drivers.closing import Closing
 from drivers.events import AlarmCleared, AlarmRaised, DetectorOffline, DetectorOnline
 from drivers.serial_link import SerialLink
 
@@ -43,7 +43,7 @@ class DetectorCallbacks(TypedDict, total=False):
     when_offline: Callable[[DetectorOffline], object] | None
 
 
-class AlarmDetector:
+class AlarmDetector(Closing):
     """An arch: set `when_alarm` and `when_clear`; `is_alarm` is the current state.
 
     Callbacks are called from the device's own thread (gpiozero's, or the serial reader's);
@@ -90,17 +90,6 @@ class AlarmDetector:
 
     def close(self) -> None:
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("alarm" if self._alarm else "clear")

@@ -8,26 +8,11 @@ threads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import gpiozero
 
-
-class _Output:
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+from drivers.closing import Closing
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +33,7 @@ REFUSED = BeepPattern(on_time=0.5, off_time=0.25, n=2)  # two long tones
 ALARM = BeepPattern(on_time=0.1, off_time=0.1, n=15)  # three seconds of rapid beeps
 
 
-class Buzzer(_Output):
+class Buzzer(Closing):
     """A buzzer with the kiosk's three patterns: `accepted()`, `refused()`, `alarm()`."""
 
     def __init__(
@@ -96,7 +81,7 @@ class Buzzer(_Output):
             self._device.close()
 
 
-class Lights(_Output):
+class Lights(Closing):
     """The green and red lights; either may be None (not fitted)."""
 
     def __init__(
@@ -162,7 +147,7 @@ class Lights(_Output):
                 led.close()
 
 
-class DoorRelay(_Output):
+class DoorRelay(Closing):
     """The door (or turnstile) release relay, pulsed open for `open_seconds`.
 
     `active_high=False` drives the pin LOW to open, for the common active-low relay boards;
@@ -214,7 +199,7 @@ class DoorRelay(_Output):
             self._device.close()
 
 
-class Outputs(_Output):
+class Outputs(Closing):
     """Everything the kiosk drives, by outcome; any part may be None (not fitted)."""
 
     def __init__(
@@ -281,7 +266,7 @@ def open_outputs(
     pin_factory: Any = None,
 ) -> Outputs:
     """Outputs from the `[outputs]` pin numbers (BCM); None means not fitted."""
-    parts: list[_Output] = []
+    parts: list[Closing] = []
     try:
         lights = None
         if green_led is not None or red_led is not None:

@@ -216,7 +216,13 @@ def cmd_staff_import(args: argparse.Namespace) -> int:
     return _run_import(
         config,
         args.dry_run,
-        lambda session, now: import_staff(session, args.file, now=now, dry_run=args.dry_run),
+        lambda session, now: import_staff(
+            session,
+            args.file,
+            today=now.astimezone(config.school.zone).date(),
+            now=now,
+            dry_run=args.dry_run,
+        ),
         args.file,
     )
 

@@ -118,7 +118,7 @@ def prepare_demo(folder: Path, db: Path | None = None) -> tuple[Config, Book]:
         import_learners(
             session, DEMO_LEARNERS, today=now.astimezone(config.school.zone).date(), now=now
         )
-        import_staff(session, DEMO_STAFF, now=now)
+        import_staff(session, DEMO_STAFF, today=now.astimezone(config.school.zone).date(), now=now)
         for staff_id in session.scalars(select(StaffRecord.staff_id)):
             set_pin(session, staff_id, DEMO_PIN, now=now)
     return config, book

@@ -87,99 +87,128 @@ Row = TypeVar("Row", LearnerRow, StaffRow)
 
 @dataclass(frozen=True)
 class _Kind(Generic[Row]):
+    """What differs between the learner and the staff import; the rest is shared."""
+
     name: str
     aliases: Mapping[str, str]
     required: Sequence[str]
     id_column: str
     parse: Callable[[Mapping[str, str]], Row]
+    model: type[LearnerRecord] | type[StaffRecord]
+    values: Callable[[Row], dict[str, Any]]
+    is_gone: Callable[[Any], bool]
+    mark_gone: Callable[[Any, date], None]
 
 
-LEARNERS = _Kind("learners", LEARNER_ALIASES, LEARNER_REQUIRED, "mis_id", parse_learner_row)
-STAFF = _Kind("staff", STAFF_ALIASES, STAFF_REQUIRED, "staff_id", parse_staff_row)
+def _learner_values(row: LearnerRow) -> dict[str, Any]:
+    return {
+        "upn": row.upn,
+        "surname": row.surname,
+        "forename": row.forename,
+        "preferred_name": row.preferred_name,
+        "sex": row.sex.value if row.sex else None,
+        "year_group": row.year_group,
+        "reg_group": row.reg_group,
+        "sen": row.sen,
+        "left_on": None,
+    }
+
+
+def _staff_values(row: StaffRow) -> dict[str, Any]:
+    return {
+        "surname": row.surname,
+        "forename": row.forename,
+        "sex": row.sex.value if row.sex else None,
+        "roles": ";".join(sorted(role.value for role in row.roles)),
+        "active": True,
+    }
+
+
+def _mark_left(record: LearnerRecord, today: date) -> None:
+    record.left_on = today
+
+
+def _mark_inactive(record: StaffRecord, _: date) -> None:
+    record.active = False
+
+
+LEARNERS = _Kind(
+    "learners",
+    LEARNER_ALIASES,
+    LEARNER_REQUIRED,
+    "mis_id",
+    parse_learner_row,
+    LearnerRecord,
+    _learner_values,
+    lambda record: record.left_on is not None,
+    _mark_left,
+)
+STAFF = _Kind(
+    "staff",
+    STAFF_ALIASES,
+    STAFF_REQUIRED,
+    "staff_id",
+    parse_staff_row,
+    StaffRecord,
+    _staff_values,
+    lambda record: not record.active,
+    _mark_inactive,
+)
 
 
 def import_learners(
     session: Session, path: Path, *, today: date, now: datetime, dry_run: bool = False
 ) -> ImportReport:
     """Add or update learners by mis_id; learners missing from the file are marked as left."""
-    report = ImportReport("learners", dry_run=dry_run)
-    rows, seen = _parse_rows(path, LEARNERS, report)
-    existing = {r.mis_id: r for r in session.scalars(select(LearnerRecord))}
-    for line, row in rows:
-        record = existing.get(row.mis_id)
-        values = {
-            "upn": row.upn,
-            "surname": row.surname,
-            "forename": row.forename,
-            "preferred_name": row.preferred_name,
-            "sex": row.sex.value if row.sex else None,
-            "year_group": row.year_group,
-            "reg_group": row.reg_group,
-            "sen": row.sen,
-            "left_on": None,
-        }
-        if record is None:
-            record = LearnerRecord(mis_id=row.mis_id, created_at=now, updated_at=now, **values)
-            session.add(record)
-            session.flush()
-            existing[row.mis_id] = record
-            report.added += 1
-        elif _apply(record, values, now):
-            report.updated += 1
-        else:
-            report.unchanged += 1
-        if row.badge and not _enrol(session, row.badge, now, learner=record):
-            report.notes.append(
-                f"line {line}: badge {row.badge} belongs to someone else: not enrolled"
-            )
-    if rows:
-        for mis_id, record in existing.items():
-            if mis_id not in seen and record.left_on is None:
-                record.left_on = today
-                record.updated_at = now
-                report.marked_left += 1
-    elif existing:
-        report.notes.append("no learner could be imported, so nobody was marked as left")
-    _audit(session, report, path, now)
-    return report
+    return _import(session, path, LEARNERS, today=today, now=now, dry_run=dry_run)
 
 
 def import_staff(
-    session: Session, path: Path, *, now: datetime, dry_run: bool = False
+    session: Session, path: Path, *, today: date, now: datetime, dry_run: bool = False
 ) -> ImportReport:
     """Add or update staff by staff_id; staff missing from the file are marked inactive."""
-    report = ImportReport("staff", dry_run=dry_run)
-    rows, seen = _parse_rows(path, STAFF, report)
-    existing = {r.staff_id: r for r in session.scalars(select(StaffRecord))}
+    return _import(session, path, STAFF, today=today, now=now, dry_run=dry_run)
+
+
+def _import(
+    session: Session,
+    path: Path,
+    kind: _Kind[Row],
+    *,
+    today: date,
+    now: datetime,
+    dry_run: bool,
+) -> ImportReport:
+    report = ImportReport(kind.name, dry_run=dry_run)
+    rows, seen = _parse_rows(path, kind, report)
+    people: list[LearnerRecord | StaffRecord] = list(session.scalars(select(kind.model)))
+    existing = {getattr(person, kind.id_column): person for person in people}
     for line, row in rows:
-        record = existing.get(row.staff_id)
-        values = {
-            "surname": row.surname,
-            "forename": row.forename,
-            "sex": row.sex.value if row.sex else None,
-            "roles": ";".join(sorted(role.value for role in row.roles)),
-            "active": True,
-        }
+        key = getattr(row, kind.id_column)
+        record: LearnerRecord | StaffRecord | None = existing.get(key)
+        values = kind.values(row)
         if record is None:
-            record = StaffRecord(staff_id=row.staff_id, created_at=now, updated_at=now, **values)
+            record = kind.model(created_at=now, updated_at=now, **{kind.id_column: key}, **values)
             session.add(record)
             session.flush()
-            existing[row.staff_id] = record
+            existing[key] = record
             report.added += 1
         elif _apply(record, values, now):
             report.updated += 1
         else:
             report.unchanged += 1
-        if row.badge and not _enrol(session, row.badge, now, staff=record):
-            report.notes.append(
-                f"line {line}: badge {row.badge} belongs to someone else: not enrolled"
+        if row.badge and not _enrol(session, row.badge, now, record):
+            report.rejected.append(
+                (line, f"badge {row.badge} already belongs to someone else: imported without it")
             )
     if rows:
-        for staff_id, record in existing.items():
-            if staff_id not in seen and record.active:
-                record.active = False
+        for key, record in existing.items():
+            if key not in seen and not kind.is_gone(record):
+                kind.mark_gone(record, today)
                 record.updated_at = now
                 report.marked_left += 1
+    elif existing:
+        report.notes.append(f"no {kind.name} row could be imported, so nobody was marked as gone")
     _audit(session, report, path, now)
     return report
 
@@ -240,35 +269,18 @@ def _apply(record: Any, values: Mapping[str, Any], now: datetime) -> bool:
 
 
 def _enrol(
-    session: Session,
-    badge: str,
-    now: datetime,
-    *,
-    learner: LearnerRecord | None = None,
-    staff: StaffRecord | None = None,
+    session: Session, badge: str, now: datetime, person: LearnerRecord | StaffRecord
 ) -> bool:
     """Give the card to this person, replacing any card they had; False if it is someone else's."""
+    column = BadgeRecord.learner_id if isinstance(person, LearnerRecord) else BadgeRecord.staff_id
     keys = badge_keys(badge)
     owners = session.scalars(select(BadgeRecord).where(BadgeRecord.key.in_(keys))).all()
-    for owner in owners:
-        if (learner is not None and owner.learner_id != learner.id) or (
-            staff is not None and owner.staff_id != staff.id
-        ):
-            return False
-    if learner is not None:
-        session.execute(delete(BadgeRecord).where(BadgeRecord.learner_id == learner.id))
-    else:
-        assert staff is not None
-        session.execute(delete(BadgeRecord).where(BadgeRecord.staff_id == staff.id))
+    if any(getattr(owner, column.key) != person.id for owner in owners):
+        return False
+    session.execute(delete(BadgeRecord).where(column == person.id))
     for key in sorted(keys):
         session.add(
-            BadgeRecord(
-                key=key,
-                enrolled_as=badge,
-                learner_id=learner.id if learner else None,
-                staff_id=staff.id if staff else None,
-                enrolled_at=now,
-            )
+            BadgeRecord(key=key, enrolled_as=badge, enrolled_at=now, **{column.key: person.id})
         )
     session.flush()
     return True

@@ -175,3 +175,18 @@ def test_demo_roster_and_staff_import_cleanly(upgraded) -> None:
 
     assert upgraded("roster", "import", str(DEMO_LEARNERS))[0] == 0
     assert upgraded("staff", "import", str(DEMO_STAFF))[0] == 0
+
+
+def test_a_badge_already_enrolled_to_someone_else_is_refused_for_the_new_row(
+    upgraded, write
+) -> None:
+    path = write(
+        "export.csv",
+        "mis_id,surname,forename,sex,badge\n"
+        "A1,Khan,Aisha,F,0C000621A5\n"
+        "A2,Reid,Dan,M,0000401829\n",  # the same card, written as its printed decimal
+    )
+    code, out, err = upgraded("roster", "import", str(path))
+    assert code == 1
+    assert f"{path}:3:" in err and "already belongs" in err
+    assert "2 added" in out, "the learner is imported, without the badge"
