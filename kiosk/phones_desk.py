@@ -1,0 +1,173 @@
+"""The phone desk as use cases: hand-in at arrival, return at the end of the day, confiscation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.phones import ConfiscationOutcome, confiscation_outcome, held_until
+from records.audit import append_audit
+from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
+
+
+class PhoneDeskError(Exception):
+    """The phone desk refused; the message says why, for staff."""
+
+
+def _staff(session: Session, staff_id: str) -> StaffRecord:
+    record = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
+    if record is None:
+        raise PhoneDeskError(f"No member of staff with staff_id {staff_id!r}.")
+    return record
+
+
+def _held(session: Session, learner_id: int, day: date) -> PhoneHandinRecord | None:
+    return session.scalars(
+        select(PhoneHandinRecord).where(
+            PhoneHandinRecord.learner_id == learner_id,
+            PhoneHandinRecord.date == day,
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class HandedIn:
+    slot: str
+    no_phone: bool
+
+
+def hand_in(
+    session: Session,
+    learner_id: int,
+    *,
+    day: date,
+    at: datetime,
+    slot: str,
+    no_phone: bool,
+    received_by_staff_id: str,
+) -> HandedIn:
+    """Record a phone put in a numbered slot, pouch or envelope, or the learner's "no phone"."""
+    slot = slot.strip()
+    if not no_phone and not slot:
+        raise PhoneDeskError("Enter the slot, pouch or envelope number, or choose 'no phone'.")
+    if _held(session, learner_id, day) is not None:
+        raise PhoneDeskError("This learner's phone hand-in is already recorded today.")
+    if slot:
+        taken = session.scalars(
+            select(PhoneHandinRecord).where(
+                PhoneHandinRecord.date == day,
+                PhoneHandinRecord.slot == slot,
+                PhoneHandinRecord.returned_at.is_(None),
+            )
+        ).first()
+        if taken is not None:
+            raise PhoneDeskError(f"Slot {slot} already holds a phone today: choose another.")
+    staff = _staff(session, received_by_staff_id)
+    record = PhoneHandinRecord(
+        learner_id=learner_id,
+        date=day,
+        handed_in_at=at,
+        slot="" if no_phone else slot,
+        no_phone=no_phone,
+        received_by_id=staff.id,
+    )
+    session.add(record)
+    session.flush()
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=staff.staff_id,
+        action="phone.handed_in" if not no_phone else "phone.none_declared",
+        entity="phone_handins",
+        entity_id=str(record.id),
+        detail={"learner_id": learner_id, "slot": record.slot},
+    )
+    return HandedIn(record.slot, no_phone)
+
+
+@dataclass(frozen=True)
+class Returned:
+    slot: str
+
+
+def return_phone(
+    session: Session, learner_id: int, *, day: date, at: datetime, returned_by_staff_id: str
+) -> Returned:
+    """Give a phone back: from which slot, by whom; a confiscated phone waits for its hold."""
+    record = session.scalars(
+        select(PhoneHandinRecord)
+        .where(
+            PhoneHandinRecord.learner_id == learner_id,
+            PhoneHandinRecord.no_phone.is_(False),
+            PhoneHandinRecord.returned_at.is_(None),
+            PhoneHandinRecord.date <= day,
+        )
+        .order_by(PhoneHandinRecord.date.desc())
+    ).first()
+    if record is None:
+        raise PhoneDeskError("No phone is held for this learner.")
+    if record.confiscated:
+        if record.hold_until is None:
+            raise PhoneDeskError("Confiscated: a parent or carer must collect this phone.")
+        if record.hold_until > day:
+            raise PhoneDeskError(f"Confiscated: held until the end of {record.hold_until}.")
+    staff = _staff(session, returned_by_staff_id)
+    record.returned_at = at
+    record.returned_by_id = staff.id
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=staff.staff_id,
+        action="phone.returned",
+        entity="phone_handins",
+        entity_id=str(record.id),
+        detail={"learner_id": learner_id, "slot": record.slot},
+    )
+    return Returned(record.slot)
+
+
+def confiscate(
+    session: Session,
+    learner_id: int,
+    *,
+    day: date,
+    at: datetime,
+    slot: str,
+    by_staff_id: str,
+    note: str = "",
+) -> ConfiscationOutcome:
+    """A phone seen in use later in the day: held by occurrence (seed 003's escalation)."""
+    staff = _staff(session, by_staff_id)
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(PhoneHandinRecord)
+        .where(PhoneHandinRecord.learner_id == learner_id, PhoneHandinRecord.confiscated.is_(True))
+    )
+    outcome = confiscation_outcome((earlier or 0) + 1)
+    record = PhoneHandinRecord(
+        learner_id=learner_id,
+        date=day,
+        handed_in_at=at,
+        slot=slot.strip(),
+        received_by_id=staff.id,
+        confiscated=True,
+        confiscation_occurrence=outcome.occurrence,
+        hold_until=held_until(outcome, day),
+        note=note.strip(),
+    )
+    session.add(record)
+    session.flush()
+    learner = session.get_one(LearnerRecord, learner_id)
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=staff.staff_id,
+        action="phone.confiscated",
+        entity="phone_handins",
+        entity_id=str(record.id),
+        detail={"learner": learner.mis_id, "occurrence": outcome.occurrence, "hold": outcome.hold},
+    )
+    return outcome

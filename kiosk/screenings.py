@@ -1,0 +1,58 @@
+"""Recording a screening: the arch's alarm or clear, or the wand result the operator enters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.audit import append_audit
+from records.models import ScreeningRecord, StaffRecord
+
+METHODS = ("arch", "wand")
+RESULTS = ("clear", "alarm", "not_screened")
+
+
+def record_screening(
+    session: Session,
+    learner_id: int,
+    *,
+    day: date,
+    at: datetime,
+    method: str,
+    result: str,
+    operator_staff_id: str,
+    zone: str | None = None,
+    randomly_selected: bool = False,
+) -> int:
+    """Write one screening in the caller's transaction and return its id (a search may cite it)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if result not in RESULTS:
+        raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {result!r}")
+    operator = session.scalars(
+        select(StaffRecord).where(StaffRecord.staff_id == operator_staff_id)
+    ).one()
+    record = ScreeningRecord(
+        learner_id=learner_id,
+        date=day,
+        screened_at=at,
+        method=method,
+        result=result,
+        zone=zone,
+        operator_id=operator.id,
+        randomly_selected=randomly_selected,
+    )
+    session.add(record)
+    session.flush()
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=operator.staff_id,
+        action=f"screening.{result}",
+        entity="screenings",
+        entity_id=str(record.id),
+        detail={"learner_id": learner_id, "method": method, "zone": zone},
+    )
+    return record.id

@@ -1,0 +1,206 @@
+"""The lawful search, as a use case: who may search this learner now, and recording a search.
+
+The rules are in kiosk.domain.search and kiosk.domain.items; this module reads the people from
+the database, asks the rules, and writes the search only when they allow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.items import Disposition, DispositionCheck, ItemCategory, check_disposition
+from kiosk.domain.people import Sex, StaffMember, parse_roles
+from kiosk.domain.search import (
+    SearchCheck,
+    SearchLevel,
+    SearchRequirement,
+    UrgentException,
+    check_search,
+    search_requirement,
+)
+from records.audit import append_audit
+from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
+
+
+class SearchNotAllowed(Exception):
+    """The search breaks the rules; nothing was recorded. `reasons` say why, for the screen."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = tuple(reasons)
+
+
+def staff_member(record: StaffRecord) -> StaffMember:
+    """The rules' view of a member of staff."""
+    return StaffMember(
+        staff_id=record.staff_id,
+        name=f"{record.forename} {record.surname}",
+        sex=Sex(record.sex) if record.sex else None,
+        roles=parse_roles(record.roles),
+    )
+
+
+def _learner_sex(learner: LearnerRecord) -> Sex | None:
+    return Sex(learner.sex) if learner.sex else None
+
+
+def on_duty(session: Session, staff_ids: Iterable[str]) -> list[StaffMember]:
+    """The staff signed on at the station, as the rules see them (inactive staff are not)."""
+    ids = list(staff_ids)
+    records = session.scalars(
+        select(StaffRecord).where(StaffRecord.staff_id.in_(ids), StaffRecord.active.is_(True))
+    )
+    order = {staff_id: n for n, staff_id in enumerate(ids)}
+    return sorted((staff_member(r) for r in records), key=lambda m: order[m.staff_id])
+
+
+def who_may_search(
+    session: Session, learner_id: int, duty_staff_ids: Iterable[str]
+) -> SearchRequirement:
+    """Before a search starts: the same-sex authorised searchers and the witnesses on duty."""
+    learner = session.get_one(LearnerRecord, learner_id)
+    return search_requirement(_learner_sex(learner), on_duty(session, duty_staff_ids))
+
+
+@dataclass(frozen=True)
+class FoundItem:
+    category: ItemCategory
+    description: str
+    disposition: Disposition
+    handed_to: str = ""
+    police_reference: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """What staff enter on the search record screen."""
+
+    learner_id: int
+    searcher_staff_id: str
+    witness_staff_id: str | None
+    level: SearchLevel
+    place: str
+    grounds: str
+    sought: str
+    outcome: str
+    items: tuple[FoundItem, ...] = ()
+    parent_informed: bool = False
+    dsl_informed: bool = False
+    exception: UrgentException | None = None
+    screening_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedSearch:
+    search_id: int
+    check: SearchCheck
+    items: tuple[DispositionCheck, ...]
+    notify_dsl: bool
+
+
+def _staff(session: Session, staff_id: str) -> StaffRecord:
+    record = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
+    if record is None or not record.active:
+        raise SearchNotAllowed([f"No active member of staff with staff_id {staff_id!r}."])
+    return record
+
+
+def check_form(session: Session, form: SearchForm) -> tuple[SearchCheck, list[DispositionCheck]]:
+    """Every rule the form must meet; raises SearchNotAllowed naming each one it breaks."""
+    learner = session.get_one(LearnerRecord, form.learner_id)
+    searcher = _staff(session, form.searcher_staff_id)
+    witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
+    check = check_search(
+        learner_sex=_learner_sex(learner),
+        searcher=staff_member(searcher),
+        witness=staff_member(witness) if witness else None,
+        exception=form.exception,
+    )
+    problems = [] if check.allowed else list(check.reasons)
+    for field, label in ((form.grounds, "grounds"), (form.sought, "what was sought")):
+        if not field.strip():
+            problems.append(f"Write down the {label}.")
+    item_checks = []
+    for item in form.items:
+        if not item.description.strip():
+            problems.append(f"Describe the {item.category.label} found.")
+        item_check = check_disposition(
+            item.category,
+            item.disposition,
+            police_reference=item.police_reference,
+            reason=item.reason,
+        )
+        if not item_check.allowed:
+            problems.extend(item_check.reasons)
+        item_checks.append(item_check)
+    if problems:
+        raise SearchNotAllowed(problems)
+    return check, item_checks
+
+
+def record_search(
+    session: Session, form: SearchForm, *, at: datetime, recorded_by_staff_id: str
+) -> RecordedSearch:
+    """Write the search and each item found, in the caller's transaction, or nothing at all."""
+    check, item_checks = check_form(session, form)
+    searcher = _staff(session, form.searcher_staff_id)
+    witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
+    recorder = _staff(session, recorded_by_staff_id)
+    search = SearchRecord(
+        learner_id=form.learner_id,
+        screening_id=form.screening_id,
+        started_at=at,
+        place=form.place.strip(),
+        searcher_id=searcher.id,
+        witness_id=witness.id if witness and check.witness_present else None,
+        level=form.level.value,
+        grounds=form.grounds.strip(),
+        sought=form.sought.strip(),
+        same_sex_searcher=check.same_sex_searcher,
+        witness_present=check.witness_present,
+        exception_used=check.exception_used,
+        exception_reason=form.exception.reason.strip()
+        if form.exception and check.exception_used
+        else "",
+        outcome=form.outcome.strip(),
+        parent_informed=form.parent_informed,
+        dsl_informed=form.dsl_informed,
+        recorded_by_id=recorder.id,
+        created_at=at,
+    )
+    for item in form.items:
+        search.items.append(
+            FoundItemRecord(
+                category=item.category.value,
+                description=item.description.strip(),
+                disposition=item.disposition.value,
+                handed_to=item.handed_to.strip(),
+                police_reference=item.police_reference.strip(),
+                disposition_reason=item.reason.strip(),
+            )
+        )
+    session.add(search)
+    session.flush()
+    notify_dsl = check.notify_dsl or any(c.notify_dsl for c in item_checks)
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=recorder.staff_id,
+        action="search.recorded",
+        entity="searches",
+        entity_id=str(search.id),
+        detail={
+            "learner_id": form.learner_id,
+            "searcher": searcher.staff_id,
+            "witness": witness.staff_id if witness else None,
+            "exception_used": check.exception_used,
+            "items": len(form.items),
+        },
+    )
+    return RecordedSearch(search.id, check, tuple(item_checks), notify_dsl)
