@@ -22,11 +22,11 @@ from kiosk.domain.attendance import (
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.badges import badge_keys
 from kiosk.domain.roster import display_first_name
+from kiosk.notify import queue_refusal
 from records.audit import append_audit
 from records.models import (
     BadgeRecord,
     LearnerRecord,
-    NotificationRecord,
     RefusalRecord,
     SessionMarkRecord,
     StaffRecord,
@@ -208,17 +208,14 @@ def refuse(
                 updated_at=at,
             )
         )
-    session.add(
-        NotificationRecord(
-            created_at=at,
-            role="attendance",
-            subject=f"Not admitted: {learner.forename} {learner.surname} ({learner.mis_id})",
-            body=(
-                f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group}) "
-                f"{mark.comment} at {at.astimezone(school.zone):%H:%M} on {day}. "
-                "The absence is recorded as unauthorised (O). This is not an exclusion."
-            ),
-        )
+    queue_refusal(
+        session,
+        at=at,
+        day=day,
+        learner=f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group})",
+        mis_id=learner.mis_id,
+        comment=mark.comment,
+        zone=school.zone,
     )
     session.flush()
     append_audit(

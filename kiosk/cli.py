@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.cli_office import add_commands as add_office_commands
 from kiosk.config import Config, ConfigError, config_path, load_config
 from kiosk.database import DatabaseError, open_book
 from kiosk.domain.attendance import Session as SchoolSession
@@ -145,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="validate the config and probe each device"
     )
     check.set_defaults(handler=cmd_check)
+
+    add_office_commands(sub, common)
     return parser
 
 

@@ -104,6 +104,26 @@ class OutputsConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """Email for the outbox; an empty smtp_host means no email: notifications wait on screen."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str = ""
+    # A file holding the password, so the TOML (often world-readable) never holds it.
+    password_file: str = ""
+    sender: str = ""
+    # One address per role (several may be separated by commas); empty: that role's wait.
+    attendance: str = ""
+    dsl: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.smtp_host.strip())
+
+
+@dataclass(frozen=True)
 class Config:
     school: SchoolConfig = field(default_factory=SchoolConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -111,6 +131,7 @@ class Config:
     rfid: RfidConfig = field(default_factory=RfidConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     outputs: OutputsConfig = field(default_factory=OutputsConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     source: Path | None = None
     # Lawful but questionable settings: shown by `kiosk check` and logged at start, not refused.
     warnings: tuple[str, ...] = ()
@@ -132,6 +153,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "rfid": RfidConfig,
     "detector": DetectorConfig,
     "outputs": OutputsConfig,
+    "notify": NotifyConfig,
 }
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -311,7 +333,24 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
                 ) from None
     if config.rfid.driver in {"em4100", "id12", "pn532"} and not config.rfid.port:
         raise ConfigError(f'{where}: [rfid] port: required when driver = "{config.rfid.driver}"')
+    _check_notify(config.notify, where)
     if require_database and not config.database.url:
         raise ConfigError(
             f'{where}: [database] url: required, e.g. url = "sqlite:////var/lib/kiosk/kiosk.db"'
+        )
+
+
+def _check_notify(notify: NotifyConfig, where: str) -> None:
+    if not notify.enabled:
+        return
+    if not 1 <= notify.smtp_port <= 65535:
+        raise ConfigError(f"{where}: [notify] smtp_port: must be from 1 to 65535")
+    if "@" not in notify.sender:
+        raise ConfigError(
+            f"{where}: [notify] sender: required with smtp_host, "
+            'e.g. sender = "kiosk@school.example"'
+        )
+    if bool(notify.username) != bool(notify.password_file):
+        raise ConfigError(
+            f"{where}: [notify] username and password_file: give both (to log in) or neither"
         )

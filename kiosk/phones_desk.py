@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.phones import ConfiscationOutcome, confiscation_outcome, held_until
+from kiosk.notify import queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
 
@@ -138,6 +139,7 @@ def confiscate(
     slot: str,
     by_staff_id: str,
     note: str = "",
+    zone: tzinfo | None = None,
 ) -> ConfiscationOutcome:
     """A phone seen in use later in the day: held by occurrence (seed 003's escalation)."""
     staff = _staff(session, by_staff_id)
@@ -170,4 +172,13 @@ def confiscate(
         entity_id=str(record.id),
         detail={"learner": learner.mis_id, "occurrence": outcome.occurrence, "hold": outcome.hold},
     )
+    if outcome.notify:
+        queue_third_confiscation(
+            session,
+            at=at,
+            learner=f"{learner.forename} {learner.surname}",
+            mis_id=learner.mis_id,
+            slot=record.slot,
+            zone=zone,
+        )
     return outcome

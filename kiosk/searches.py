@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from kiosk.domain.search import (
     check_search,
     search_requirement,
 )
+from kiosk.notify import queue_exception_used, queue_police_item
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
 
@@ -145,9 +146,17 @@ def check_form(session: Session, form: SearchForm) -> tuple[SearchCheck, list[Di
 
 
 def record_search(
-    session: Session, form: SearchForm, *, at: datetime, recorded_by_staff_id: str
+    session: Session,
+    form: SearchForm,
+    *,
+    at: datetime,
+    recorded_by_staff_id: str,
+    zone: tzinfo | None = None,
 ) -> RecordedSearch:
-    """Write the search and each item found, in the caller's transaction, or nothing at all."""
+    """Write the search and each item found, in the caller's transaction, or nothing at all.
+
+    The safeguarding lead is told (through the outbox) of the exception and of police items.
+    """
     check, item_checks = check_form(session, form)
     searcher = _staff(session, form.searcher_staff_id)
     witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
@@ -188,6 +197,33 @@ def record_search(
     session.add(search)
     session.flush()
     notify_dsl = check.notify_dsl or any(c.notify_dsl for c in item_checks)
+    learner = session.get_one(LearnerRecord, form.learner_id)
+    who = f"{learner.forename} {learner.surname}"
+    by = f"{searcher.forename} {searcher.surname}"
+    if check.exception_used and form.exception is not None:
+        queue_exception_used(
+            session,
+            at=at,
+            learner=who,
+            searcher=by,
+            reason=form.exception.reason.strip(),
+            mis_id=learner.mis_id,
+            zone=zone,
+        )
+    for item in form.items:
+        if item.disposition is Disposition.POLICE:
+            queue_police_item(
+                session,
+                at=at,
+                learner=who,
+                category=item.category.label,
+                description=item.description.strip(),
+                searcher=by,
+                handed_to=item.handed_to.strip(),
+                police_reference=item.police_reference.strip(),
+                mis_id=learner.mis_id,
+                zone=zone,
+            )
     append_audit(
         session,
         at=at,

@@ -92,3 +92,23 @@ def test_confiscations_escalate_and_the_third_waits_for_a_parent(school) -> None
             at=NOW + timedelta(days=20),
             returned_by_staff_id="S05",
         )
+
+
+def test_a_third_confiscation_tells_the_attendance_officer(school) -> None:
+    from sqlalchemy import select
+
+    from records.models import NotificationRecord
+
+    for n in range(3):
+        with school.sessions.begin() as session:
+            confiscate(
+                session,
+                learner_id(school, "A1001"),
+                day=DAY + timedelta(days=n),
+                at=NOW + timedelta(days=n),
+                slot="",
+                by_staff_id="S04",
+            )
+    with school.sessions() as session:
+        queued = session.scalars(select(NotificationRecord)).all()
+    assert [n.role for n in queued] == ["attendance"]

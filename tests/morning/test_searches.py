@@ -128,3 +128,16 @@ def test_a_knife_cannot_be_returned_to_the_learner(school) -> None:
 def test_a_search_without_grounds_is_refused(school) -> None:
     with pytest.raises(SearchNotAllowed, match="grounds"):
         record(school, form(school, CHIDI, "S02", "S04", grounds="  "))
+
+
+def test_the_exception_and_a_police_item_each_tell_the_safeguarding_lead(school) -> None:
+    from records.models import NotificationRecord
+
+    urgent = UrgentException(True, True, "Blade seen; no male searcher on site for an hour.")
+    knife = FoundItem(ItemCategory.WEAPON, "kitchen knife", Disposition.POLICE, "PC 1", "CAD 9")
+    record(school, form(school, CHIDI, "S01", None, exception=urgent, items=(knife,)))
+    with school.sessions() as session:
+        queued = session.scalars(select(NotificationRecord)).all()
+    assert sorted(n.role for n in queued) == ["dsl", "dsl"]
+    assert any("Blade seen" in n.body for n in queued)
+    assert any("CAD 9" in n.body for n in queued)

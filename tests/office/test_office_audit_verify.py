@@ -1,0 +1,67 @@
+"""`kiosk audit verify`: exit 0 on an intact chain; an entry edited behind its back is named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text, update
+
+from records.audit import AuditRecord, append_audit
+from tests.office.conftest import Office
+
+AT = datetime(2025, 3, 3, 8, 40, tzinfo=UTC)
+
+
+def write_entries(office: Office, count: int = 3) -> None:
+    with office.book.sessions.begin() as session:
+        for n in range(count):
+            append_audit(
+                session,
+                at=AT + timedelta(minutes=n),
+                actor_staff_id="S1",
+                action="learner.admitted",
+                entity="session_marks",
+                entity_id=str(n + 1),
+                detail={"learner": "A1001", "code": "L", "minutes_late": n},
+            )
+
+
+def test_audit_verify_reports_an_intact_chain_with_exit_0(office: Office) -> None:
+    write_entries(office)
+
+    code, out, err = office("audit", "verify")
+
+    assert (code, out, err) == (0, "audit log intact: 3 entries\n", "")
+
+
+def test_audit_verify_names_an_entry_whose_detail_was_edited_in_the_database(
+    office: Office,
+) -> None:
+    write_entries(office)
+    with office.book.engine.begin() as connection:
+        second = connection.scalar(text("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 1"))
+        connection.execute(
+            text("UPDATE audit_log SET detail = :d WHERE id = :id"),
+            {"d": '{"code":"/","learner":"A1001","minutes_late":0}', "id": second},
+        )
+
+    code, out, err = office("audit", "verify")
+
+    assert (code, out) == (1, "")
+    assert f"audit log broken at entry {second} (learner.admitted at 2025-03-03 08:41:00" in err
+    assert "edited" in err
+    assert err.count("\n") == 1
+
+
+def test_audit_verify_names_an_entry_whose_time_was_moved(office: Office) -> None:
+    write_entries(office)
+    with office.book.engine.begin() as connection:
+        first = connection.scalar(text("SELECT min(id) FROM audit_log"))
+        connection.execute(
+            update(AuditRecord).where(AuditRecord.id == first).values(at=AT - timedelta(hours=1))
+        )
+
+    code, _, err = office("audit", "verify")
+
+    assert code == 1
+    assert f"entry {first} (learner.admitted at 2025-03-03 07:40:00" in err
