@@ -17,6 +17,7 @@ from typing import IO, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.cli_office import add_commands as add_office_commands
+from kiosk.cli_pi import add_commands as add_pi_commands
 from kiosk.config import Config, ConfigError, config_path, load_config
 from kiosk.database import DatabaseError, open_book
 from kiosk.domain.attendance import Session as SchoolSession
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_check)
 
     add_office_commands(sub, common)
+    add_pi_commands(sub, common)
     return parser
 
 

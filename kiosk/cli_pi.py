@@ -1,0 +1,81 @@
+"""The Raspberry Pi commands of the `kiosk` command line: `kiosk backup`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.backup import (
+    DEFAULT_BACKUP_FOLDER,
+    DEFAULT_KEEP_DAYS,
+    BackupError,
+    backup_sqlite,
+    database_file,
+)
+from kiosk.config import config_path, load_config
+
+
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Register the Pi commands on `kiosk`'s subparsers (kiosk.cli calls this)."""
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="an online backup of the SQLite database, checked, keeping the last N days",
+    )
+    backup.add_argument(
+        "--to",
+        type=Path,
+        default=DEFAULT_BACKUP_FOLDER,
+        metavar="FOLDER",
+        help=f"where the backups go (default: {DEFAULT_BACKUP_FOLDER})",
+    )
+    backup.add_argument(
+        "--keep-days",
+        type=_days,
+        default=DEFAULT_KEEP_DAYS,
+        metavar="N",
+        help=f"keep the backups of the last N days (default: {DEFAULT_KEEP_DAYS})",
+    )
+    backup.set_defaults(handler=cmd_backup)
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days, 1 or more: {text!r}")
+    return days
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    # Imported here: kiosk.cli imports this module to register its commands.
+    from kiosk.cli import OK, REJECTED, USAGE, Failure
+
+    config = load_config(config_path(args.config))
+    folder: Path = args.to
+    try:
+        db_path = database_file(config.database.url)
+    except BackupError as exc:
+        raise Failure(f"{config.source}: {exc}", USAGE) from None
+    if not db_path.is_file():
+        raise Failure(f"{db_path}: no database there; run `kiosk db upgrade` first", USAGE)
+    try:
+        # The folder itself may be new (the first night); its parent must exist (a USB stick).
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise Failure(f"{folder}: cannot use this folder for backups: {exc.strerror}") from None
+    now = datetime.now(config.school.zone)  # files are named by the school's calendar day
+    try:
+        result = backup_sqlite(db_path, folder, now=now, keep_days=args.keep_days)
+    except BackupError as exc:
+        raise Failure(str(exc), REJECTED) from None
+    except OSError as exc:
+        raise Failure(f"{folder}: cannot write the backup: {exc.strerror}", REJECTED) from None
+    print(result.summary(), file=sys.stdout)  # noqa: T201 - the CLI's own channel
+    return OK

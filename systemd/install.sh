@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Install or update the kiosk on Raspberry Pi OS Bookworm, from this checkout. Run as root.
+# Safe to run again: it updates the code and units and never overwrites /etc/kiosk/kiosk.toml.
+#   sudo systemd/install.sh          the touch kiosk (cage + foot on tty1), kiosk.service
+#   sudo systemd/install.sh --tty    the keyboard-only kiosk on tty1, kiosk-tty.service
+set -euo pipefail
+
+MODE=touch
+for arg in "$@"; do
+  case "$arg" in
+    --tty) MODE=tty ;;
+    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (use --tty or nothing)" >&2; exit 2 ;;
+  esac
+done
+if [[ $EUID -ne 0 ]]; then
+  echo "install.sh: run as root: sudo $0 $*" >&2
+  exit 2
+fi
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PREFIX=/opt/kiosk
+VENV="$PREFIX/venv"
+STATE=/var/lib/kiosk
+CONFIG=/etc/kiosk/kiosk.toml
+KIOSK_GROUPS=(dialout gpio input video render)
+
+step() { echo "==> $*"; }
+
+step "packages: cage, foot, python3-lgpio"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# python3-lgpio: gpiozero's pin library on a Pi 5 and Bookworm; the venv sees it through
+# --system-site-packages since it is not installable from PyPI without a C toolchain.
+apt-get install -y -qq --no-install-recommends \
+  python3 python3-venv python3-lgpio cage foot fonts-dejavu-core >/dev/null
+
+step "the kiosk user"
+for group in "${KIOSK_GROUPS[@]}"; do
+  # gpio comes from Raspberry Pi OS; on a plain Debian image it may be missing.
+  getent group "$group" >/dev/null || groupadd --system "$group"
+done
+if ! id kiosk >/dev/null 2>&1; then
+  useradd --system --user-group --home-dir "$STATE" --no-create-home \
+    --shell /usr/sbin/nologin --comment "School entry kiosk" kiosk
+fi
+usermod --append --groups "$(IFS=,; echo "${KIOSK_GROUPS[*]}")" kiosk
+install -d -o kiosk -g kiosk -m 0750 "$STATE" "$STATE/backups"
+
+step "the program in $VENV"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  python3 -m venv --system-site-packages "$VENV"
+fi
+constraints=()
+[[ -f "$SRC/constraints.txt" ]] && constraints=(-c "$SRC/constraints.txt")
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "${constraints[@]}" "$SRC"
+install -d "$PREFIX/docs"
+install -m 0644 "$SRC/docs/raspberry-pi.md" "$PREFIX/docs/raspberry-pi.md"
+ln -sfn "$VENV/bin/kiosk" /usr/local/bin/kiosk
+
+step "the config $CONFIG"
+install -d -m 0755 /etc/kiosk
+if [[ -e "$CONFIG" ]]; then
+  echo "    kept the existing $CONFIG"
+else
+  install -o root -g kiosk -m 0640 "$SRC/kiosk/kiosk.example.toml" "$CONFIG"
+  echo "    created $CONFIG from the template: edit it before the kiosk is used"
+fi
+
+step "udev rule for /dev/kiosk-reader, PAM for the touch session"
+install -m 0644 "$SRC/systemd/99-kiosk-reader.rules" /etc/udev/rules.d/99-kiosk-reader.rules
+udevadm control --reload || true
+udevadm trigger --subsystem-match=tty || true
+install -m 0644 "$SRC/systemd/kiosk.pam" /etc/pam.d/kiosk
+
+step "the database"
+# As the kiosk user, so the database file (and its WAL) belong to the service that writes them.
+(cd "$STATE" && runuser -u kiosk -- "$VENV/bin/kiosk" db upgrade --config "$CONFIG")
+
+step "systemd units ($MODE kiosk)"
+for unit in kiosk.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer; do
+  install -m 0644 "$SRC/systemd/$unit" "/etc/systemd/system/$unit"
+done
+systemctl daemon-reload
+if [[ $MODE == tty ]]; then
+  systemctl disable --quiet kiosk.service || true
+  systemctl enable --quiet kiosk-tty.service
+  # The console kiosk starts at power-on without a desktop.
+  systemctl set-default multi-user.target >/dev/null
+else
+  systemctl disable --quiet kiosk-tty.service || true
+  systemctl enable --quiet kiosk.service
+  systemctl set-default graphical.target >/dev/null
+fi
+# A desktop's own login screen would fight the kiosk for the display.
+systemctl disable --quiet lightdm.service 2>/dev/null || true
+systemctl enable --quiet --now kiosk-backup.timer
+
+cat <<DONE
+
+Installed. Next:
+  1. edit $CONFIG (school, times, [rfid] port, [policy]);
+  2. run: kiosk check
+  3. reboot: the kiosk starts at power-on. Logs: journalctl -u kiosk and $STATE/kiosk.log
+DONE
