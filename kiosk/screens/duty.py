@@ -1,0 +1,65 @@
+"""Who is on duty at the station: recorded sex, authorised to search or not, what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Static
+
+from kiosk.domain.people import Sex, StaffMember
+from kiosk.domain.search import search_requirement
+from kiosk.screens.results import DutyClosed
+
+
+def duty_warnings(on_duty: Sequence[StaffMember]) -> tuple[str, ...]:
+    """What the staff on duty could not do lawfully for a female or a male learner, once each."""
+    warnings: list[str] = []
+    for sex in (Sex.FEMALE, Sex.MALE):
+        for missing in search_requirement(sex, on_duty).missing:
+            if missing not in warnings:
+                warnings.append(missing)
+    return tuple(warnings)
+
+
+def _sex_word(sex: Sex | None) -> str:
+    return "not recorded" if sex is None else sex.word.capitalize()
+
+
+class DutyScreen(Screen[DutyClosed]):
+    """The staff on duty as a table, the warnings above it; Close dismisses with DutyClosed."""
+
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+
+    def __init__(self, on_duty: Sequence[StaffMember], warnings: Sequence[str]) -> None:
+        super().__init__()
+        self.on_duty = tuple(on_duty)
+        self.warnings = tuple(warnings)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="panel"):
+            yield Static("On duty", id="title")
+            if self.warnings:
+                yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings")
+            else:
+                yield Static(
+                    "A searcher and a witness are on duty for every learner.", id="all-clear"
+                )
+            table: DataTable[str] = DataTable(id="staff", cursor_type="none", zebra_stripes=True)
+            table.add_columns("Name", "Sex", "Authorised to search")
+            for member in self.on_duty:
+                table.add_row(
+                    member.name, _sex_word(member.sex), "yes" if member.may_search else "no"
+                )
+            if not self.on_duty:
+                yield Static("Nobody is signed on at this station.", id="nobody")
+            yield table
+            yield Button("Close", id="close", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "close":
+            self.dismiss(DutyClosed())

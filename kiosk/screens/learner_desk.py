@@ -1,0 +1,144 @@
+"""The staff's view of the learner at the desk: the mark, the late reason, and the next step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Static
+
+from kiosk.screens.results import DeskAction, DeskActionKind, LearnerDeskView
+
+LATE_CODES = frozenset({"L", "U"})
+
+# Button id -> what the screen dismisses with; "phone_in" also carries the slot.
+_ACTIONS: dict[str, DeskActionKind] = {
+    "phone-in": "phone_in",
+    "no-phone": "no_phone",
+    "arch-clear": "arch_clear",
+    "arch-alarm": "arch_alarm",
+    "wand-clear": "wand_clear",
+    "wand-alarm": "wand_alarm",
+    "search": "search",
+    "refuse": "refuse",
+    "admit": "admit",
+}
+
+
+def screening_due(view: LearnerDeskView) -> bool:
+    """Whether this learner passes the arch or wand this morning."""
+    return view.screening_policy == "required" or (
+        view.screening_policy == "random" and view.selected_for_screening
+    )
+
+
+def phone_step_done(view: LearnerDeskView) -> bool:
+    return view.phone_policy != "required" or view.phone_done
+
+
+def screening_step_done(view: LearnerDeskView) -> bool:
+    return not screening_due(view) or view.screening_result == "clear"
+
+
+def may_admit(view: LearnerDeskView) -> bool:
+    """Admit only once the phone and screening steps the school's policy asks for are done."""
+    return phone_step_done(view) and screening_step_done(view)
+
+
+def _mark(view: LearnerDeskView) -> str:
+    minutes = f"{view.minutes_late} minute{'s' if view.minutes_late != 1 else ''} late"
+    if view.mark_code == "L":
+        return f"Late (L), {minutes}"
+    if view.mark_code == "U":
+        return f"After registers closed (U), {minutes}"
+    if view.mark_code == "/":
+        return "Present (/)"
+    return f"Mark {view.mark_code}"
+
+
+class LearnerDeskScreen(Screen[DeskAction | None]):
+    """Dismisses with the step staff chose (DeskAction), or None for Back."""
+
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+
+    def __init__(self, view: LearnerDeskView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        view = self.view
+        with Vertical(id="panel"):
+            yield Static(f"{view.first_name} {view.surname}", id="name")
+            yield Static(
+                f"{view.reg_group} · Year {view.year_group} · arrived {view.arrived_local} · "
+                f"{_mark(view)}",
+                id="mark",
+            )
+            flags = []
+            if view.late_detention:
+                flags.append("Late detention today")
+            if view.sen:
+                flags.append("SEN: make reasonable adjustments")
+            if flags:
+                yield Static(" · ".join(flags), id="flags")
+            if view.mark_code in LATE_CODES:
+                yield Input(
+                    placeholder="Reason for being late (note or explanation)", id="late-reason"
+                )
+            if view.phone_policy != "off" and not view.phone_done:
+                with Horizontal(id="phone-row", classes="row"):
+                    yield Input(placeholder="Slot number", id="slot", type="text")
+                    yield Button("Phone in slot…", id="phone-in", disabled=True)
+                    yield Button("No phone", id="no-phone")
+            if screening_due(view) and view.screening_result != "clear":
+                with Horizontal(id="screening-row", classes="row"):
+                    if view.screening_result is None:
+                        yield Button("Arch: clear", id="arch-clear", variant="success")
+                        yield Button("Arch: alarm", id="arch-alarm", variant="warning")
+                    yield Button("Wand: clear", id="wand-clear", variant="success")
+                    yield Button("Wand: alarm", id="wand-alarm", variant="warning")
+            with Horizontal(id="search-row", classes="row"):
+                yield Button("Search (grounds)", id="search", variant="warning")
+                if screening_due(view) and view.screening_result != "clear":
+                    yield Button("Refuses screening", id="refuse", variant="error")
+            yield Static(self._waiting_for(), id="waiting")
+            with Horizontal(id="end-row", classes="row"):
+                yield Button("Back", id="back")
+                yield Button("Admit", id="admit", variant="success", disabled=not may_admit(view))
+
+    def _waiting_for(self) -> str:
+        waiting = []
+        if not phone_step_done(self.view):
+            waiting.append("the phone hand-in")
+        if not screening_step_done(self.view):
+            waiting.append(
+                "a clear screening" if self.view.screening_result == "alarm" else "screening"
+            )
+        return f"Admit waits for {' and '.join(waiting)}." if waiting else ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "slot":
+            self.query_one("#phone-in", Button).disabled = not event.value.strip()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter in a box must never admit or send anything by itself.
+
+    def _late_reason(self) -> str:
+        boxes = self.query("#late-reason").results(Input)
+        return next((box.value.strip() for box in boxes), "")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button_id = event.button.id or ""
+        if button_id == "back":
+            self.dismiss(None)
+            return
+        kind = _ACTIONS.get(button_id)
+        if kind is None or event.button.disabled:
+            return
+        slot = self.query_one("#slot", Input).value.strip() if kind == "phone_in" else ""
+        if kind == "phone_in" and not slot:
+            return
+        self.dismiss(DeskAction(kind, slot=slot, late_reason=self._late_reason()))

@@ -1,0 +1,97 @@
+"""The plain frozen values the staff-side screens are given and dismiss with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from kiosk.domain.items import Disposition, ItemCategory
+from kiosk.domain.search import SearchLevel, UrgentException
+
+PhonePolicy = Literal["required", "optional", "off"]
+ScreeningPolicy = Literal["required", "random", "off"]
+ScreeningResult = Literal["clear", "alarm"]
+DeskActionKind = Literal[
+    "phone_in",
+    "no_phone",
+    "arch_clear",
+    "arch_alarm",
+    "wand_clear",
+    "wand_alarm",
+    "search",
+    "refuse",
+    "admit",
+]
+
+
+@dataclass(frozen=True)
+class PinEntered:
+    pin: str
+
+
+@dataclass(frozen=True)
+class DutyClosed:
+    pass
+
+
+@dataclass(frozen=True)
+class LearnerDeskView:
+    """What the desk screen shows of the learner in front of staff, already decided elsewhere."""
+
+    first_name: str
+    surname: str
+    reg_group: str
+    year_group: str
+    mark_code: str
+    minutes_late: int
+    arrived_local: str
+    late_detention: bool
+    phone_policy: PhonePolicy
+    phone_done: bool
+    screening_policy: ScreeningPolicy
+    selected_for_screening: bool
+    screening_result: ScreeningResult | None
+    sen: bool
+
+
+@dataclass(frozen=True)
+class DeskAction:
+    kind: DeskActionKind
+    slot: str = ""
+    late_reason: str = ""
+
+
+@dataclass(frozen=True)
+class SearchSetup:
+    searcher_staff_id: str
+    witness_staff_id: str | None
+    exception: UrgentException | None
+
+
+# kiosk.searches.FoundItem has the same fields, but it lives beside the database code, which
+# screens may not import (import-linter): the app turns this into that.
+@dataclass(frozen=True)
+class ItemEntry:
+    category: ItemCategory
+    description: str
+    disposition: Disposition
+    handed_to: str = ""
+    police_reference: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SearchRecorded:
+    level: SearchLevel
+    place: str
+    grounds: str
+    sought: str
+    outcome: str
+    items: tuple[ItemEntry, ...]
+    parent_informed: bool
+    dsl_informed: bool
+
+
+@dataclass(frozen=True)
+class RefusalConfirmed:
+    note: str
