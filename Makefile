@@ -38,7 +38,8 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -m "not postgres" tests/domain tests/drivers
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -m "not postgres" tests/domain tests/drivers \
+		tests/reliability/test_roster_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,6 @@
 """Run every benchmark and print its figures (`make bench`)."""
 
-from bench.usecases import main
+from bench import endtoend, usecases
 
-main()
+usecases.main()
+endtoend.main()

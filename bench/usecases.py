@@ -1,24 +1,19 @@
 """The use cases without the screen: a tap's transaction and a day's export, on a real SQLite file.
 
-The end-to-end figures (tap to screen over a pseudo-terminal, cold start, memory) are issue 7.
+The end-to-end figures (tap to screen, burst, cold start, memory, exports) are in endtoend.py.
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import text
 
 from kiosk.checkin import sign_in
 from kiosk.config import SchoolConfig
 from kiosk.database import open_book
-from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.exports import attendance_rows
 from records.database import upgrade
 from records.models import BadgeRecord, LearnerRecord
 
@@ -59,17 +54,6 @@ def main() -> None:
                     )
                 )
 
-        commits = []
-        with book.engine.connect() as conn:
-            conn.execute(text("CREATE TABLE bench_commit (x INTEGER)"))
-            conn.commit()
-            for n in range(200):
-                started = time.perf_counter()
-                conn.execute(text("INSERT INTO bench_commit VALUES (:x)"), {"x": n})
-                conn.commit()
-                commits.append((time.perf_counter() - started) * 1000)
-        print(f"sqlite_commit_ms: {statistics.median(commits):.2f}")
-
         taps = []
         arrival = datetime(2026, 11, 23, 8, 30, tzinfo=LONDON)
         for n in range(LEARNERS):
@@ -85,17 +69,4 @@ def main() -> None:
         print(f"tap_transaction_p95_ms: {_percentile(taps, 0.95):.2f}")
         print(f"tap_transaction_p99_ms: {_percentile(taps, 0.99):.2f}")
 
-        started = time.perf_counter()
-        with book.sessions() as session:
-            rows = list(
-                attendance_rows(
-                    session,
-                    day=date(2026, 11, 23),
-                    school_session=SchoolSession.AM,
-                    school=SCHOOL,
-                    now=arrival + timedelta(hours=3),
-                )
-            )
-        assert len(rows) == LEARNERS
-        print(f"export_day_2000_s: {time.perf_counter() - started:.3f}")
         book.close()

@@ -1,12 +1,17 @@
 """The Textual app: hardware events in through messages, the use cases, screens and outputs out.
 
-This is the plain sign-in station (the badge tap is the admission). The full morning flow
-(phone hand-in, screening, search, refusal, staff sign-on) is issue 4 and not built yet.
+A learner's tap is saved here (queued while another writer holds the database). With phones and
+screening off it is the admission; otherwise the desk (kiosk.desk) takes the learner through
+phone hand-in, screening, search, refusal or admission, and staff badges sign on there.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,21 +21,48 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual import events
 from textual.app import App
 from textual.binding import BindingType
+from textual.message import Message
 
-from kiosk.checkin import TapOutcome, sign_in
+from kiosk.checkin import (
+    DISK_FULL,
+    NOT_SAVED,
+    SAVING,
+    TapOutcome,
+    is_disk_full,
+    is_locked,
+    sign_in,
+    waiting_at_most,
+)
 from kiosk.config import Config
 from kiosk.database import Book
+from kiosk.desk import Desk
 from kiosk.messages import BadgeScanned, DemoBadgePresented, ReaderStatusChanged
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
+from kiosk.systemd_notify import Notifier, watchdog_interval
 
 log = logging.getLogger(__name__)
 
 GREETING_SECONDS = 3.0
+# How long a tap on the UI thread waits for another writer's lock before it is handed to the
+# tap worker, which waits as long as it takes (the screen must not freeze meanwhile).
+UI_LOCK_WAIT_MS = 100
+# Pause between the tap worker's attempts while the database stays locked.
+RETRY_PAUSE_SECONDS = 0.05
+DISK_FULL_STATUS = (
+    "DISK FULL: sign-ins are NOT being saved. Free space on the kiosk's disk, then tap again."
+)
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class TapRecorded(Message):
+    """The tap worker saved a tap that had waited for the database (or gave up on it)."""
+
+    outcome: TapOutcome
 
 
 @dataclass
@@ -72,9 +104,21 @@ class KioskApp(App[int], inherit_bindings=False):
             lambda: self.clock().astimezone(config.school.zone),
             devices.demo_badges,
         )
+        self.reader_status = ""
+        self.alert = ""  # a fault staff must act on (the disk full), until a tap is saved again
+        # Taps waiting for the database: recorded in order, one at a time, by the tap worker.
+        self._waiting: queue.Queue[BadgeScanned | None] = queue.Queue()
+        self._backlog = 0  # taps handed to the worker and not yet reported back (UI thread only)
+        self._stopping = threading.Event()
+        self._worker: threading.Thread | None = None
+        self.notifier = Notifier()
+        self.desk = Desk(self)
 
     def on_mount(self) -> None:
         self.push_screen(self.idle)
+        self.call_after_refresh(self._started)
+        if (interval := watchdog_interval()) is not None:
+            self.set_interval(interval / 2, self.notifier.watchdog)  # a frozen loop stops pinging
         reader = self.devices.reader
         if reader is not None:
             # Called on the reader's thread: post_message is the one thread-safe way in.
@@ -88,14 +132,29 @@ class KioskApp(App[int], inherit_bindings=False):
                 ReaderStatusChanged(False, f"reader OFFLINE: {getattr(event, 'reason', '')}")
             )
             # The reader started before these callbacks were set: show where it stands now.
-            self.idle.show_status(
+            self._show_reader_status(
                 "reader online" if reader.is_online else f"reader OFFLINE: {reader.last_fault}"
             )
 
+    def _started(self) -> None:
+        """The first screen is drawn: tell systemd, and stop the collector re-scanning start-up
+        objects on every full pass (those passes were the slowest taps' p99)."""
+        gc.freeze()
+        self.notifier.ready()
+
     def on_unmount(self) -> None:
+        self.notifier.stopping()
+        self._stopping.set()
+        if self._worker is not None:
+            self._waiting.put(None)
+            self._worker.join(timeout=2.0)
+        if self._backlog:
+            log.error("shutting down with %d tap(s) not yet saved", self._backlog)
         self.devices.close_all()
 
     def on_key(self, event: events.Key) -> None:
+        if self.desk.unlocked:
+            self.desk.touch()
         # A keyboard-wedge reader types into the kiosk's own terminal: its keys feed the reader,
         # which tells a reader's fast run of digits from a person typing.
         feed = getattr(self.devices.reader, "feed_key", None)
@@ -109,34 +168,151 @@ class KioskApp(App[int], inherit_bindings=False):
             self.devices.present(message.uid)
 
     def on_reader_status_changed(self, message: ReaderStatusChanged) -> None:
-        self.idle.show_status(message.detail)
+        self.notifier.status(message.detail)
+        self._show_reader_status(message.detail)
+
+    def on_click(self, _: events.Click) -> None:
+        if self.desk.unlocked:
+            self.desk.touch()
+
+    def _show_reader_status(self, text: str) -> None:
+        self.reader_status = text
+        self._show_backlog()
 
     def on_badge_scanned(self, message: BadgeScanned) -> None:
-        try:
-            outcome = sign_in(
-                self.book.sessions, message.uid, at=message.read_at, school=self.config.school
+        """Record the tap: here on the UI thread when the database is free (a few ms), else
+        in order on the tap worker, which waits out another writer's lock however long it
+        holds it. Either way the read time is the arrival time, so the mark is right."""
+        if not self._backlog:
+            try:
+                with waiting_at_most(self.book.engine, UI_LOCK_WAIT_MS) as sessions:
+                    outcome = sign_in(
+                        sessions,
+                        message.uid,
+                        at=message.read_at,
+                        school=self.config.school,
+                        tap_admits=self.config.policy.plain_sign_in,
+                    )
+            except SQLAlchemyError as exc:
+                if not is_locked(exc):
+                    self._show(self._failed(exc))
+                    return
+            else:
+                self._show(outcome)
+                return
+        self._queue(message)
+
+    def _queue(self, message: BadgeScanned) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._record_waiting_taps, name="kiosk-taps", daemon=True
             )
-        except SQLAlchemyError:
-            log.exception("database error recording a tap")
-            outcome = TapOutcome(
-                "error", "Please wait", "Please see a member of staff: the sign-in was not saved."
+            self._worker.start()
+        self._backlog += 1
+        self._waiting.put(message)
+        if self._backlog == 1:
+            log.warning("database locked by another program: taps are queued until it is free")
+        self._show_backlog()
+        self._show(SAVING)
+
+    def _show_backlog(self) -> None:
+        if self._backlog:
+            self.idle.show_status(
+                f"Database busy (another program is writing): {self._backlog} sign-in(s) "
+                "waiting to be saved; nothing is lost"
             )
-        self._show(outcome)
+        else:
+            self.idle.show_status(self.alert or self.reader_status)
+
+    def _record_waiting_taps(self) -> None:
+        """The tap worker's thread: one tap at a time, in the order they were read."""
+        while (message := self._waiting.get()) is not None:
+            self.post_message(TapRecorded(self._record_until_saved(message)))
+
+    def _record_until_saved(self, message: BadgeScanned) -> TapOutcome:
+        while True:
+            try:
+                return sign_in(
+                    self.book.sessions,
+                    message.uid,
+                    at=message.read_at,
+                    school=self.config.school,
+                    tap_admits=self.config.policy.plain_sign_in,
+                )
+            except SQLAlchemyError as exc:
+                if not is_locked(exc) or self._stopping.is_set():
+                    return self._failed(exc)
+            time.sleep(RETRY_PAUSE_SECONDS)
+
+    def _failed(self, exc: SQLAlchemyError) -> TapOutcome:
+        """A tap that cannot be saved: logged, and the outcome says why (any thread)."""
+        if is_disk_full(exc):
+            log.error("disk full: a tap was not saved: %s", getattr(exc, "orig", exc))
+            return DISK_FULL
+        log.error("database error: a tap was not saved", exc_info=exc)
+        return NOT_SAVED
+
+    def _set_alert(self, text: str) -> None:
+        if text != self.alert:
+            self.alert = text
+            self._show_backlog()
+
+    def on_tap_recorded(self, message: TapRecorded) -> None:
+        self._backlog -= 1
+        if not self._backlog:
+            log.warning("database free again: every queued tap is saved")
+        self._show_backlog()
+        self._show(message.outcome)
 
     def _show(self, outcome: TapOutcome) -> None:
-        if isinstance(self.screen, GreetingScreen):  # only the newest answer stays on screen
-            self.pop_screen()
-        tone = "welcome" if outcome.admitted else "notice"
-        self.push_screen(
-            GreetingScreen(
-                outcome.headline, outcome.next_step, tone=tone, seconds=GREETING_SECONDS
-            ),
-            callback=lambda _: self._outputs_idle(),
+        if outcome.owner is not None and outcome.read_at is not None:
+            # Staff signing on, or a learner the desk takes through the morning's steps.
+            self._set_alert("")
+            self._close_answers()
+            if outcome.kind == "staff":
+                self.desk.staff_badge(outcome.owner)
+            else:
+                self.desk.learner_badge(outcome.owner, outcome.read_at)
+            return
+        if outcome is DISK_FULL:
+            self._set_alert(DISK_FULL_STATUS)
+        elif outcome.admitted:
+            self._set_alert("")  # a tap was saved: whatever was wrong is not wrong now
+        self.greet(
+            outcome.headline,
+            outcome.next_step,
+            admitted=outcome.admitted,
+            calm=outcome is SAVING,
         )
         # An unknown badge is not an alarm: the door stays locked and nothing sounds, so a
         # learner who forgot their badge is not made a spectacle of.
-        if outcome.admitted and self.devices.outputs is not None:
-            self.devices.outputs.admitted()
+        if outcome.admitted:
+            self.drive_outputs("admitted")
+
+    # --- what the desk asks of the app (kiosk.desk.DeskHost) -------------------------------
+
+    def greet(self, headline: str, next_step: str, *, admitted: bool, calm: bool = False) -> None:
+        """The learner-facing answer: a first name and the next step, then back to idle."""
+        self._close_answers()
+        tone = "welcome" if admitted or calm else "notice"
+        self.push_screen(
+            GreetingScreen(headline, next_step, tone=tone, seconds=GREETING_SECONDS),
+            callback=lambda _: self._outputs_idle(),
+        )
+
+    def _close_answers(self) -> None:
+        if isinstance(self.screen, GreetingScreen):  # only the newest answer stays on screen
+            self.pop_screen()
+
+    def back_to_idle(self) -> None:
+        """Close every screen above the idle one (staff screens included)."""
+        while len(self.screen_stack) > 2 and self.screen is not self.idle:
+            self.pop_screen()
+
+    def drive_outputs(self, what: str) -> None:
+        outputs = self.devices.outputs
+        if outputs is not None:
+            getattr(outputs, what)()
 
     def _outputs_idle(self) -> None:
         if self.devices.outputs is not None:

@@ -2,40 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.arrivals import admit, badge_owner
+from kiosk.arrivals import BadgeOwner, admit, badge_owner
 from kiosk.config import SchoolConfig
+from records.database import SQLITE_BUSY_TIMEOUT_MS
 
 
 @dataclass(frozen=True)
 class TapOutcome:
     """What the learner sees and what the outputs do; nothing sensitive (no mark, no history)."""
 
-    kind: str  # admitted | already_admitted | unknown | left | staff | unreadable
+    kind: str  # admitted | already_admitted | unknown | left | staff | unreadable | error | saving
     headline: str
     next_step: str
     admitted: bool = False
     learner_id: int | None = None
+    # For the desk (staff sign-on, and learners when the policy asks for more than a tap).
+    owner: BadgeOwner | None = None
+    read_at: datetime | None = None
 
 
 def sign_in(
-    sessions: sessionmaker[Session], uid: str, *, at: datetime, school: SchoolConfig
+    sessions: sessionmaker[Session],
+    uid: str,
+    *,
+    at: datetime,
+    school: SchoolConfig,
+    tap_admits: bool = True,
 ) -> TapOutcome:
-    """The badge tap is the admission (CONTRACT.md: phones and screening off)."""
+    """Who tapped; with `tap_admits` (phones and screening off) the tap is the admission."""
     with sessions.begin() as session:
         owner = badge_owner(session, uid, on=at.astimezone(school.zone).date())
         if owner.kind in {"unknown", "unreadable", "left"}:
             return TapOutcome(owner.kind, "Badge not recognised", "Please see a member of staff.")
-        if owner.kind == "staff":
-            return TapOutcome(
-                "staff",
-                f"Hello, {owner.first_name}",
-                "Staff sign-on is not part of this version yet.",
-            )
+        if owner.kind == "staff" or not tap_admits:
+            return TapOutcome(owner.kind, f"Hello, {owner.first_name}", "", owner=owner, read_at=at)
         assert owner.record_id is not None
         admission = admit(session, owner.record_id, arrived_at=at, admitted_at=at, school=school)
     if not admission.first_admission:
@@ -55,3 +65,42 @@ def sign_in(
         admitted=True,
         learner_id=admission.learner_id,
     )
+
+
+# What the learner and staff see when a tap could not be saved (the disk is full, the
+# database is broken): the learner is sent to staff, and the staff line says why.
+NOT_SAVED = TapOutcome(
+    "error", "Please wait", "Please see a member of staff: the sign-in was not saved."
+)
+DISK_FULL = TapOutcome(
+    "disk_full", "Please wait", "Please see a member of staff: the sign-in was not saved."
+)
+SAVING = TapOutcome("saving", "One moment", "Saving your sign-in…")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Another writer holds the database (SQLite "database is locked" after busy_timeout):
+    worth waiting for, never a reason to drop the tap."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full"), or PostgreSQL's out of disk space."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("disk is full" in text or "no space left" in text)
+
+
+@contextmanager
+def waiting_at_most(engine: Engine, milliseconds: int) -> Iterator[sessionmaker[Session]]:
+    """Sessions on one connection whose SQLite lock wait is `milliseconds` instead of the
+    engine's busy_timeout, so the UI thread can try a tap without freezing behind a long lock."""
+    with engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection
+        sqlite = engine.dialect.name == "sqlite" and raw is not None
+        if sqlite:  # the raw DBAPI connection: no BEGIN is emitted for the pragma
+            raw.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+        try:
+            yield sessionmaker(bind=connection, expire_on_commit=False)
+        finally:
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")

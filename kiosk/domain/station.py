@@ -68,6 +68,7 @@ def next_step(progress: Progress, *, phone_policy: PhonePolicy) -> NextStep:
         return step(Step.DONE, False, "Refused: not admitted.")
     phone_needed = phone_policy is PhonePolicy.REQUIRED and not progress.phone_done
     screening_needed = progress.selected_for_screening and progress.screening_result is None
+    # After an alarm, a wand check that comes back clear settles it; otherwise a search does.
     search_needed = progress.screening_result == "alarm" and not progress.search_done
     if phone_needed:
         return step(Step.PHONE, False, "The school requires phones to be handed in first.")

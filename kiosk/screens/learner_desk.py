@@ -39,7 +39,7 @@ def phone_step_done(view: LearnerDeskView) -> bool:
 
 
 def screening_step_done(view: LearnerDeskView) -> bool:
-    return not screening_due(view) or view.screening_result == "clear"
+    return not screening_due(view) or view.screening_result == "clear" or view.search_done
 
 
 def may_admit(view: LearnerDeskView) -> bool:
@@ -114,7 +114,9 @@ class LearnerDeskScreen(Screen[DeskAction | None]):
             waiting.append("the phone hand-in")
         if not screening_step_done(self.view):
             waiting.append(
-                "a clear screening" if self.view.screening_result == "alarm" else "screening"
+                "a clear wand check or a search"
+                if self.view.screening_result == "alarm"
+                else "screening"
             )
         return f"Admit waits for {' and '.join(waiting)}." if waiting else ""
 

@@ -43,6 +43,12 @@ class PinPadScreen(Screen[PinEntered | None]):
                         yield Button(key, id=f"key-{key}")
             yield Button("Cancel", id="cancel", variant="error")
 
+    def on_mount(self) -> None:
+        # A Button ignores clicks during its 0.2 s pressed effect, which would drop the second
+        # digit of a PIN such as 1155 typed at a normal pace.
+        for button in self.query(Button):
+            button.active_effect_duration = 0
+
     def _dots(self) -> str:
         # The digits are never drawn: someone in the queue can see the panel.
         return " ".join("●" * len(self._digits)) or " "

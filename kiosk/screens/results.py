@@ -52,6 +52,8 @@ class LearnerDeskView:
     selected_for_screening: bool
     screening_result: ScreeningResult | None
     sen: bool
+    # A search recorded after an alarm also settles the screening step.
+    search_done: bool = False
 
 
 @dataclass(frozen=True)

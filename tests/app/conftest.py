@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from gpiozero.pins.mock import MockFactory
 
 from drivers import ManualClock, SimulatedReader, simulated_outputs
 from kiosk.app import Devices, KioskApp, make_app
+from kiosk.config import PolicyConfig
 from kiosk.launch import demo_badges, prepare_demo
 
 LONDON = ZoneInfo("Europe/London")
@@ -20,8 +22,12 @@ LONDON = ZoneInfo("Europe/London")
 class Station:
     """The pieces a test drives: the app, the reader a learner taps, and the output pins."""
 
-    def __init__(self, folder: Path, at: datetime) -> None:
+    def __init__(
+        self, folder: Path, at: datetime, policy: PolicyConfig | None = None, demo: bool = True
+    ) -> None:
         self.config, self.book = prepare_demo(folder)
+        if policy is not None:
+            self.config = replace(self.config, policy=policy)
         self.clock = ManualClock(at)
         self.pins = MockFactory()
         self.reader = SimulatedReader(repeat_suppress_seconds=3.0, clock=self.clock)
@@ -30,7 +36,7 @@ class Station:
             reader=self.reader,
             outputs=self.outputs,
             close_all=self.close,
-            demo_badges=demo_badges(self.book),
+            demo_badges=demo_badges(self.book) if demo else (),
             present=self.reader.present,
         )
         self.app: KioskApp = make_app(self.config, self.book, self.devices, clock=self.clock.now)
@@ -38,6 +44,19 @@ class Station:
     def close(self) -> None:
         self.reader.close()
         self.outputs.close()
+
+
+MORNING = datetime(2026, 11, 23, 8, 30, tzinfo=LONDON).astimezone(UTC)
+SCREENING = PolicyConfig(phone_handin="required", screening="required", staff_idle_lock_seconds=600)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Station]:
+    """A screening station: phones required, everyone screened, no demo panel."""
+    st = Station(tmp_path, MORNING, SCREENING, demo=False)
+    yield st
+    st.close()
+    st.book.close()
 
 
 @pytest.fixture

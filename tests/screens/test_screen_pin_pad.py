@@ -78,3 +78,17 @@ def test_pin_pad_snapshot(snap_compare) -> None:
 
     app = Harness(PinPadScreen("Ada", "Wrong PIN. 3 tries left."))
     assert snap_compare(app, terminal_size=(100, 30), run_before=three_digits)
+
+
+async def test_the_same_digit_tapped_quickly_twice_counts_twice() -> None:
+    from kiosk.screens.pin_pad import PinPadScreen
+    from kiosk.screens.results import PinEntered
+    from tests.screens.harness import Harness
+
+    app = Harness(PinPadScreen("Aisha"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in "1155":
+            await pilot.click(f"#key-{key}")
+        await pilot.click("#key-ok")
+        await pilot.pause()
+    assert app.result == PinEntered("1155")

@@ -1,0 +1,240 @@
+"""The screening desk in the app: staff sign on, then each learner's morning, screen by screen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from kiosk.screens.duty import DutyScreen
+from kiosk.screens.greeting import GreetingScreen
+from kiosk.screens.idle import IdleScreen
+from kiosk.screens.learner_desk import LearnerDeskScreen
+from kiosk.screens.pin_pad import PinPadScreen
+from kiosk.screens.refusal import RefusalScreen
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.search_setup import SearchSetupScreen
+from records.models import (
+    LearnerRecord,
+    NotificationRecord,
+    PhoneHandinRecord,
+    ScreeningRecord,
+    SearchRecord,
+    SessionMarkRecord,
+)
+from tests.screens.harness import shown, tap
+
+AISHA, DANIEL, BETHAN = "1A00990001", "1A00990002", "1A00990003"  # S01 F searcher, S02 M, S03 F
+SHIV, CHIDI = "0C00062102", "0C00062101"  # Siobhán (F), Chidi (M)
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await tap(pilot, selector)
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+async def sign_on(st, pilot, badge: str, pin: str = "1234") -> None:
+    st.reader.present(badge)
+    await pilot.pause()
+    assert isinstance(st.app.screen, PinPadScreen)
+    for digit in pin:
+        await tap(pilot, f"#key-{digit}")
+    await tap(pilot, "#key-ok")
+
+
+async def close_duty(pilot) -> None:
+    await tap(pilot, "#close")
+
+
+def marks(st) -> dict[str, tuple[str, str]]:
+    with st.book.sessions() as session:
+        rows = session.execute(
+            select(LearnerRecord.mis_id, SessionMarkRecord.code, SessionMarkRecord.comment)
+            .join(SessionMarkRecord)
+            .where(SessionMarkRecord.date == date(2026, 11, 23))
+        ).all()
+    return {mis_id: (code, comment) for mis_id, code, comment in rows}
+
+
+def count(st, model) -> int:
+    with st.book.sessions() as session:
+        return len(session.scalars(select(model)).all())
+
+
+async def test_staff_sign_on_shows_who_is_on_duty_and_what_is_missing(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, AISHA)
+        assert isinstance(desk.app.screen, DutyScreen)
+        text = shown(desk.app)
+        assert "Aisha Khan" in text
+        assert "No authorised male searcher" in text
+        await close_duty(pilot)
+        assert isinstance(desk.app.screen, IdleScreen)
+        assert desk.app.desk.unlocked
+
+
+async def test_five_wrong_pins_lock_the_badge(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, DANIEL, "9999")
+        assert "4 tries left" in shown(desk.app)
+        for _ in range(4):
+            for digit in "9999":
+                await tap(pilot, f"#key-{digit}")
+            await tap(pilot, "#key-ok")
+        assert isinstance(desk.app.screen, GreetingScreen)
+        assert "locked" in shown(desk.app)
+        assert not desk.app.desk.unlocked
+
+
+async def test_learner_without_staff_signed_on_is_told_the_next_step_only(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        desk.reader.present(SHIV)
+        await pilot.pause()
+        assert isinstance(desk.app.screen, GreetingScreen)
+        text = shown(desk.app)
+        assert "Shiv" in text and "phone" in text.lower()
+        assert "O'Brien" not in text and "9K" not in text
+        assert marks(desk) == {}
+
+
+async def test_phone_in_clear_arch_and_admission(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        desk.reader.present(CHIDI)
+        await pilot.pause()
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        assert desk.app.screen.query_one("#admit").disabled
+        await type_into(pilot, "#slot", "12")
+        await tap(pilot, "#phone-in")
+        await tap(pilot, "#arch-clear")
+        await tap(pilot, "#admit")
+        assert isinstance(desk.app.screen, GreetingScreen)
+        assert "Please go through" in shown(desk.app)
+        assert marks(desk) == {"A1001": ("/", "")}
+        assert desk.outputs.door.is_open
+    with desk.book.sessions() as session:
+        (handin,) = session.scalars(select(PhoneHandinRecord)).all()
+        (screening,) = session.scalars(select(ScreeningRecord)).all()
+        assert (handin.slot, handin.received_by.staff_id) == ("12", "S03")
+        assert (screening.result, screening.operator.staff_id) == ("clear", "S03")
+
+
+async def test_alarm_then_a_lawful_search_then_admission(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        await sign_on(desk, pilot, AISHA)
+        await close_duty(pilot)
+        desk.reader.present(SHIV)
+        await pilot.pause()
+        await tap(pilot, "#no-phone")
+        await tap(pilot, "#arch-alarm")
+        assert desk.outputs.lights.red_is_lit
+        assert desk.app.screen.query_one("#admit").disabled
+        await tap(pilot, "#search")
+        assert isinstance(desk.app.screen, SearchSetupScreen)
+        assert "Aisha Khan" in shown(desk.app)
+        await tap(pilot, "#start")
+        assert isinstance(desk.app.screen, SearchRecordScreen)
+        await type_into(pilot, "#grounds", "arch alarm")
+        await type_into(pilot, "#sought", "blade")
+        await type_into(pilot, "#outcome", "keys")
+        await tap(pilot, "#save")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        await tap(pilot, "#admit")
+        assert marks(desk) == {"A1002": ("/", "")}
+    with desk.book.sessions() as session:
+        (search,) = session.scalars(select(SearchRecord)).all()
+        assert search.searcher.staff_id == "S01" and search.witness.staff_id == "S03"
+        assert search.same_sex_searcher and search.witness_present and not search.exception_used
+
+
+async def test_alarm_with_no_same_sex_searcher_needs_the_exception(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, DANIEL)
+        await close_duty(pilot)
+        desk.reader.present(SHIV)
+        await pilot.pause()
+        await tap(pilot, "#no-phone")
+        await tap(pilot, "#arch-alarm")
+        await tap(pilot, "#search")
+        assert isinstance(desk.app.screen, SearchSetupScreen)
+        assert desk.app.screen.query_one("#start").disabled
+        await tap(pilot, "#serious-harm")
+        await tap(pilot, "#not-practicable")
+        await type_into(pilot, "#exception-reason", "Blade seen, no female staff on site")
+        await tap(pilot, "#searcher-0")
+        await tap(pilot, "#witness-none")
+        await tap(pilot, "#start")
+        await type_into(pilot, "#grounds", "blade seen")
+        await type_into(pilot, "#sought", "knife")
+        await tap(pilot, "#save")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+    with desk.book.sessions() as session:
+        (search,) = session.scalars(select(SearchRecord)).all()
+        assert search.exception_used and "Blade seen" in search.exception_reason
+        roles = [n.role for n in session.scalars(select(NotificationRecord))]
+        assert roles == ["dsl"]
+
+
+async def test_an_alarm_cleared_by_the_wand_needs_no_search(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        desk.reader.present(CHIDI)
+        await pilot.pause()
+        await tap(pilot, "#no-phone")
+        await tap(pilot, "#arch-alarm")
+        await tap(pilot, "#wand-clear")
+        await tap(pilot, "#admit")
+        assert marks(desk) == {"A1001": ("/", "")}
+    assert count(desk, ScreeningRecord) == 2 and count(desk, SearchRecord) == 0
+
+
+async def test_refusal_is_not_admitted_and_coded_O(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        desk.reader.present(CHIDI)
+        await pilot.pause()
+        await tap(pilot, "#no-phone")
+        await tap(pilot, "#refuse")
+        assert isinstance(desk.app.screen, RefusalScreen)
+        await tap(pilot, "#confirm")
+        assert isinstance(desk.app.screen, GreetingScreen)
+        assert marks(desk) == {"A1001": ("O", "refused screening: not admitted")}
+        assert not desk.outputs.door.is_open and desk.outputs.lights.red_is_lit
+    assert count(desk, NotificationRecord) == 1
+
+
+async def test_staff_screens_lock_after_the_idle_time(desk) -> None:
+    from dataclasses import replace
+
+    desk.app.config = replace(
+        desk.app.config, policy=replace(desk.app.config.policy, staff_idle_lock_seconds=1)
+    )
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        assert isinstance(desk.app.screen, DutyScreen)
+        await pilot.pause(1.3)
+        assert isinstance(desk.app.screen, IdleScreen)
+        assert not desk.app.desk.unlocked
+
+
+async def test_nothing_a_learner_can_press_reaches_a_staff_screen(desk) -> None:
+    learner_side = (IdleScreen, GreetingScreen)
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        for _ in range(2):
+            for widget in list(desk.app.screen.query("*")):
+                if widget.region.area:
+                    await pilot.click(offset=(widget.region.x, widget.region.y))
+                    await pilot.pause()
+                    assert isinstance(desk.app.screen, learner_side)
+            for key in ("enter", "escape", "tab", "space", "1", "ctrl+p"):
+                await pilot.press(key)
+                assert isinstance(desk.app.screen, learner_side)
+            desk.reader.present(SHIV)  # a learner's own badge only greets them
+            await pilot.pause()
+        assert isinstance(desk.app.screen, learner_side)

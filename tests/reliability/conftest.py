@@ -1,0 +1,211 @@
+"""The kiosk under faults: a school of generated learners, a pseudo-terminal reader, the kiosk
+in process (`build_production` under `run_test`) or as `kiosk run` in its own terminal."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import os
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+from hypothesis import settings
+
+from kiosk.cli import main
+from tests.drivers.driverfakes import PtyDevice
+
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz":
+    settings.load_profile("fuzz")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONFIG = """\
+[school]
+name = "Reliability Academy"
+day_starts = "00:00"
+register_closes = "00:30"
+
+[database]
+url = "sqlite:///{db}"
+
+[policy]
+phone_handin = "off"
+screening = "off"
+
+[rfid]
+driver = "em4100"
+port = "{port}"
+repeat_suppress_seconds = 3.0
+
+[detector]
+driver = "none"
+"""
+
+
+def badge(n: int) -> str:
+    """The badge (10 hex digits, as an EM4100 reader reports it) of generated learner n."""
+    return f"00{0x00100000 + n:08X}"
+
+
+def mis_id(n: int) -> str:
+    return f"R{n:05d}"
+
+
+def write_roster(path: Path, count: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["mis_id", "surname", "forename", "sex", "reg_group", "badge"])
+        for n in range(count):
+            out.writerow([mis_id(n), f"Surname{n}", f"Learner{n}", "FM"[n % 2], "7A", badge(n)])
+    return path
+
+
+class School:
+    """A configured kiosk folder: config, database with `learners` learners, a pty reader."""
+
+    def __init__(self, folder: Path, learners: int) -> None:
+        self.folder = folder
+        self.db = folder / "kiosk.db"
+        self.reader = PtyDevice(folder / "usb-reader-if00-port0")
+        self.config_path = folder / "kiosk.toml"
+        self.config_path.write_text(CONFIG.format(db=self.db, port=self.reader.path))
+        roster = write_roster(folder / "learners.csv", learners)
+        assert main(["db", "upgrade", "--config", str(self.config_path)]) == 0
+        assert main(["roster", "import", str(roster), "--config", str(self.config_path)]) == 0
+
+    def marks(self) -> list[tuple[str, str]]:
+        """(mis_id, arrived_at) of every session mark, in the order they were written."""
+        with sqlite3.connect(self.db, timeout=10) as db:
+            return db.execute(
+                "SELECT l.mis_id, m.arrived_at FROM session_marks m "
+                "JOIN learners l ON l.id = m.learner_id ORDER BY m.id"
+            ).fetchall()
+
+    def admissions_audited(self) -> int:
+        with sqlite3.connect(self.db, timeout=10) as db:
+            (count,) = db.execute(
+                "SELECT count(*) FROM audit_log WHERE action = 'learner.admitted'"
+            ).fetchone()
+        return int(count)
+
+
+@pytest.fixture
+def school(tmp_path: Path) -> Iterator[Callable[[int], School]]:
+    made: list[School] = []
+
+    def make(learners: int = 20) -> School:
+        made.append(School(tmp_path, learners))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.reader.unplug()
+
+
+@pytest.fixture
+def mock_pins() -> Iterator[MockFactory]:
+    saved = Device.pin_factory
+    Device.pin_factory = MockFactory()
+    yield Device.pin_factory
+    Device.pin_factory.reset()
+    Device.pin_factory = saved
+
+
+class KioskProcess:
+    """`kiosk run` in a subprocess with a pseudo-terminal of a fixed size as its terminal.
+
+    The terminal's output is drained on a thread (a full pty would stall the app) and kept,
+    so a test can wait for text to be drawn.
+    """
+
+    def __init__(self, config: Path, log: Path, size: tuple[int, int] = (100, 30)) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "GPIOZERO_PIN_FACTORY": "mock",
+            "KIOSK_LOG": str(log),
+            "PYTHONPATH": str(ROOT),
+        }
+        env.pop("TEXTUAL", None)
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "run", "--config", str(config)],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self._screen = bytearray()
+        self._lock = threading.Lock()
+        self._drain = threading.Thread(target=self._read, daemon=True)
+        self._drain.start()
+        self.rusage: object | None = None
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._screen += chunk
+
+    def drawn(self, text: str) -> bool:
+        with self._lock:
+            return text.encode() in self._screen
+
+    def wait_drawn(self, text: str, timeout: float = 15.0) -> float:
+        """Seconds from the process start until `text` was drawn on its terminal."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.drawn(text):
+                return time.monotonic() - self.started
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.005)
+        with self._lock:
+            tail = bytes(self._screen[-2000:])
+        raise AssertionError(f"{text!r} not drawn (exit {self.process.poll()}): {tail!r}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` and reap the process, keeping its resource usage (ru_maxrss)."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, sig)
+            _, _, self.rusage = os.wait4(self.process.pid, 0)
+            self.process.returncode = -sig
+        self.process.wait(timeout=5)
+        os.close(self.master)
+        self._drain.join(timeout=2)
+
+
+@pytest.fixture
+def kiosk_process() -> Iterator[Callable[..., KioskProcess]]:
+    started: list[KioskProcess] = []
+
+    def start(config: Path, log: Path) -> KioskProcess:
+        started.append(KioskProcess(config, log))
+        return started[-1]
+
+    yield start
+    for each in started:
+        if each.process.poll() is None:
+            each.kill()
