@@ -36,7 +36,14 @@ from kiosk.checkin import (
 from kiosk.config import Config
 from kiosk.database import Book
 from kiosk.desk import Desk
-from kiosk.messages import BadgeScanned, DemoBadgePresented, ReaderStatusChanged
+from kiosk.messages import (
+    ArchAlarmed,
+    ArchCleared,
+    BadgeScanned,
+    DemoArchTripped,
+    DemoBadgePresented,
+    ReaderStatusChanged,
+)
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
 from kiosk.systemd_notify import Notifier, watchdog_interval
@@ -70,10 +77,12 @@ class Devices:
     """The hardware the app drives; any may be missing. Built by kiosk.launch."""
 
     reader: Any = None
+    detector: Any = None
     outputs: Any = None
     close_all: Callable[[], None] = lambda: None
     demo_badges: Sequence[tuple[str, str]] = field(default_factory=tuple)
     present: Callable[[str], object] | None = None
+    trip_arch: Callable[[], object] | None = None
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -99,10 +108,13 @@ class KioskApp(App[int], inherit_bindings=False):
         self.clock = clock
         if allow_quit:
             self.bind("ctrl+q", "quit", description="Quit the demo")
+        if devices.trip_arch is not None:  # the demo's arch can be tripped from any screen
+            self.bind("ctrl+t", "trip_arch", description="Trip the simulated arch")
         self.idle = IdleScreen(
             config.school.name,
             lambda: self.clock().astimezone(config.school.zone),
             devices.demo_badges,
+            demo_arch=devices.trip_arch is not None,
         )
         self.reader_status = ""
         self.alert = ""  # a fault staff must act on (the disk full), until a tap is saved again
@@ -135,6 +147,10 @@ class KioskApp(App[int], inherit_bindings=False):
             self._show_reader_status(
                 "reader online" if reader.is_online else f"reader OFFLINE: {reader.last_fault}"
             )
+        detector = self.devices.detector
+        if detector is not None:
+            detector.when_alarm = lambda event: self.post_message(ArchAlarmed(event.at, event.zone))
+            detector.when_clear = lambda event: self.post_message(ArchCleared(event.at))
 
     def _started(self) -> None:
         """The first screen is drawn: tell systemd, and stop the collector re-scanning start-up
@@ -166,6 +182,22 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_demo_badge_presented(self, message: DemoBadgePresented) -> None:
         if self.devices.present is not None:
             self.devices.present(message.uid)
+
+    def on_demo_arch_tripped(self, _: DemoArchTripped) -> None:
+        self.action_trip_arch()
+
+    def action_trip_arch(self) -> None:
+        if self.devices.trip_arch is not None:
+            self.devices.trip_arch()
+
+    def on_arch_alarmed(self, message: ArchAlarmed) -> None:
+        self.drive_outputs("alarm")
+        where = f" ({message.zone})" if message.zone else ""
+        if not self.desk.arch_result("alarm", message.at, message.zone):
+            self.notify(f"Arch alarm{where}: no learner was called forward.", severity="warning")
+
+    def on_arch_cleared(self, message: ArchCleared) -> None:
+        self.desk.arch_result("clear", message.at, None)
 
     def on_reader_status_changed(self, message: ReaderStatusChanged) -> None:
         self.notifier.status(message.detail)

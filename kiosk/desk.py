@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,7 +25,14 @@ from kiosk.domain.attendance import RefusalKind, late_detention, mark_for_admiss
 from kiosk.domain.items import ItemCategory
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
-from kiosk.domain.station import Progress, RefusalPolicy, Step, after_refusal, next_step
+from kiosk.domain.station import (
+    Progress,
+    RefusalPolicy,
+    Step,
+    after_refusal,
+    alarm_belongs_to,
+    next_step,
+)
 from kiosk.duty import Duty, sign_on
 from kiosk.phones_desk import PhoneDeskError, hand_in
 from kiosk.screenings import record_screening
@@ -47,6 +54,9 @@ from kiosk.searches import FoundItem, SearchForm, SearchNotAllowed, record_searc
 from records.models import LearnerRecord
 
 log = logging.getLogger(__name__)
+
+# How long after a learner is called forward the arch's verdict is taken as theirs.
+ARCH_WINDOW = timedelta(seconds=20)
 
 
 class DeskHost(Protocol):
@@ -84,6 +94,9 @@ class Desk:
         self.operator: str | None = None  # the staff_id acting at the desk, while unlocked
         self.visits: dict[int, Visit] = {}
         self._lock_timer: Timer | None = None
+        # The learner whose desk screen was opened last, and when: the arch's next alarm or
+        # clean passage within ARCH_WINDOW is theirs.
+        self.called: tuple[int, datetime] | None = None
 
     # --- staff ------------------------------------------------------------------------------
 
@@ -167,6 +180,8 @@ class Desk:
     def open(self, learner_id: int) -> None:
         """The staff's view of the learner at the desk, with the buttons for the next step."""
         visit = self.visits[learner_id]
+        if visit.progress.screening_result is None:
+            self.called = (learner_id, self.host.clock())
         self.host.push_screen(
             LearnerDeskScreen(self._view(visit)),
             lambda action: self._acted(learner_id, action),
@@ -262,7 +277,7 @@ class Desk:
         self._save(replace(visit, progress=replace(visit.progress, phone_done=True)))
         self.open(visit.learner_id)
 
-    def _screened(self, visit: Visit, action: DeskAction) -> None:
+    def _screened(self, visit: Visit, action: DeskAction, zone: str | None = None) -> None:
         method, result = action.kind.split("_")
         at = self.host.clock()
         with self.host.book.sessions.begin() as db:
@@ -274,6 +289,7 @@ class Desk:
                 method=method,
                 result=result,
                 operator_staff_id=self._operator(),
+                zone=zone,
                 randomly_selected=self.host.config.policy.screening == "random",
             )
         visit = replace(
@@ -286,6 +302,23 @@ class Desk:
             # Staff decide what follows: a wand check that clears it, or a search.
             self.host.drive_outputs("alarm")
         self.open(visit.learner_id)
+
+    def arch_result(self, result: str, at: datetime, zone: str | None) -> bool:
+        """The arch spoke: record it for the learner called forward, if it is theirs."""
+        if self.called is None or not self.unlocked:
+            return False
+        learner_id, called_at = self.called
+        visit = self.visits.get(learner_id)
+        if (
+            visit is None
+            or visit.progress.screening_result is not None
+            or not alarm_belongs_to(called_at, at, ARCH_WINDOW)
+        ):
+            return False
+        self.called = None
+        self.host.back_to_idle()
+        self._screened(visit, DeskAction(f"arch_{result}"), zone=zone)  # type: ignore[arg-type]
+        return True
 
     def _search(self, visit: Visit) -> None:
         with self.host.book.sessions() as db:

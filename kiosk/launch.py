@@ -7,10 +7,18 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
-from drivers import SimulatedReader, open_outputs, open_reader, simulated_outputs
+from drivers import (
+    SimulatedDetector,
+    SimulatedReader,
+    open_detector,
+    open_outputs,
+    open_reader,
+    simulated_outputs,
+)
 from kiosk.app import Devices, KioskApp, make_app
 from kiosk.config import (
     Config,
@@ -32,6 +40,8 @@ from records.models import BadgeRecord, LearnerRecord, StaffRecord
 log = logging.getLogger(__name__)
 
 DEMO_UNKNOWN_BADGE = "0CDEADBEEF"
+# A female and a male authorised searcher, so every search can be lawful in the demo.
+DEMO_STAFF_ON_PANEL = ("S01", "S02")
 
 
 def _log_to(folder: Path | None) -> None:
@@ -55,12 +65,6 @@ def run_production(config: Config) -> int:
 
 def build_production(config: Config) -> KioskApp:
     """The production app with the configured reader and outputs (not yet running)."""
-    if not config.policy.plain_sign_in:
-        # Phone hand-in, screening and searches need the staff side, which is not built yet.
-        raise ConfigError(
-            f'{config.source}: [policy] phone_handin and screening must both be "off" for now: '
-            "this version is a plain sign-in station (the screening flow is not built yet)"
-        )
     for warning in config.warnings:
         log.warning("config: %s", warning)
     book = open_book(config.database.url)
@@ -71,6 +75,25 @@ def build_production(config: Config) -> KioskApp:
         baudrate=rfid.baudrate,
         repeat_suppress_seconds=rfid.repeat_suppress_seconds,
     )
+    det = config.detector
+    try:
+        extra: dict[str, Any] = {"baudrate": det.baudrate} if det.driver == "serial" else {}
+        detector = open_detector(
+            det.driver,
+            pin=det.pin,
+            active_high=det.active_high,
+            port=det.port,
+            alarm_pattern=det.alarm_pattern,
+            clear_pattern=det.clear_pattern,
+            **extra,
+        )
+    except Exception as exc:
+        if reader is not None:
+            reader.close()
+        book.close()
+        raise ConfigError(
+            f"{config.source}: [detector] cannot be used: {exc}; run `kiosk check`"
+        ) from None
     try:
         outputs = open_outputs(
             out.green_led,
@@ -83,25 +106,31 @@ def build_production(config: Config) -> KioskApp:
     except Exception as exc:
         if reader is not None:
             reader.close()
+        if detector is not None:
+            detector.close()
         book.close()
         raise ConfigError(
             f"{config.source}: [outputs] cannot drive the GPIO pins: {exc}; run `kiosk check`"
         ) from None
 
     def close_all() -> None:
-        if reader is not None:
-            reader.close()
-        outputs.close()
+        for device in (reader, detector, outputs):
+            if device is not None:
+                device.close()
         book.close()
 
-    return make_app(config, book, Devices(reader=reader, outputs=outputs, close_all=close_all))
+    return make_app(
+        config,
+        book,
+        Devices(reader=reader, detector=detector, outputs=outputs, close_all=close_all),
+    )
 
 
 def demo_config(url: str) -> Config:
     return Config(
         school=SchoolConfig(name="Demo Academy · simulated hardware"),
         database=DatabaseConfig(url=url),
-        policy=PolicyConfig(phone_handin="off", screening="off"),
+        policy=PolicyConfig(phone_handin="required", screening="required"),
         rfid=RfidConfig(driver="none", port=""),
         detector=DetectorConfig(driver="none"),
     )
@@ -124,8 +153,8 @@ def prepare_demo(folder: Path, db: Path | None = None) -> tuple[Config, Book]:
     return config, book
 
 
-def demo_badges(book: Book, count: int = 6) -> list[tuple[str, str]]:
-    """Buttons for the demo panel: a few learners' badges and one that nobody owns."""
+def demo_badges(book: Book, count: int = 5) -> list[tuple[str, str]]:
+    """Buttons for the demo panel: two staff, a few learners, and a card that nobody owns."""
     with book.sessions() as session:
         rows = session.execute(
             select(LearnerRecord, BadgeRecord)
@@ -138,7 +167,18 @@ def demo_badges(book: Book, count: int = 6) -> list[tuple[str, str]]:
             learner.id,
             (display_first_name(learner.forename, learner.preferred_name), badge.enrolled_as),
         )
-    return [*list(badges.values())[:count], ("Unknown card", DEMO_UNKNOWN_BADGE)]
+    with book.sessions() as session:
+        staff = session.execute(
+            select(StaffRecord.forename, BadgeRecord.enrolled_as)
+            .join(BadgeRecord, BadgeRecord.staff_id == StaffRecord.id)
+            .where(StaffRecord.staff_id.in_(DEMO_STAFF_ON_PANEL))
+            .order_by(StaffRecord.staff_id)
+        ).all()
+    return [
+        *((f"Staff {name}", badge) for name, badge in staff),
+        *list(badges.values())[:count],
+        ("Unknown card", DEMO_UNKNOWN_BADGE),
+    ]
 
 
 def run_demo(db: Path | None) -> int:
@@ -147,19 +187,23 @@ def run_demo(db: Path | None) -> int:
     _log_to(folder)
     config, book = prepare_demo(folder, db)
     reader = SimulatedReader(repeat_suppress_seconds=config.rfid.repeat_suppress_seconds)
+    detector = SimulatedDetector()
     outputs = simulated_outputs()
 
     def close_all() -> None:
         reader.close()
+        detector.close()
         outputs.close()
         book.close()
 
     devices = Devices(
         reader=reader,
+        detector=detector,
         outputs=outputs,
         close_all=close_all,
         demo_badges=demo_badges(book),
         present=reader.present,
+        trip_arch=detector.trip,
     )
     app = make_app(config, book, devices, allow_quit=True)
     return app.run() or 0

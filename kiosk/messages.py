@@ -29,3 +29,23 @@ class DemoBadgePresented(Message):
     """The demo panel asked the simulated reader to present this badge."""
 
     uid: str
+
+
+@dataclass
+class ArchAlarmed(Message):
+    """The walk-through arch alarmed (zone when it reports one)."""
+
+    at: datetime
+    zone: str | None
+
+
+@dataclass
+class ArchCleared(Message):
+    """The arch reported a clean passage, or its alarm ended."""
+
+    at: datetime
+
+
+@dataclass
+class DemoArchTripped(Message):
+    """The demo panel asked the simulated arch to alarm."""

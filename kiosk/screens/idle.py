@@ -13,7 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.messages import DemoBadgePresented
+from kiosk.messages import DemoArchTripped, DemoBadgePresented
 
 
 class IdleScreen(Screen[None]):
@@ -24,11 +24,13 @@ class IdleScreen(Screen[None]):
         school_name: str,
         clock: Callable[[], datetime],
         demo_badges: Sequence[tuple[str, str]] = (),
+        demo_arch: bool = False,
     ) -> None:
         super().__init__()
         self.school_name = school_name
         self.clock = clock
         self.demo_badges = tuple(demo_badges)
+        self.demo_arch = demo_arch
         self.status_text = ""
 
     def compose(self) -> ComposeResult:
@@ -41,6 +43,8 @@ class IdleScreen(Screen[None]):
                 yield Static("Demo:", id="demo-label")
                 for index, (label, _) in enumerate(self.demo_badges):
                     yield Button(label, id=f"demo-{index}", compact=True)
+                if self.demo_arch:
+                    yield Button("Trip arch", id="demo-arch", compact=True)
         yield Static(self.status_text, id="status")
 
     def on_mount(self) -> None:
@@ -59,6 +63,8 @@ class IdleScreen(Screen[None]):
             self.query_one("#status", Static).update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id and event.button.id.startswith("demo-"):
+        if event.button.id == "demo-arch":
+            self.post_message(DemoArchTripped())
+        elif event.button.id and event.button.id.startswith("demo-"):
             _, uid = self.demo_badges[int(event.button.id.removeprefix("demo-"))]
             self.post_message(DemoBadgePresented(uid))

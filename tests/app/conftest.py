@@ -61,7 +61,7 @@ def desk(tmp_path: Path) -> Iterator[Station]:
 
 @pytest.fixture
 def station(tmp_path: Path) -> Iterator[Station]:
-    st = Station(tmp_path, datetime(2026, 11, 23, 8, 30, tzinfo=LONDON).astimezone(UTC))
+    st = Station(tmp_path, MORNING, PolicyConfig(phone_handin="off", screening="off"))
     yield st
     st.close()
     st.book.close()

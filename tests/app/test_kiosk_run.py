@@ -107,13 +107,73 @@ async def test_badge_frames_on_the_serial_line_sign_learners_in(
         assert app.devices.reader.rejected_count >= 1
 
 
-def test_kiosk_run_refuses_a_screening_policy_it_cannot_run_yet(tmp_path, capsys) -> None:
-    config = tmp_path / "kiosk.toml"
-    config.write_text(
-        CONFIG.format(db=tmp_path / "k.db", port="loop://").replace(
-            'screening = "off"', 'screening = "required"'
-        )
+SCREENING = """\
+[school]
+name = "Screening Academy"
+
+[database]
+url = "sqlite:///{db}"
+
+[policy]
+phone_handin = "required"
+screening = "required"
+
+[rfid]
+driver = "em4100"
+port = "{port}"
+
+[detector]
+driver = "serial"
+port = "{arch}"
+alarm_pattern = 'ALARM (?P<zone>\\w+)'
+clear_pattern = "PASS"
+"""
+
+
+async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called_forward(
+    tmp_path, reader, mock_pins, capsys
+) -> None:
+    from kiosk.demo import DEMO_STAFF
+    from kiosk.screens.learner_desk import LearnerDeskScreen
+    from records.models import ScreeningRecord
+    from tests.screens.harness import tap
+
+    arch = PtyDevice(tmp_path / "arch")
+    config_path = tmp_path / "kiosk.toml"
+    config_path.write_text(
+        SCREENING.format(db=tmp_path / "kiosk.db", port=reader.path, arch=arch.path)
     )
-    assert main(["db", "upgrade", "--config", str(config)]) == 0
-    assert main(["run", "--config", str(config)]) == 2
-    assert "screening" in capsys.readouterr().err
+    for args in (
+        ["db", "upgrade"],
+        ["roster", "import", str(DEMO_LEARNERS)],
+        ["staff", "import", str(DEMO_STAFF)],
+    ):
+        assert main([*args, "--config", str(config_path)]) == 0
+    app = build_production(load_config(config_path))
+    with app.book.sessions.begin() as session:
+        from kiosk.staff import set_pin
+
+        set_pin(session, "S03", "2580", now=datetime.now(ZoneInfo("UTC")))
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(lambda: app.devices.reader.is_online, pilot)
+            reader.write(encode_frame("1A00990003"))  # Bethan, a screener
+            await until(lambda: app.screen.query("#key-ok"), pilot)
+            for key in "2580":
+                await tap(pilot, f"#key-{key}")
+            await tap(pilot, "#key-ok")
+            await tap(pilot, "#close")
+            reader.write(encode_frame("0C00062101"))  # Chidi
+            await until(lambda: isinstance(app.screen, LearnerDeskScreen), pilot)
+            await tap(pilot, "#no-phone")
+            arch.write(b"ALARM Z3\r\n")
+
+            def screenings() -> list[tuple[str, str | None]]:
+                with app.book.sessions() as session:
+                    return [(s.result, s.zone) for s in session.scalars(select(ScreeningRecord))]
+
+            await until(lambda: screenings() == [("alarm", "Z3")], pilot)
+            assert app.devices.outputs.lights.red_is_lit
+            assert isinstance(app.screen, LearnerDeskScreen)
+    finally:
+        arch.unplug()
