@@ -297,6 +297,10 @@ class KioskApp(App[int], inherit_bindings=False):
         self._show(message.outcome)
 
     def _show(self, outcome: TapOutcome) -> None:
+        if outcome.kind == "unknown" and outcome.read_at and self.desk.unlocked:
+            self._close_answers()
+            self.desk.unknown_badge(outcome.uid, outcome.read_at)
+            return
         if outcome.owner is not None and outcome.read_at is not None:
             # Staff signing on, or a learner the desk takes through the morning's steps.
             self._set_alert("")

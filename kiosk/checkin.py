@@ -29,6 +29,7 @@ class TapOutcome:
     # For the desk (staff sign-on, and learners when the policy asks for more than a tap).
     owner: BadgeOwner | None = None
     read_at: datetime | None = None
+    uid: str = ""  # an unknown badge's number, so staff can enrol it
 
 
 def sign_in(
@@ -43,7 +44,13 @@ def sign_in(
     with sessions.begin() as session:
         owner = badge_owner(session, uid, on=at.astimezone(school.zone).date())
         if owner.kind in {"unknown", "unreadable", "left"}:
-            return TapOutcome(owner.kind, "Badge not recognised", "Please see a member of staff.")
+            return TapOutcome(
+                owner.kind,
+                "Badge not recognised",
+                "Please see a member of staff.",
+                uid=uid if owner.kind == "unknown" else "",
+                read_at=at,
+            )
         if owner.kind == "staff" or not tap_admits:
             return TapOutcome(owner.kind, f"Hello, {owner.first_name}", "", owner=owner, read_at=at)
         assert owner.record_id is not None

@@ -34,15 +34,20 @@ from kiosk.domain.station import (
     next_step,
 )
 from kiosk.duty import Duty, sign_on
+from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.phones_desk import PhoneDeskError, hand_in
 from kiosk.screenings import record_screening
 from kiosk.screens.duty import DutyScreen, duty_warnings
+from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
 from kiosk.screens.results import (
     DeskAction,
+    DutyClosed,
     LearnerDeskView,
+    LearnerMatch,
+    LearnerPicked,
     PinEntered,
     RefusalConfirmed,
     SearchRecorded,
@@ -107,6 +112,10 @@ class Desk:
     def staff_badge(self, owner: BadgeOwner, message: str = "") -> None:
         assert owner.record_id is not None
         record_id = owner.record_id
+        if self.operator == owner.staff_id and not message:
+            self.touch()  # already signed on: the badge opens the staff home
+            self.show_duty()
+            return
 
         def entered(result: PinEntered | None) -> None:
             if result is None:
@@ -126,9 +135,60 @@ class Desk:
         self.host.push_screen(PinPadScreen(owner.first_name, message), entered)
 
     def show_duty(self) -> None:
+        """The staff home: who is on duty, what is missing, and finding a learner by name."""
         members = self.duty.members
+
+        def closed(result: DutyClosed | None) -> None:
+            self.touch()
+            if result is not None and result.find_learner:
+                self.find_learner()
+            else:
+                self.host.back_to_idle()
+
+        self.host.push_screen(DutyScreen(members, duty_warnings(members)), closed)
+
+    def _search_names(self, text: str) -> list[LearnerMatch]:
+        today = self.host.clock().astimezone(self.host.config.school.zone).date()
+        with self.host.book.sessions() as db:
+            return find_learners(db, text, on=today)
+
+    def find_learner(self) -> None:
+        """A forgotten badge: staff find the learner by name and the visit starts now."""
+
+        def picked(result: LearnerPicked | None) -> None:
+            self.touch()
+            if result is None:
+                self.host.back_to_idle()
+                return
+            owner = BadgeOwner("learner", result.learner_id, result.first_name)
+            self.learner_badge(owner, self.host.clock())
+
         self.host.push_screen(
-            DutyScreen(members, duty_warnings(members)), lambda _: self.host.back_to_idle()
+            FindLearnerScreen("Find a learner (forgotten badge)", self._search_names), picked
+        )
+
+    def unknown_badge(self, uid: str, read_at: datetime) -> None:
+        """A card nobody owns, tapped while staff are signed on: enrol it to its learner."""
+
+        def picked(result: LearnerPicked | None) -> None:
+            self.touch()
+            if result is None:
+                self.host.back_to_idle()
+                return
+            with self.host.book.sessions.begin() as db:
+                enrolled = enrol_learner_badge(
+                    db, result.learner_id, uid, at=read_at, by_staff_id=self._operator()
+                )
+            if not enrolled:
+                self.host.notify("That card belongs to someone else.", severity="error")
+                self.host.back_to_idle()
+                return
+            self.host.notify(f"Badge enrolled to {result.first_name}.", title="Saved")
+            owner = BadgeOwner("learner", result.learner_id, result.first_name)
+            self.learner_badge(owner, read_at)
+
+        self.host.push_screen(
+            FindLearnerScreen("Badge not known: whose is it?", self._search_names), picked
         )
 
     def touch(self) -> None:

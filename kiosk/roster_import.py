@@ -8,10 +8,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.badges import badge_keys
 from kiosk.domain.roster import (
     LearnerRow,
     RowError,
@@ -19,9 +18,10 @@ from kiosk.domain.roster import (
     parse_learner_row,
     parse_staff_row,
 )
+from kiosk.enrolment import enrol_badge
 from records.audit import append_audit
 from records.csvfiles import read_csv
-from records.models import BadgeRecord, LearnerRecord, StaffRecord
+from records.models import LearnerRecord, StaffRecord
 
 # MIS export headers accepted for each canonical column (CONTRACT.md "Learners").
 LEARNER_ALIASES: dict[str, str] = {
@@ -197,7 +197,7 @@ def _import(
             report.updated += 1
         else:
             report.unchanged += 1
-        if row.badge and not _enrol(session, row.badge, now, record):
+        if row.badge and not enrol_badge(session, row.badge, now, record):
             report.rejected.append(
                 (line, f"badge {row.badge} already belongs to someone else: imported without it")
             )
@@ -266,24 +266,6 @@ def _apply(record: Any, values: Mapping[str, Any], now: datetime) -> bool:
     if changed:
         record.updated_at = now
     return changed
-
-
-def _enrol(
-    session: Session, badge: str, now: datetime, person: LearnerRecord | StaffRecord
-) -> bool:
-    """Give the card to this person, replacing any card they had; False if it is someone else's."""
-    column = BadgeRecord.learner_id if isinstance(person, LearnerRecord) else BadgeRecord.staff_id
-    keys = badge_keys(badge)
-    owners = session.scalars(select(BadgeRecord).where(BadgeRecord.key.in_(keys))).all()
-    if any(getattr(owner, column.key) != person.id for owner in owners):
-        return False
-    session.execute(delete(BadgeRecord).where(column == person.id))
-    for key in sorted(keys):
-        session.add(
-            BadgeRecord(key=key, enrolled_as=badge, enrolled_at=now, **{column.key: person.id})
-        )
-    session.flush()
-    return True
 
 
 def _audit(session: Session, report: ImportReport, path: Path, now: datetime) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
 
@@ -57,9 +57,13 @@ class DutyScreen(Screen[DutyClosed]):
             if not self.on_duty:
                 yield Static("Nobody is signed on at this station.", id="nobody")
             yield table
-            yield Button("Close", id="close", variant="primary")
+            with Horizontal(id="actions"):
+                yield Button("Find a learner", id="find-learner")
+                yield Button("Close", id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "close":
             self.dismiss(DutyClosed())
+        elif event.button.id == "find-learner":
+            self.dismiss(DutyClosed(find_learner=True))

@@ -31,7 +31,23 @@ class PinEntered:
 
 @dataclass(frozen=True)
 class DutyClosed:
-    pass
+    find_learner: bool = False  # staff asked to look a learner up by name (a forgotten badge)
+
+
+@dataclass(frozen=True)
+class LearnerMatch:
+    """One learner found by name, as the finder lists them."""
+
+    learner_id: int
+    name: str
+    reg_group: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class LearnerPicked:
+    learner_id: int
+    first_name: str
 
 
 @dataclass(frozen=True)

@@ -238,3 +238,48 @@ async def test_nothing_a_learner_can_press_reaches_a_staff_screen(desk) -> None:
             desk.reader.present(SHIV)  # a learner's own badge only greets them
             await pilot.pause()
         assert isinstance(desk.app.screen, learner_side)
+
+
+async def test_a_forgotten_badge_is_found_by_name_and_the_learner_goes_through(desk) -> None:
+    from kiosk.screens.find_learner import FindLearnerScreen
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await tap(pilot, "#find-learner")
+        assert isinstance(desk.app.screen, FindLearnerScreen)
+        await type_into(pilot, "#name", "chid")
+        await tap(pilot, "#match-0")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        assert "Chidi" in shown(desk.app)
+        await tap(pilot, "#no-phone")
+        await tap(pilot, "#arch-clear")
+        await tap(pilot, "#admit")
+        assert marks(desk) == {"A1001": ("/", "")}
+
+
+async def test_an_unknown_badge_is_enrolled_to_its_learner_on_the_spot(desk) -> None:
+    from kiosk.arrivals import badge_owner
+    from kiosk.screens.find_learner import FindLearnerScreen
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        desk.reader.present("0CDEADBEEF")
+        await pilot.pause()
+        assert isinstance(desk.app.screen, FindLearnerScreen)
+        await type_into(pilot, "#name", "zo")
+        await tap(pilot, "#match-0")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        assert "Zoë" in shown(desk.app)
+    with desk.book.sessions() as session:
+        owner = badge_owner(session, "0CDEADBEEF", on=date(2026, 11, 23))
+        learner = session.get_one(LearnerRecord, owner.record_id)
+        assert owner.kind == "learner" and learner.mis_id == "A1003"
+
+
+async def test_an_unknown_badge_with_no_staff_signed_on_only_asks_to_see_staff(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        desk.reader.present("0CDEADBEEF")
+        await pilot.pause()
+        assert isinstance(desk.app.screen, GreetingScreen)
+        assert "Please see a member of staff" in shown(desk.app)

@@ -162,9 +162,14 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
             for key in "2580":
                 await tap(pilot, f"#key-{key}")
             await tap(pilot, "#key-ok")
+            await until(lambda: app.screen.query("#close"), pilot)
             await tap(pilot, "#close")
             reader.write(encode_frame("0C00062101"))  # Chidi
-            await until(lambda: isinstance(app.screen, LearnerDeskScreen), pilot)
+            # The frame arrives on the reader's thread: wait for the desk to be drawn.
+            await until(
+                lambda: isinstance(app.screen, LearnerDeskScreen) and app.screen.query("#no-phone"),
+                pilot,
+            )
             await tap(pilot, "#no-phone")
             arch.write(b"ALARM Z3\r\n")
 
