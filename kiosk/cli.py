@@ -10,12 +10,16 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.cli_io import error as _error
+from kiosk.cli_io import parse_date as _date
+from kiosk.cli_io import say as _say
+from kiosk.cli_io import utc_now as _now
 from kiosk.cli_office import add_commands as add_office_commands
 from kiosk.cli_pi import add_commands as add_pi_commands
 from kiosk.config import Config, ConfigError, config_path, load_config
@@ -151,25 +155,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_office_commands(sub, common)
     add_pi_commands(sub, common)
     return parser
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {text!r}") from None
-
-
-def _error(message: str) -> None:
-    print(f"kiosk: {message}", file=sys.stderr)  # noqa: T201 - the CLI's own channel
-
-
-def _say(message: str) -> None:
-    print(message)  # noqa: T201 - the CLI's own channel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _config(args: argparse.Namespace, *, require_database: bool = True) -> Config:

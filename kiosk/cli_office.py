@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from functools import wraps
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.cli_io import error as _error
+from kiosk.cli_io import parse_date as _date
+from kiosk.cli_io import say as _say
+from kiosk.cli_io import utc_now as _now
 from kiosk.config import Config, ConfigError, config_path, load_config
 from kiosk.database import Book, DatabaseError, open_book
 from kiosk.notify import NotifyError, pending, send_pending
@@ -45,25 +47,6 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     notify.add_parser(
         "send", parents=[common], help="email the notifications waiting in the outbox"
     ).set_defaults(handler=cmd_notify_send)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {text!r}") from None
-
-
-def _error(message: str) -> None:
-    print(f"kiosk: {message}", file=sys.stderr)  # noqa: T201 - the CLI's own channel
-
-
-def _say(message: str) -> None:
-    print(message)  # noqa: T201 - the CLI's own channel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _one_line_errors(handler: Handler) -> Handler:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from textual.screen import Screen
 from textual.timer import Timer
@@ -56,7 +57,7 @@ from kiosk.screens.results import (
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
 from kiosk.searches import FoundItem, SearchForm, SearchNotAllowed, record_search, who_may_search
-from records.models import LearnerRecord
+from records.models import LearnerRecord, StaffRecord
 
 log = logging.getLogger(__name__)
 
@@ -451,15 +452,15 @@ class Desk:
             if result is None:
                 self.open(visit.learner_id)
                 return
+            by = self._record_id()  # read before the write transaction takes its lock
             with self.host.book.sessions.begin() as db:
-                school_id = self._record_id()
                 refuse(
                     db,
                     visit.learner_id,
                     at=self.host.clock(),
                     kind=kind,
                     school=self.host.config.school,
-                    by_staff_id=school_id,
+                    by_staff_id=by,
                     note=result.note,
                 )
             self._save(replace(visit, progress=progress))
@@ -476,6 +477,7 @@ class Desk:
             self.host.notify(" ".join(step.reasons), title="Not yet", severity="warning")
             self.open(visit.learner_id)
             return
+        by = self._record_id()  # read before the write transaction takes its lock
         with self.host.book.sessions.begin() as db:
             admission = admit(
                 db,
@@ -483,7 +485,7 @@ class Desk:
                 arrived_at=visit.arrived_at,
                 admitted_at=self.host.clock(),
                 school=self.host.config.school,
-                by_staff_id=self._record_id(),
+                by_staff_id=by,
                 late_reason=visit.late_reason,
             )
         self._save(replace(visit, progress=replace(visit.progress, admitted=True)))
@@ -497,10 +499,6 @@ class Desk:
         return self.operator
 
     def _record_id(self) -> int:
-        from sqlalchemy import select
-
-        from records.models import StaffRecord
-
         with self.host.book.sessions() as db:
             return db.scalars(
                 select(StaffRecord.id).where(StaffRecord.staff_id == self._operator())
