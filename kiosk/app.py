@@ -42,6 +42,7 @@ from kiosk.messages import (
     BadgeScanned,
     DemoArchTripped,
     DemoBadgePresented,
+    DetectorStatusChanged,
     ReaderStatusChanged,
 )
 from kiosk.screens.greeting import GreetingScreen
@@ -117,6 +118,7 @@ class KioskApp(App[int], inherit_bindings=False):
             demo_arch=devices.trip_arch is not None,
         )
         self.reader_status = ""
+        self.detector_status = ""
         self.alert = ""  # a fault staff must act on (the disk full), until a tap is saved again
         # Taps waiting for the database: recorded in order, one at a time, by the tap worker.
         self._waiting: queue.Queue[BadgeScanned | None] = queue.Queue()
@@ -151,6 +153,16 @@ class KioskApp(App[int], inherit_bindings=False):
         if detector is not None:
             detector.when_alarm = lambda event: self.post_message(ArchAlarmed(event.at, event.zone))
             detector.when_clear = lambda event: self.post_message(ArchCleared(event.at))
+            detector.when_online = lambda event: self.post_message(
+                DetectorStatusChanged(True, "arch online")
+            )
+            detector.when_offline = lambda event: self.post_message(
+                DetectorStatusChanged(False, f"arch OFFLINE: {getattr(event, 'reason', '')}")
+            )
+            self.detector_status = (
+                "arch online" if detector.is_online else f"arch OFFLINE: {detector.last_fault}"
+            )
+            self._show_backlog()
 
     def _started(self) -> None:
         """The first screen is drawn: tell systemd, and stop the collector re-scanning start-up
@@ -207,6 +219,11 @@ class KioskApp(App[int], inherit_bindings=False):
         if self.desk.unlocked:
             self.desk.touch()
 
+    def on_detector_status_changed(self, message: DetectorStatusChanged) -> None:
+        self.notifier.status(message.detail)
+        self.detector_status = message.detail
+        self._show_backlog()
+
     def _show_reader_status(self, text: str) -> None:
         self.reader_status = text
         self._show_backlog()
@@ -254,7 +271,8 @@ class KioskApp(App[int], inherit_bindings=False):
                 "waiting to be saved; nothing is lost"
             )
         else:
-            self.idle.show_status(self.alert or self.reader_status)
+            devices = "  ·  ".join(s for s in (self.reader_status, self.detector_status) if s)
+            self.idle.show_status(self.alert or devices)
 
     def _record_waiting_taps(self) -> None:
         """The tap worker's thread: one tap at a time, in the order they were read."""

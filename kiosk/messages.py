@@ -49,3 +49,11 @@ class ArchCleared(Message):
 @dataclass
 class DemoArchTripped(Message):
     """The demo panel asked the simulated arch to alarm."""
+
+
+@dataclass
+class DetectorStatusChanged(Message):
+    """The arch's serial line went online or offline (a GPIO contact is always online)."""
+
+    online: bool
+    detail: str

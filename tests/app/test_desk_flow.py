@@ -283,3 +283,56 @@ async def test_an_unknown_badge_with_no_staff_signed_on_only_asks_to_see_staff(d
         await pilot.pause()
         assert isinstance(desk.app.screen, GreetingScreen)
         assert "Please see a member of staff" in shown(desk.app)
+
+
+async def test_a_knife_found_in_a_search_goes_to_the_police_and_the_dsl_is_told(desk) -> None:
+    from records.models import FoundItemRecord
+    from tests.screens.harness import choose
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, DANIEL)
+        await close_duty(pilot)
+        await sign_on(desk, pilot, "1A00990004")  # Kofi Osei, a male screener: the witness
+        await close_duty(pilot)
+        desk.reader.present(CHIDI)
+        await pilot.pause()
+        await tap(pilot, "#no-phone")
+        await tap(pilot, "#arch-alarm")
+        await tap(pilot, "#search")
+        await tap(pilot, "#start")
+        await choose(pilot, "#item-category", "knives and weapons")
+        await type_into(pilot, "#item-description", "folding knife")
+        await type_into(pilot, "#item-police-ref", "CAD 2211")
+        await tap(pilot, "#add-item")
+        await type_into(pilot, "#grounds", "arch alarm")
+        await type_into(pilot, "#sought", "blade")
+        await type_into(pilot, "#outcome", "knife found")
+        await tap(pilot, "#save")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+    with desk.book.sessions() as session:
+        (item,) = session.scalars(select(FoundItemRecord)).all()
+        assert (item.disposition, item.police_reference) == ("handed to police", "CAD 2211")
+        assert item.search.searcher.staff_id == "S02" and item.search.witness.staff_id == "S04"
+        assert item.search.dsl_informed
+        roles = sorted(n.role for n in session.scalars(select(NotificationRecord)))
+    assert roles == ["dsl"]
+
+
+async def test_the_status_line_shows_the_reader_and_the_arch(tmp_path) -> None:
+    from drivers import SimulatedDetector
+    from tests.app.conftest import MORNING, SCREENING, Station
+
+    st = Station(tmp_path, MORNING, SCREENING, demo=False)
+    arch = SimulatedDetector()
+    st.devices.detector = arch
+    try:
+        async with st.app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert "reader online" in shown(st.app) and "arch online" in shown(st.app)
+            arch.unplug("cable cut")
+            await pilot.pause()
+            assert "arch OFFLINE" in shown(st.app) and "cable cut" in shown(st.app)
+    finally:
+        arch.close()
+        st.close()
+        st.book.close()
