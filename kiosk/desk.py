@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -56,7 +56,7 @@ from kiosk.screens.results import (
 )
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
-from kiosk.searches import FoundItem, SearchForm, SearchNotAllowed, record_search, who_may_search
+from kiosk.searches import SearchForm, SearchNotAllowed, record_search, who_may_search
 from records.models import LearnerRecord, StaffRecord
 
 log = logging.getLogger(__name__)
@@ -416,7 +416,7 @@ class Desk:
             grounds=recorded.grounds,
             sought=recorded.sought,
             outcome=recorded.outcome,
-            items=tuple(FoundItem(**asdict(item)) for item in recorded.items),
+            items=recorded.items,
             parent_informed=recorded.parent_informed,
             dsl_informed=recorded.dsl_informed,
             exception=setup.exception,

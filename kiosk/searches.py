@@ -13,7 +13,12 @@ from datetime import datetime, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.items import Disposition, DispositionCheck, ItemCategory, check_disposition
+from kiosk.domain.items import (
+    Disposition,
+    DispositionCheck,
+    FoundItem,
+    check_disposition,
+)
 from kiosk.domain.people import Sex, StaffMember, parse_roles
 from kiosk.domain.search import (
     SearchCheck,
@@ -66,16 +71,6 @@ def who_may_search(
     """Before a search starts: the same-sex authorised searchers and the witnesses on duty."""
     learner = session.get_one(LearnerRecord, learner_id)
     return search_requirement(_learner_sex(learner), on_duty(session, duty_staff_ids))
-
-
-@dataclass(frozen=True)
-class FoundItem:
-    category: ItemCategory
-    description: str
-    disposition: Disposition
-    handed_to: str = ""
-    police_reference: str = ""
-    reason: str = ""
 
 
 @dataclass(frozen=True)

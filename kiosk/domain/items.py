@@ -272,3 +272,15 @@ def check_disposition(
     if notify_dsl:
         reasons.append("The designated safeguarding lead will be told.")
     return DispositionCheck(True, notify_dsl, tuple(reasons), to_follow)
+
+
+@dataclass(frozen=True)
+class FoundItem:
+    """One item found in a search and what became of it, as staff record it."""
+
+    category: ItemCategory
+    description: str
+    disposition: Disposition
+    handed_to: str = ""
+    police_reference: str = ""
+    reason: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.domain.items import Disposition, ItemCategory
+from kiosk.domain.items import FoundItem
 from kiosk.domain.search import SearchLevel, UrgentException
 
 PhonePolicy = Literal["required", "optional", "off"]
@@ -86,16 +86,8 @@ class SearchSetup:
     exception: UrgentException | None
 
 
-# kiosk.searches.FoundItem has the same fields, but it lives beside the database code, which
-# screens may not import (import-linter): the app turns this into that.
-@dataclass(frozen=True)
-class ItemEntry:
-    category: ItemCategory
-    description: str
-    disposition: Disposition
-    handed_to: str = ""
-    police_reference: str = ""
-    reason: str = ""
+# What the search record screen lists: the rules' own value for an item found.
+ItemEntry = FoundItem
 
 
 @dataclass(frozen=True)
