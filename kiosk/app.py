@@ -117,6 +117,7 @@ class KioskApp(App[int], inherit_bindings=False):
             devices.demo_badges,
             demo_arch=devices.trip_arch is not None,
         )
+        self.greeting = GreetingScreen("", "", tone="welcome", seconds=GREETING_SECONDS)
         self.reader_status = ""
         self.detector_status = ""
         self.alert = ""  # a fault staff must act on (the disk full), until a tap is saved again
@@ -129,6 +130,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self.desk = Desk(self)
 
     def on_mount(self) -> None:
+        self.install_screen(self.greeting, "greeting")  # kept, and reused for every tap
         self.push_screen(self.idle)
         self.call_after_refresh(self._started)
         if (interval := watchdog_interval()) is not None:
@@ -349,10 +351,8 @@ class KioskApp(App[int], inherit_bindings=False):
         """The learner-facing answer: a first name and the next step, then back to idle."""
         self._close_answers()
         tone = "welcome" if admitted or calm else "notice"
-        self.push_screen(
-            GreetingScreen(headline, next_step, tone=tone, seconds=GREETING_SECONDS),
-            callback=lambda _: self._outputs_idle(),
-        )
+        self.greeting.show(headline, next_step, tone=tone)
+        self.push_screen(self.greeting, callback=lambda _: self._outputs_idle())
 
     def _close_answers(self) -> None:
         if isinstance(self.screen, GreetingScreen):  # only the newest answer stays on screen

@@ -8,6 +8,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static
 
 
@@ -20,15 +21,30 @@ class GreetingScreen(Screen[None]):
         super().__init__(classes=tone)
         self.headline = headline
         self.next_step = next_step
+        self.tone = tone
         self.seconds = seconds
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="card"):
             yield Static(self.headline, id="headline")
             yield Static(self.next_step, id="next-step")
 
-    def on_mount(self) -> None:
-        self.set_timer(self.seconds, self._done)
+    def show(self, headline: str, next_step: str, *, tone: str) -> None:
+        """New words for the next learner: the app keeps one greeting screen and reuses it,
+        which spares a screen's worth of widgets and styles on every tap (issue 7's p99)."""
+        self.headline, self.next_step = headline, next_step
+        self.remove_class(self.tone)
+        self.add_class(tone)
+        self.tone = tone
+        if self.is_mounted:
+            self.query_one("#headline", Static).update(headline)
+            self.query_one("#next-step", Static).update(next_step)
+
+    def on_screen_resume(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.seconds, self._done)
 
     def on_click(self, _: events.Click) -> None:
         self._done()
