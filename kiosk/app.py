@@ -12,9 +12,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,6 +37,15 @@ from kiosk.checkin import (
 from kiosk.config import Config
 from kiosk.database import Book
 from kiosk.desk import Desk
+from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.exports import (
+    ATTENDANCE_HEADER,
+    SEARCH_HEADER,
+    ExportError,
+    attendance_rows,
+    search_rows,
+    write_export_file,
+)
 from kiosk.messages import (
     ArchAlarmed,
     ArchCleared,
@@ -47,11 +57,13 @@ from kiosk.messages import (
 )
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
+from kiosk.screens.office import ExportRequested, OfficeScreen
 from kiosk.systemd_notify import Notifier, watchdog_interval
 
 log = logging.getLogger(__name__)
 
 GREETING_SECONDS = 3.0
+EXPORT_PROGRESS_EVERY = 50
 # How long a tap on the UI thread waits for another writer's lock before it is handed to the
 # tap worker, which waits as long as it takes (the screen must not freeze meanwhile).
 UI_LOCK_WAIT_MS = 100
@@ -196,6 +208,58 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_demo_badge_presented(self, message: DemoBadgePresented) -> None:
         if self.devices.present is not None:
             self.devices.present(message.uid)
+
+    def on_export_requested(self, message: ExportRequested) -> None:
+        """Write an export off the UI thread, with its progress on the office screen."""
+        screen = self.screen
+        if not isinstance(screen, OfficeScreen) or not self.desk.unlocked:
+            return
+        if message.kind == "searches" and not self.desk.operator_is_dsl:
+            return  # search detail is for the safeguarding lead only
+        self.desk.touch()
+        self.run_worker(
+            lambda: self._export(screen, message.kind, Path(message.folder)),
+            thread=True,
+            exclusive=True,
+            group="export",
+        )
+
+    def _export(self, screen: OfficeScreen, kind: str, folder: Path) -> None:
+        school = self.config.school
+        now = self.clock()
+        day = now.astimezone(school.zone).date()
+        try:
+            header: Sequence[str]
+            with self.book.sessions() as session:
+                if kind == "attendance":
+                    header = ATTENDANCE_HEADER
+                    rows = list(
+                        attendance_rows(
+                            session,
+                            day=day,
+                            school_session=SchoolSession.AM,
+                            school=school,
+                            now=now,
+                        )
+                    )
+                else:
+                    header = SEARCH_HEADER
+                    rows = list(search_rows(session, first=day, last=day, zone=school.zone))
+            out = folder / f"{kind}-{day.isoformat()}.csv"
+
+            def counted() -> Iterator[tuple[str, ...]]:
+                for n, row in enumerate(rows, 1):
+                    if n % EXPORT_PROGRESS_EVERY == 0:
+                        self.call_from_thread(screen.export_progress, n, len(rows))
+                    yield row
+
+            written = write_export_file(out, header, counted())
+            self.call_from_thread(screen.export_progress, written, max(written, 1))
+            self.call_from_thread(screen.export_finished, f"Saved {written} rows to {out}")
+            log.info("export %s: %d rows to %s", kind, written, out)
+        except (ExportError, SQLAlchemyError) as exc:
+            log.error("export %s failed: %s", kind, exc)
+            self.call_from_thread(screen.export_finished, f"Not saved: {exc}")
 
     def on_demo_arch_tripped(self, _: DemoArchTripped) -> None:
         self.action_trip_arch()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,8 +28,10 @@ from kiosk.exports import (
     ATTENDANCE_HEADER,
     SEARCH_HEADER,
     ExportError,
+    ExportWriteError,
     attendance_rows,
     search_rows,
+    write_export_file,
 )
 from kiosk.phones import outstanding_phones
 from kiosk.roster_import import ImportFileError, ImportReport, import_learners, import_staff
@@ -287,22 +287,10 @@ def _write(out: Path | None, header: Sequence[str], rows: Iterable[Sequence[str]
         write_csv(stream, header, rows, escape=spreadsheet_safe)
         stream.flush()
         return
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise Failure(f"{folder}: no such folder for --out")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            write_csv(stream, header, rows, escape=spreadsheet_safe)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise Failure(f"{out}: cannot write the export: {exc.strerror}", REJECTED) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_export_file(out, header, rows)
+    except ExportWriteError as exc:
+        raise Failure(str(exc), REJECTED) from None
 
 
 def cmd_phones(args: argparse.Namespace) -> int:

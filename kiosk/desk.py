@@ -24,6 +24,7 @@ from kiosk.config import Config
 from kiosk.database import Book
 from kiosk.domain.attendance import RefusalKind, late_detention, mark_for_admission, session_for
 from kiosk.domain.items import ItemCategory
+from kiosk.domain.people import Role
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
 from kiosk.domain.station import (
@@ -36,11 +37,13 @@ from kiosk.domain.station import (
 )
 from kiosk.duty import Duty, sign_on
 from kiosk.lookup import enrol_learner_badge, find_learners
-from kiosk.phones_desk import PhoneDeskError, hand_in
+from kiosk.office import office_view
+from kiosk.phones_desk import PhoneDeskError, hand_in, return_phone
 from kiosk.screenings import record_screening
 from kiosk.screens.duty import DutyScreen, duty_warnings
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
+from kiosk.screens.office import OfficeScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
 from kiosk.screens.results import (
@@ -49,6 +52,7 @@ from kiosk.screens.results import (
     LearnerDeskView,
     LearnerMatch,
     LearnerPicked,
+    OfficeAction,
     PinEntered,
     RefusalConfirmed,
     SearchRecorded,
@@ -61,6 +65,9 @@ from records.models import LearnerRecord, StaffRecord
 
 log = logging.getLogger(__name__)
 
+OFFICE_ROLES = (Role.OFFICE, Role.DSL)
+# Where exports go unless staff choose another folder (a USB stick mounts under /media).
+EXPORT_FOLDER = "/media"
 # How long after a learner is called forward the arch's verdict is taken as theirs.
 ARCH_WINDOW = timedelta(seconds=20)
 
@@ -143,10 +150,59 @@ class Desk:
             self.touch()
             if result is not None and result.find_learner:
                 self.find_learner()
+            elif result is not None and result.office:
+                self.show_office()
             else:
                 self.host.back_to_idle()
 
-        self.host.push_screen(DutyScreen(members, duty_warnings(members)), closed)
+        self.host.push_screen(
+            DutyScreen(members, duty_warnings(members), office=self._operator_has(*OFFICE_ROLES)),
+            closed,
+        )
+
+    def _operator_has(self, *roles: Role) -> bool:
+        member = next((m for m in self.duty.members if m.staff_id == self.operator), None)
+        return member is not None and any(role in member.roles for role in roles)
+
+    @property
+    def operator_is_dsl(self) -> bool:
+        return self._operator_has(Role.DSL)
+
+    def show_office(self) -> None:
+        """The office screen; search detail only for the designated safeguarding lead."""
+        if not self._operator_has(*OFFICE_ROLES):
+            self.host.back_to_idle()
+            return
+        with self.host.book.sessions() as db:
+            view = office_view(
+                db,
+                school=self.host.config.school,
+                now=self.host.clock(),
+                is_dsl=self.operator_is_dsl,
+            )
+
+        def acted(action: OfficeAction | None) -> None:
+            self.touch()
+            if action is None:
+                self.host.back_to_idle()
+                return
+            if action.kind == "return_phone" and action.learner_id is not None:
+                at = self.host.clock()
+                try:
+                    with self.host.book.sessions.begin() as db:
+                        back = return_phone(
+                            db,
+                            action.learner_id,
+                            day=at.astimezone(self.host.config.school.zone).date(),
+                            at=at,
+                            returned_by_staff_id=self._operator(),
+                        )
+                    self.host.notify(f"Returned from slot {back.slot or '-'}.", title="Saved")
+                except PhoneDeskError as exc:
+                    self.host.notify(str(exc), title="Not returned", severity="error")
+            self.show_office()
+
+        self.host.push_screen(OfficeScreen(view, EXPORT_FOLDER), acted)
 
     def _search_names(self, text: str) -> list[LearnerMatch]:
         today = self.host.clock().astimezone(self.host.config.school.zone).date()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -12,6 +15,8 @@ from sqlalchemy.orm import Session, aliased
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind, decide_session_mark
 from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.domain.csvsafe import spreadsheet_safe
+from records.csvfiles import write_csv
 from records.models import (
     LearnerRecord,
     RefusalRecord,
@@ -61,6 +66,31 @@ REGISTER_OPEN_COMMENT = "not seen yet: the register is still open"
 
 class ExportError(Exception):
     """The export cannot be made as asked; the message says why."""
+
+
+class ExportWriteError(ExportError):
+    """The file could not be written (a full or removed USB stick); nothing partial is left."""
+
+
+def write_export_file(out: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
+    """Write a CSV export that appears whole or not at all; returns the rows written."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"{folder}: no such folder for the export")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            count = write_csv(stream, header, rows, escape=spreadsheet_safe)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExportWriteError(f"{out}: cannot write the export: {exc.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

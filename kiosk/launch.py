@@ -40,8 +40,9 @@ from records.models import BadgeRecord, LearnerRecord, StaffRecord
 log = logging.getLogger(__name__)
 
 DEMO_UNKNOWN_BADGE = "0CDEADBEEF"
-# A female and a male authorised searcher, so every search can be lawful in the demo.
-DEMO_STAFF_ON_PANEL = ("S01", "S02")
+# A female and a male authorised searcher, so every search can be lawful in the demo,
+# and the safeguarding lead, who also has the office screen.
+DEMO_STAFF_ON_PANEL = ("S01", "S02", "S06")
 
 
 def _log_to(folder: Path | None) -> None:
@@ -153,7 +154,7 @@ def prepare_demo(folder: Path, db: Path | None = None) -> tuple[Config, Book]:
     return config, book
 
 
-def demo_badges(book: Book, count: int = 5) -> list[tuple[str, str]]:
+def demo_badges(book: Book, count: int = 3) -> list[tuple[str, str]]:
     """Buttons for the demo panel: two staff, a few learners, and a card that nobody owns."""
     with book.sessions() as session:
         rows = session.execute(

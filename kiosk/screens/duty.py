@@ -34,8 +34,15 @@ class DutyScreen(Screen[DutyClosed]):
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
 
-    def __init__(self, on_duty: Sequence[StaffMember], warnings: Sequence[str]) -> None:
+    def __init__(
+        self,
+        on_duty: Sequence[StaffMember],
+        warnings: Sequence[str],
+        *,
+        office: bool = False,
+    ) -> None:
         super().__init__()
+        self.office = office
         self.on_duty = tuple(on_duty)
         self.warnings = tuple(warnings)
 
@@ -59,6 +66,8 @@ class DutyScreen(Screen[DutyClosed]):
             yield table
             with Horizontal(id="actions"):
                 yield Button("Find a learner", id="find-learner")
+                if self.office:
+                    yield Button("Office", id="office")
                 yield Button("Close", id="close", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -67,3 +76,5 @@ class DutyScreen(Screen[DutyClosed]):
             self.dismiss(DutyClosed())
         elif event.button.id == "find-learner":
             self.dismiss(DutyClosed(find_learner=True))
+        elif event.button.id == "office":
+            self.dismiss(DutyClosed(office=True))

@@ -32,6 +32,7 @@ class PinEntered:
 @dataclass(frozen=True)
 class DutyClosed:
     find_learner: bool = False  # staff asked to look a learner up by name (a forgotten badge)
+    office: bool = False  # an office or safeguarding user asked for the office screen
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,59 @@ class SearchRecorded:
 @dataclass(frozen=True)
 class RefusalConfirmed:
     note: str
+
+
+@dataclass(frozen=True)
+class OfficeLearnerRow:
+    learner_id: int
+    name: str
+    reg_group: str
+    code: str
+    minutes_late: int
+    comment: str
+    late_weeks: tuple[int, ...] = ()  # late marks in each recent week, oldest first
+
+
+@dataclass(frozen=True)
+class OfficePhoneRow:
+    learner_id: int
+    slot: str
+    name: str
+    reg_group: str
+    handed_in: str
+    confiscated: bool
+
+
+@dataclass(frozen=True)
+class OfficeSearchRow:
+    time: str
+    learner: str
+    searcher: str
+    witness: str
+    level: str
+    outcome: str
+    exception_reason: str  # blank unless the exception was used
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """This morning for the office; `searches` is filled only for the safeguarding lead."""
+
+    day: str
+    is_dsl: bool
+    arrived: tuple[OfficeLearnerRow, ...]
+    not_in: tuple[OfficeLearnerRow, ...]
+    lates: tuple[OfficeLearnerRow, ...]
+    refusals: tuple[OfficeLearnerRow, ...]
+    arrivals_per_minute: tuple[int, ...]
+    first_minute: str
+    phones: tuple[OfficePhoneRow, ...]
+    searches: tuple[OfficeSearchRow, ...]
+    outbox: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OfficeAction:
+    kind: Literal["return_phone", "export_attendance", "export_searches", "refresh"]
+    learner_id: int | None = None
+    folder: str = ""

@@ -81,7 +81,7 @@ async def test_second_tap_the_same_morning_changes_nothing(station) -> None:
 
 async def test_demo_panel_button_presents_a_badge(station) -> None:
     async with station.app.run_test(size=(100, 30)) as pilot:
-        await pilot.click("#demo-2")  # after the two staff badges: Chidi
+        await pilot.click("#demo-3")  # after the three staff badges: Chidi
         await pilot.pause()
         assert isinstance(station.app.screen, GreetingScreen)
         assert marks(station) == {"A1001": ("/", 0)}

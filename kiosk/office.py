@@ -1,0 +1,143 @@
+"""The office's view of the morning, as plain values: who is in, who is not, phones, searches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from kiosk.config import SchoolConfig
+from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.exports import attendance_rows, local_day_bounds
+from kiosk.notify import pending
+from kiosk.phones import outstanding_phones
+from kiosk.screens.results import (
+    OfficeLearnerRow,
+    OfficePhoneRow,
+    OfficeSearchRow,
+    OfficeView,
+)
+from records.models import LearnerRecord, SearchRecord, SessionMarkRecord, StaffRecord
+
+LATE_WEEKS = 6
+LATE_CODES = ("L", "U")
+
+
+def office_view(
+    session: Session, *, school: SchoolConfig, now: datetime, is_dsl: bool
+) -> OfficeView:
+    zone = school.zone
+    day = now.astimezone(zone).date()
+    people = session.execute(
+        select(LearnerRecord.mis_id, LearnerRecord.id, LearnerRecord.reg_group)
+    ).all()
+    ids: dict[str, int] = {mis_id: learner_id for mis_id, learner_id, _ in people}
+    reg: dict[int, str] = {learner_id: group for _, learner_id, group in people}
+    rows = []
+    for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in attendance_rows(
+        session, day=day, school_session=SchoolSession.AM, school=school, now=now
+    ):
+        learner_id = ids[mis_id]
+        rows.append(
+            OfficeLearnerRow(
+                learner_id, f"{forename} {surname}", reg[learner_id], code, int(minutes), comment
+            )
+        )
+    history = _late_weeks(session, day, [r.learner_id for r in rows if r.code in LATE_CODES])
+    lates = tuple(
+        OfficeLearnerRow(**{**r.__dict__, "late_weeks": history.get(r.learner_id, ())})
+        for r in rows
+        if r.code in LATE_CODES
+    )
+    first_minute, per_minute = _per_minute(session, day, school)
+    return OfficeView(
+        day=day.isoformat(),
+        is_dsl=is_dsl,
+        arrived=tuple(r for r in rows if r.code in ("/", "\\", "L", "U")),
+        not_in=tuple(r for r in rows if r.code in ("", "N")),
+        lates=lates,
+        refusals=tuple(r for r in rows if r.code == "O"),
+        arrivals_per_minute=per_minute,
+        first_minute=first_minute,
+        phones=tuple(
+            OfficePhoneRow(
+                ids[p.mis_id],
+                p.slot,
+                p.learner_name,
+                p.reg_group,
+                f"{p.handed_in_at.astimezone(zone):%H:%M}",
+                p.confiscated,
+            )
+            for p in outstanding_phones(session, day)
+        ),
+        searches=_searches(session, day, school) if is_dsl else (),
+        outbox=tuple(
+            f"{n.created_at.astimezone(zone):%H:%M} to {n.role}: {n.subject}"
+            + (f" (not sent: {n.last_error})" if n.last_error else "")
+            for n in pending(session)
+        ),
+    )
+
+
+def _per_minute(session: Session, day: date, school: SchoolConfig) -> tuple[str, tuple[int, ...]]:
+    """Arrivals in each minute from the first to the last this morning (for the chart)."""
+    times = session.scalars(
+        select(SessionMarkRecord.arrived_at).where(
+            SessionMarkRecord.date == day,
+            SessionMarkRecord.session == SchoolSession.AM.value,
+            SessionMarkRecord.admitted_at.is_not(None),
+        )
+    ).all()
+    minutes = sorted(t.astimezone(school.zone).replace(second=0, microsecond=0) for t in times if t)
+    if not minutes:
+        return "", ()
+    counts = Counter(minutes)
+    span = int((minutes[-1] - minutes[0]).total_seconds() // 60) + 1
+    series = tuple(counts.get(minutes[0] + timedelta(minutes=n), 0) for n in range(span))
+    return f"{minutes[0]:%H:%M}", series
+
+
+def _late_weeks(session: Session, day: date, learner_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """Late marks per learner in each of the last LATE_WEEKS weeks, oldest week first."""
+    if not learner_ids:
+        return {}
+    since = day - timedelta(weeks=LATE_WEEKS) + timedelta(days=1)
+    found = session.execute(
+        select(SessionMarkRecord.learner_id, SessionMarkRecord.date).where(
+            SessionMarkRecord.learner_id.in_(learner_ids),
+            SessionMarkRecord.date >= since,
+            SessionMarkRecord.date <= day,
+            SessionMarkRecord.code.in_(LATE_CODES),
+        )
+    ).all()
+    weeks: dict[int, list[int]] = {learner_id: [0] * LATE_WEEKS for learner_id in learner_ids}
+    for learner_id, marked in found:
+        weeks[learner_id][LATE_WEEKS - 1 - (day - marked).days // 7] += 1
+    return {learner_id: tuple(counts) for learner_id, counts in weeks.items()}
+
+
+def _searches(session: Session, day: date, school: SchoolConfig) -> tuple[OfficeSearchRow, ...]:
+    start, end = local_day_bounds(day, school.zone)
+    searcher, witness = aliased(StaffRecord), aliased(StaffRecord)
+    rows = session.execute(
+        select(SearchRecord, LearnerRecord, searcher, witness)
+        .join(LearnerRecord, SearchRecord.learner_id == LearnerRecord.id)
+        .join(searcher, SearchRecord.searcher_id == searcher.id)
+        .outerjoin(witness, SearchRecord.witness_id == witness.id)
+        .where(SearchRecord.started_at >= start, SearchRecord.started_at < end)
+        .order_by(SearchRecord.started_at)
+    ).all()
+    return tuple(
+        OfficeSearchRow(
+            f"{search.started_at.astimezone(school.zone):%H:%M}",
+            f"{learner.forename} {learner.surname}",
+            f"{by.forename} {by.surname}",
+            f"{seen.forename} {seen.surname}" if seen else "none",
+            search.level,
+            search.outcome,
+            search.exception_reason if search.exception_used else "",
+        )
+        for search, learner, by, seen in rows
+    )

@@ -1,0 +1,159 @@
+"""The office screen: this morning so far, phones to hand back, the outbox, exports, and, for
+the safeguarding lead only, today's searches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    ProgressBar,
+    Sparkline,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from kiosk.screens.results import OfficeAction, OfficeLearnerRow, OfficeView
+
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class ExportRequested(Message):
+    """Staff asked for an export into `folder`; the app writes it and reports progress."""
+
+    kind: str  # "attendance" | "searches"
+    folder: str
+
+
+def weeks_bar(counts: tuple[int, ...]) -> str:
+    """Late marks per week as a little bar chart, oldest week first."""
+    top = max(counts, default=0) or 1
+    return "".join(_BARS[round(c / top * (len(_BARS) - 1))] if c else "·" for c in counts)
+
+
+class OfficeScreen(Screen[OfficeAction | None]):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+
+    def __init__(self, view: OfficeView, export_folder: str) -> None:
+        super().__init__()
+        self.view = view
+        self.export_folder = export_folder
+
+    def compose(self) -> ComposeResult:
+        view = self.view
+        yield Static(
+            f"Office · {view.day} · in {len(view.arrived)} · not in yet {len(view.not_in)}"
+            f" · late {len(view.lates)} · refused {len(view.refusals)}",
+            id="title",
+        )
+        with TabbedContent(initial="morning"):
+            with TabPane("This morning", id="morning"), VerticalScroll():
+                yield Static(
+                    f"Arrivals per minute from {view.first_minute}"
+                    if view.arrivals_per_minute
+                    else "No arrivals yet.",
+                    id="chart-label",
+                )
+                yield Sparkline(list(view.arrivals_per_minute), id="arrivals-chart")
+                yield Static("Not in yet", classes="heading")
+                yield self._learners("not-in", view.not_in, late=False)
+                yield Static("Late (last 6 weeks on the right)", classes="heading")
+                yield self._learners("lates", view.lates, late=True)
+                yield Static("Refused: not admitted (O)", classes="heading")
+                yield self._learners("refusals", view.refusals, late=False)
+            with TabPane(f"Phones ({len(view.phones)})", id="phones"):
+                table: DataTable[str] = DataTable(id="phones-table", cursor_type="row")
+                table.add_columns("Slot", "Learner", "Reg", "In at", "")
+                for phone in view.phones:
+                    table.add_row(
+                        phone.slot,
+                        phone.name,
+                        phone.reg_group,
+                        phone.handed_in,
+                        "confiscated" if phone.confiscated else "",
+                        key=str(phone.learner_id),
+                    )
+                yield table
+                yield Button("Returned to the learner", id="return-phone", variant="primary")
+            if view.is_dsl:
+                with TabPane(f"Searches ({len(view.searches)})", id="searches"):
+                    searches: DataTable[str] = DataTable(id="searches-table")
+                    searches.add_columns(
+                        "Time", "Learner", "Searcher", "Witness", "Level", "Outcome", "Exception"
+                    )
+                    for s in view.searches:
+                        searches.add_row(
+                            s.time, s.learner, s.searcher, s.witness, s.level, s.outcome,
+                            s.exception_reason or "-",
+                        )  # fmt: skip
+                    yield searches
+                    used = sum(1 for s in view.searches if s.exception_reason)
+                    yield Static(
+                        f"The search exception was used {used} time(s) today."
+                        if used
+                        else "The search exception was not used today.",
+                        id="exceptions",
+                    )
+            with TabPane(f"Outbox ({len(view.outbox)})", id="outbox"):
+                yield Static("\n".join(view.outbox) or "Nothing waiting.", id="outbox-list")
+            with TabPane("Export", id="export"):
+                yield Static("Folder (a USB stick is usually under /media):")
+                yield Input(self.export_folder, id="folder")
+                with Horizontal(classes="row"):
+                    yield Button("Export today's marks", id="export-attendance")
+                    if view.is_dsl:
+                        yield Button("Export today's search log", id="export-searches")
+                yield ProgressBar(id="progress", show_eta=False)
+                yield Static("", id="export-result")
+        yield Button("Close", id="close")
+
+    @staticmethod
+    def _learners(
+        table_id: str, rows: tuple[OfficeLearnerRow, ...], *, late: bool
+    ) -> DataTable[str]:
+        table: DataTable[str] = DataTable(id=table_id, show_cursor=False)
+        if late:
+            table.add_columns("Learner", "Reg", "Mark", "Minutes", "Reason", "Weeks")
+            for r in rows:
+                table.add_row(
+                    r.name, r.reg_group, r.code, str(r.minutes_late), r.comment,
+                    weeks_bar(r.late_weeks),
+                )  # fmt: skip
+        else:
+            table.add_columns("Learner", "Reg", "Mark", "Comment")
+            for r in rows:
+                table.add_row(r.name, r.reg_group, r.code or "-", r.comment)
+        table.styles.height = len(rows) + 1
+        return table
+
+    def export_progress(self, done: int, total: int) -> None:
+        """Called by the app while an export is written."""
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+
+    def export_finished(self, message: str) -> None:
+        self.query_one("#export-result", Static).update(message)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button.id
+        folder = self.query_one("#folder", Input).value.strip()
+        if button == "close":
+            self.dismiss(None)
+        elif button == "return-phone":
+            table = self.query_one("#phones-table", DataTable)
+            if table.row_count:
+                key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                self.dismiss(OfficeAction("return_phone", learner_id=int(key or 0)))
+        elif button == "export-attendance":
+            self.post_message(ExportRequested("attendance", folder))
+        elif button == "export-searches":
+            self.post_message(ExportRequested("searches", folder))

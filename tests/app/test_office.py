@@ -1,0 +1,148 @@
+"""The office screen for each role: the morning, phones, exports; searches for the DSL only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from kiosk.domain.search import SearchLevel
+from kiosk.phones_desk import hand_in
+from kiosk.screens.office import OfficeScreen
+from kiosk.searches import SearchForm, record_search
+from records.models import LearnerRecord, PhoneHandinRecord
+from tests.app.conftest import MORNING
+from tests.app.test_desk_flow import sign_on
+from tests.screens.harness import shown, tap
+
+HELEN, GRAINNE = "1A00990005", "1A00990006"  # S05 office, S06 dsl + office
+DAY = date(2026, 11, 23)
+
+
+def learner(st, mis_id: str) -> int:
+    with st.book.sessions() as session:
+        return session.scalars(select(LearnerRecord.id).where(LearnerRecord.mis_id == mis_id)).one()
+
+
+def a_morning(st) -> None:
+    """A search with the exception and a phone in slot 7, recorded as the desk would."""
+    from kiosk.domain.search import UrgentException
+
+    shiv, chidi = learner(st, "A1002"), learner(st, "A1001")
+    with st.book.sessions.begin() as session:
+        record_search(
+            session,
+            SearchForm(
+                shiv, "S02", None, SearchLevel.LOW, "Reception",
+                "blade seen in bag", "knife", "nothing found",
+                exception=UrgentException(True, True, "Blade seen; no female staff on site"),
+            ),
+            at=MORNING, recorded_by_staff_id="S02",
+        )  # fmt: skip
+        hand_in(
+            session, chidi, day=DAY, at=MORNING, slot="7", no_phone=False,
+            received_by_staff_id="S03",
+        )  # fmt: skip
+
+
+async def open_office(st, pilot, badge: str) -> None:
+    await sign_on(st, pilot, badge)
+    await tap(pilot, "#office")
+    assert isinstance(st.app.screen, OfficeScreen)
+
+
+def every_text(app) -> str:
+    """Everything the screen could show, in every tab and table."""
+    from textual.widgets import DataTable
+
+    cells = [
+        str(table.get_cell_at((row, col)))
+        for table in app.screen.query(DataTable)
+        for row in range(table.row_count)
+        for col in range(len(table.columns))
+    ]
+    return shown(app) + " " + " ".join(cells)
+
+
+async def test_an_office_user_sees_the_morning_but_never_search_detail(desk) -> None:
+    a_morning(desk)
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, HELEN)
+        text = every_text(desk.app)
+        assert "not in yet" in text and "Chidi Okafor" in text
+        assert not desk.app.screen.query("#searches")
+        assert "blade" not in text.lower() and "Blade" not in text
+        assert not desk.app.screen.query("#export-searches")
+
+
+async def test_the_safeguarding_lead_sees_todays_searches_and_the_exception(desk) -> None:
+    a_morning(desk)
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, GRAINNE)
+        await tap(pilot, "#--content-tab-searches")
+        text = every_text(desk.app)
+        assert "Siobhán O'Brien" in text and "Daniel Reid" in text
+        assert "Blade seen; no female staff on site" in text
+        assert "exception was used 1 time" in text
+
+
+async def test_a_phone_is_handed_back_from_the_office_screen(desk) -> None:
+    a_morning(desk)
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, HELEN)
+        await tap(pilot, "#--content-tab-phones")
+        phones = desk.app.screen.query_one("#phones-table")
+        assert phones.row_count == 1 and phones.get_cell_at((0, 1)) == "Chidi Okafor"
+        await tap(pilot, "#return-phone")
+        assert isinstance(desk.app.screen, OfficeScreen)
+        assert desk.app.screen.query_one("#phones-table").row_count == 0
+    with desk.book.sessions() as session:
+        (phone,) = session.scalars(select(PhoneHandinRecord)).all()
+        assert phone.returned_at is not None and phone.returned_by.staff_id == "S05"
+
+
+async def test_todays_marks_are_exported_to_a_chosen_folder(desk, tmp_path) -> None:
+    from textual.widgets import Input
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, HELEN)
+        await tap(pilot, "#--content-tab-export")
+        desk.app.screen.query_one("#folder", Input).value = str(stick)
+        await tap(pilot, "#export-attendance")
+        await desk.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Saved 20 rows" in shown(desk.app)
+    text = (stick / "attendance-2026-11-23.csv").read_text(encoding="utf-8")
+    assert text.startswith("mis_id,upn,surname,forename,date,session,code,minutes_late,comment")
+    assert len(text.splitlines()) == 21
+    assert "'=Brown" in text, "formula-leading names are escaped"
+
+
+async def test_an_export_to_a_missing_folder_says_so_and_writes_nothing(desk, tmp_path) -> None:
+    from textual.widgets import Input
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, HELEN)
+        await tap(pilot, "#--content-tab-export")
+        desk.app.screen.query_one("#folder", Input).value = str(tmp_path / "no-stick")
+        await tap(pilot, "#export-attendance")
+        await desk.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Not saved" in shown(desk.app) and "no such folder" in shown(desk.app)
+
+
+async def test_a_screener_has_no_office_button(desk) -> None:
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, "1A00990003")
+        assert not desk.app.screen.query("#office")
+
+
+def test_office_screen_snapshot(desk, snap_compare) -> None:
+    a_morning(desk)
+
+    async def open_it(pilot) -> None:
+        await open_office(desk, pilot, GRAINNE)
+
+    assert snap_compare(desk.app, terminal_size=(100, 30), run_before=open_it)
