@@ -9,8 +9,8 @@ from typing import TypedDict, Unpack
 
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
-from drivers.closing import Closing
 from drivers.events import BadgeRead, FrameRejected, ReaderOffline, ReaderOnline
+from drivers.presence import Presence
 from drivers.serial_link import LinkSession, SerialLink
 
 _log = logging.getLogger("drivers.reader")
@@ -52,7 +52,7 @@ class ReaderCallbacks(TypedDict, total=False):
     when_offline: Callable[[ReaderOffline], object] | None
 
 
-class BadgeReader(Closing):
+class BadgeReader(Presence):
     """A badge reader: set `when_read` and receive a `BadgeRead` for each presentation.
 
     Callbacks (`when_read`, `when_rejected`, `when_online`, `when_offline`) are called from the
@@ -157,23 +157,14 @@ class BadgeReader(Closing):
         return event
 
     def _report_online(self) -> None:
-        with self._lock:
-            if self._closed or self._online:
-                return
-            self._online = True
-            self._offline_reported = False
-        fire(self.when_online, ReaderOnline(port=self.port, at=self.clock.now()))
+        if self._went_online():
+            fire(self.when_online, ReaderOnline(port=self.port, at=self.clock.now()))
 
     def _report_offline(self, reason: str) -> None:
-        with self._lock:
-            # Report going offline, or a new reason while offline; not every failed retry.
-            repeat = self._offline_reported and reason == self._last_fault
-            self._last_fault = reason
-            if self._closed or repeat:
-                return
-            self._online = False
-            self._offline_reported = True
-        fire(self.when_offline, ReaderOffline(port=self.port, reason=reason, at=self.clock.now()))
+        if self._went_offline(reason):
+            fire(
+                self.when_offline, ReaderOffline(port=self.port, reason=reason, at=self.clock.now())
+            )
 
 
 class SerialBadgeReader(BadgeReader):

@@ -25,8 +25,8 @@ from gpiozero import DigitalInputDevice
 
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
-from drivers.closing import Closing
 from drivers.events import AlarmCleared, AlarmRaised, DetectorOffline, DetectorOnline
+from drivers.presence import Presence
 from drivers.serial_link import SerialLink
 
 _log = logging.getLogger("drivers.detector")
@@ -43,7 +43,7 @@ class DetectorCallbacks(TypedDict, total=False):
     when_offline: Callable[[DetectorOffline], object] | None
 
 
-class AlarmDetector(Closing):
+class AlarmDetector(Presence):
     """An arch: set `when_alarm` and `when_clear`; `is_alarm` is the current state.
 
     Callbacks are called from the device's own thread (gpiozero's, or the serial reader's);
@@ -118,23 +118,15 @@ class AlarmDetector(Closing):
         return event
 
     def _report_online(self) -> None:
-        with self._lock:
-            if self._closed or self._online:
-                return
-            self._online = True
-            self._offline_reported = False
-        fire(self.when_online, DetectorOnline(port=self.port, at=self.clock.now()))
+        if self._went_online():
+            fire(self.when_online, DetectorOnline(port=self.port, at=self.clock.now()))
 
     def _report_offline(self, reason: str) -> None:
-        with self._lock:
-            # Report going offline, or a new reason while offline; not every failed retry.
-            repeat = self._offline_reported and reason == self._last_fault
-            self._last_fault = reason
-            if self._closed or repeat:
-                return
-            self._online = False
-            self._offline_reported = True
-        fire(self.when_offline, DetectorOffline(port=self.port, reason=reason, at=self.clock.now()))
+        if self._went_offline(reason):
+            fire(
+                self.when_offline,
+                DetectorOffline(port=self.port, reason=reason, at=self.clock.now()),
+            )
 
 
 class AlarmContact(AlarmDetector):
