@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import SchoolConfig
@@ -24,6 +24,7 @@ from records.models import (
     SessionMarkRecord,
     StaffRecord,
 )
+from records.queries import on_roll
 
 ATTENDANCE_HEADER = (
     "mis_id",
@@ -136,7 +137,7 @@ def attendance_rows(
             .order_by(RefusalRecord.refused_at)
         )
     }
-    on_roll = session.execute(
+    roll = session.execute(
         select(
             LearnerRecord.id,
             LearnerRecord.mis_id,
@@ -144,10 +145,10 @@ def attendance_rows(
             LearnerRecord.surname,
             LearnerRecord.forename,
         )
-        .where(or_(LearnerRecord.left_on.is_(None), LearnerRecord.left_on > day))
+        .where(on_roll(day))
         .order_by(LearnerRecord.surname, LearnerRecord.forename, LearnerRecord.id)
     )
-    for learner_id, mis_id, upn, surname, forename in on_roll:
+    for learner_id, mis_id, upn, surname, forename in roll:
         stored = marks.get(learner_id)
         if stored is not None:
             code, minutes, comment = stored

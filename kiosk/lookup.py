@@ -12,6 +12,7 @@ from kiosk.enrolment import enrol_badge
 from kiosk.screens.results import LearnerMatch
 from records.audit import append_audit
 from records.models import LearnerRecord
+from records.queries import on_roll
 
 
 def find_learners(session: Session, text: str, *, on: date, limit: int = 50) -> list[LearnerMatch]:
@@ -19,7 +20,7 @@ def find_learners(session: Session, text: str, *, on: date, limit: int = 50) -> 
     needle = f"%{text.strip().casefold()}%"
     rows = session.scalars(
         select(LearnerRecord)
-        .where(or_(LearnerRecord.left_on.is_(None), LearnerRecord.left_on > on))
+        .where(on_roll(on))
         .where(
             or_(
                 func.lower(LearnerRecord.forename).like(needle),

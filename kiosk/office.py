@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.exports import attendance_rows, local_day_bounds
+from kiosk.exports import SEARCH_HEADER, attendance_rows, search_rows
 from kiosk.notify import pending
 from kiosk.phones import outstanding_phones
 from kiosk.screens.results import (
@@ -19,7 +19,7 @@ from kiosk.screens.results import (
     OfficeSearchRow,
     OfficeView,
 )
-from records.models import LearnerRecord, SearchRecord, SessionMarkRecord, StaffRecord
+from records.models import LearnerRecord, SessionMarkRecord
 
 LATE_WEEKS = 6
 LATE_CODES = ("L", "U")
@@ -119,25 +119,17 @@ def _late_weeks(session: Session, day: date, learner_ids: list[int]) -> dict[int
 
 
 def _searches(session: Session, day: date, school: SchoolConfig) -> tuple[OfficeSearchRow, ...]:
-    start, end = local_day_bounds(day, school.zone)
-    searcher, witness = aliased(StaffRecord), aliased(StaffRecord)
-    rows = session.execute(
-        select(SearchRecord, LearnerRecord, searcher, witness)
-        .join(LearnerRecord, SearchRecord.learner_id == LearnerRecord.id)
-        .join(searcher, SearchRecord.searcher_id == searcher.id)
-        .outerjoin(witness, SearchRecord.witness_id == witness.id)
-        .where(SearchRecord.started_at >= start, SearchRecord.started_at < end)
-        .order_by(SearchRecord.started_at)
-    ).all()
+    """Today's searches, read through the search log export so both say the same."""
+    columns = {name: n for n, name in enumerate(SEARCH_HEADER)}
     return tuple(
         OfficeSearchRow(
-            f"{search.started_at.astimezone(school.zone):%H:%M}",
-            f"{learner.forename} {learner.surname}",
-            f"{by.forename} {by.surname}",
-            f"{seen.forename} {seen.surname}" if seen else "none",
-            search.level,
-            search.outcome,
-            search.exception_reason if search.exception_used else "",
+            row[columns["time"]],
+            row[columns["learner_name"]],
+            row[columns["searcher"]],
+            row[columns["witness"]] or "none",
+            row[columns["level"]],
+            row[columns["outcome"]],
+            row[columns["exception_reason"]] if row[columns["exception_used"]] == "Y" else "",
         )
-        for search, learner, by, seen in rows
+        for row in search_rows(session, first=day, last=day, zone=school.zone)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from records.morning import SessionMarkRecord
@@ -36,12 +36,17 @@ def staff_by_staff_id(session: Session, staff_id: str) -> StaffRecord | None:
     return session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
 
 
+def on_roll(on: date) -> ColumnElement[bool]:
+    """The condition for a learner on roll on `on`: never left, or left after that day."""
+    return or_(LearnerRecord.left_on.is_(None), LearnerRecord.left_on > on)
+
+
 def learners_on_roll(session: Session, on: date) -> list[LearnerRecord]:
     """Learners on roll on `on` (`left_on` unset or later), by surname then forename."""
     return list(
         session.scalars(
             select(LearnerRecord)
-            .where(or_(LearnerRecord.left_on.is_(None), LearnerRecord.left_on > on))
+            .where(on_roll(on))
             .order_by(LearnerRecord.surname, LearnerRecord.forename, LearnerRecord.id)
         )
     )
