@@ -1,6 +1,7 @@
 """Run every benchmark and print its figures (`make bench`)."""
 
-from bench import endtoend, usecases
+from bench import endtoend, roster, usecases
 
 usecases.main()
 endtoend.main()
+roster.main()

@@ -10,6 +10,7 @@ from typing import TypedDict, Unpack
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
 from drivers.events import BadgeRead, FrameRejected, ReaderOffline, ReaderOnline
+from drivers.floodlog import FloodCounter
 from drivers.presence import Presence
 from drivers.serial_link import LinkSession, SerialLink
 
@@ -93,6 +94,7 @@ class BadgeReader(Presence):
         self._closed = False
         self._read_count = 0
         self._rejected_count = 0
+        self._rejected_log = FloodCounter(self.clock.monotonic)
         self._last_fault: str | None = None
 
     @property
@@ -127,6 +129,9 @@ class BadgeReader(Presence):
         """Stop reading and release the device; idempotent."""
         self._closed = True
         self._online = False
+        unlogged = self._rejected_log.take()
+        if unlogged:
+            _log.info("%s: %d more frame(s) rejected before closing", self.name, unlogged)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("online" if self._online else "offline")
@@ -152,7 +157,16 @@ class BadgeReader(Presence):
         with self._lock:
             self._rejected_count += 1
             self._last_fault = reason
-        _log.info("%s: frame rejected: %s %r", self.name, reason, raw)
+        due = self._rejected_log.count()
+        if due is not None:
+            _log.info(
+                "%s: %d frame(s) rejected since the last such line (at most one a minute); "
+                "latest: %s %r",
+                self.name,
+                due,
+                reason,
+                raw,
+            )
         fire(self.when_rejected, event)
         return event
 

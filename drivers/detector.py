@@ -26,6 +26,7 @@ from gpiozero import DigitalInputDevice
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
 from drivers.events import AlarmCleared, AlarmRaised, DetectorOffline, DetectorOnline
+from drivers.floodlog import FloodCounter
 from drivers.presence import Presence
 from drivers.serial_link import SerialLink
 
@@ -298,6 +299,7 @@ class SerialDetector(AlarmDetector):
         self._online = False
         self._lines = LineSplitter()
         self._ignored = 0
+        self._ignored_log = FloodCounter(self.clock.monotonic)
         self._link = SerialLink(
             port,
             baudrate=baudrate,
@@ -326,7 +328,15 @@ class SerialDetector(AlarmDetector):
             return
         with self._lock:
             self._ignored += 1
-        _log.debug("%s: ignored line %r", self.name, line)
+        due = self._ignored_log.count()
+        if due is not None:
+            _log.debug(
+                "%s: %d line(s) matched neither pattern since the last such line "
+                "(at most one a minute); latest: %r",
+                self.name,
+                due,
+                line,
+            )
 
     def _data_received(self, data: bytes) -> None:
         for line in self._lines.feed(data):

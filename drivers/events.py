@@ -102,3 +102,13 @@ class DetectorOffline:
 
     def __post_init__(self) -> None:
         _require_aware("at", self.at)
+
+
+@dataclass(frozen=True, slots=True)
+class PassageSeen:
+    """Someone walked out of the arch (a beam at its exit was broken)."""
+
+    at: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware("at", self.at)

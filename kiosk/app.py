@@ -1,8 +1,10 @@
 """The Textual app: hardware events in through messages, the use cases, screens and outputs out.
 
-A learner's tap is saved here (queued while another writer holds the database). With phones and
-screening off it is the admission; otherwise the desk (kiosk.desk) takes the learner through
-phone hand-in, screening, search, refusal or admission, and staff badges sign on there.
+With phones and screening off a tap is the admission, saved here (queued while another writer
+holds the database). Otherwise each tap, phone-station tap and arch signal is a lane event
+(kiosk.lane), recorded in order on the station's writer thread; the app carries out what the
+lane decided (the learner's answer, the lights, the door) and the desk (kiosk.desk) is where
+staff sign on and handle the exceptions.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +23,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events
-from textual.app import App
 from textual.binding import BindingType
 from textual.message import Message
 
@@ -35,8 +37,10 @@ from kiosk.checkin import (
     waiting_at_most,
 )
 from kiosk.config import Config
+from kiosk.crash import LogsCrashes
 from kiosk.database import Book
 from kiosk.desk import Desk
+from kiosk.domain import lane as rules
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import (
     ATTENDANCE_HEADER,
@@ -46,23 +50,33 @@ from kiosk.exports import (
     search_rows,
     write_export_file,
 )
+from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.messages import (
     ArchAlarmed,
     ArchCleared,
+    ArchPassed,
     BadgeScanned,
     DemoArchTripped,
     DemoBadgePresented,
     DetectorStatusChanged,
+    PhoneBadgeScanned,
     ReaderStatusChanged,
 )
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
+from kiosk.screens.lane import LaneChoice, LaneDemo, LaneScreen
 from kiosk.screens.office import ExportRequested, OfficeScreen
+from kiosk.screens.pin_pad import PinPadScreen
+from kiosk.screens.text import plain
 from kiosk.systemd_notify import Notifier, watchdog_interval
+from kiosk.views import LaneView
+from kiosk.writer import JobDone, JobFailed, Writer
 
 log = logging.getLogger(__name__)
 
 GREETING_SECONDS = 3.0
+# How often the lane looks for learners who have waited too long, and the queue's clock moves.
+LANE_TICK_SECONDS = 5.0
 EXPORT_PROGRESS_EVERY = 50
 # How long a tap on the UI thread waits for another writer's lock before it is handed to the
 # tap worker, which waits as long as it takes (the screen must not freeze meanwhile).
@@ -96,9 +110,15 @@ class Devices:
     demo_badges: Sequence[tuple[str, str]] = field(default_factory=tuple)
     present: Callable[[str], object] | None = None
     trip_arch: Callable[[], object] | None = None
+    # A reader at the phone station, and a beam at the arch's exit; either may be missing.
+    phone_reader: Any = None
+    passage: Any = None
+    # The demo's stand-ins: a learner's badge at the phone station, a walk through the arch.
+    present_phone: Callable[[int], object] | None = None
+    pass_arch: Callable[[], object] | None = None
 
 
-class KioskApp(App[int], inherit_bindings=False):
+class KioskApp(LogsCrashes[int], inherit_bindings=False):
     """The kiosk cannot be quit from its own keys; the demo adds ctrl+q back."""
 
     TITLE = "Entry kiosk"
@@ -113,6 +133,7 @@ class KioskApp(App[int], inherit_bindings=False):
         *,
         clock: Callable[[], datetime] = _utc_now,
         allow_quit: bool = False,
+        draw: Callable[[], float] = random.random,
     ) -> None:
         super().__init__()
         self.config = config
@@ -139,12 +160,22 @@ class KioskApp(App[int], inherit_bindings=False):
         self._stopping = threading.Event()
         self._worker: threading.Thread | None = None
         self.notifier = Notifier()
+        self.writer = Writer(self.post_message)
+        self.keeper = LaneKeeper(config, book.sessions, station=config.station.name, draw=draw)
+        self.lane_view = LaneView((), (), 0, 0, "")
+        self.lane_screen: LaneScreen | None = None
+        # The last answer a learner was given while staff were at the screen.
+        self.last_told: tuple[str, str] | None = None
         self.desk = Desk(self)
 
     def on_mount(self) -> None:
         self.install_screen(self.greeting, "greeting")  # kept, and reused for every tap
         self.push_screen(self.idle)
         self.call_after_refresh(self._started)
+        if not self.config.policy.plain_sign_in:
+            # The lane as it was left (a restart mid-morning keeps the queue), then kept moving.
+            self.submit(lambda: self.keeper.start(self.clock()), self._lane_started)
+            self.set_interval(LANE_TICK_SECONDS, self._tick)
         if (interval := watchdog_interval()) is not None:
             self.set_interval(interval / 2, self.notifier.watchdog)  # a frozen loop stops pinging
         reader = self.devices.reader
@@ -163,6 +194,14 @@ class KioskApp(App[int], inherit_bindings=False):
             self._show_reader_status(
                 "reader online" if reader.is_online else f"reader OFFLINE: {reader.last_fault}"
             )
+        phone_reader = self.devices.phone_reader
+        if phone_reader is not None:
+            phone_reader.when_read = lambda event: self.post_message(
+                PhoneBadgeScanned(event.uid, event.read_at)
+            )
+        passage = self.devices.passage
+        if passage is not None:
+            passage.when_passed = lambda event: self.post_message(ArchPassed(event.at))
         detector = self.devices.detector
         if detector is not None:
             detector.when_alarm = lambda event: self.post_message(ArchAlarmed(event.at, event.zone))
@@ -186,6 +225,7 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.notifier.stopping()
+        self.writer.stop()
         self._stopping.set()
         if self._worker is not None:
             self._waiting.put(None)
@@ -269,13 +309,36 @@ class KioskApp(App[int], inherit_bindings=False):
             self.devices.trip_arch()
 
     def on_arch_alarmed(self, message: ArchAlarmed) -> None:
-        self.drive_outputs("alarm")
-        where = f" ({message.zone})" if message.zone else ""
-        if not self.desk.arch_result("alarm", message.at, message.zone):
-            self.notify(f"Arch alarm{where}: no learner was called forward.", severity="warning")
+        self.lane_event(rules.ArchAlarmed(message.at, message.zone), None, lambda _: None)
 
     def on_arch_cleared(self, message: ArchCleared) -> None:
-        self.desk.arch_result("clear", message.at, None)
+        # A serial arch's clear line is its pass line; a relay contact's release only says the
+        # alarm has ended, which is nobody's passage.
+        if self.config.detector.driver == "serial":
+            self.lane_event(rules.ArchPassed(message.at), None, lambda _: None)
+
+    def on_arch_passed(self, message: ArchPassed) -> None:
+        self.lane_event(rules.ArchPassed(message.at), None, lambda _: None)
+
+    def on_phone_badge_scanned(self, message: PhoneBadgeScanned) -> None:
+        self.submit(
+            lambda: self.keeper.phone_badge(message.uid, message.read_at), self._phone_tapped
+        )
+
+    def _phone_tapped(self, outcome: LaneOutcome) -> None:
+        self.apply(outcome)
+        if outcome.rejected and not self.desk.unlocked:
+            self.greet("Please wait", "Please see a member of staff.", admitted=False)
+
+    def on_lane_demo(self, message: LaneDemo) -> None:
+        if message.what == "pass" and self.devices.pass_arch is not None:
+            self.devices.pass_arch()
+        elif message.what == "alarm":
+            self.action_trip_arch()
+        elif message.what == "phone" and self.devices.present_phone is not None:
+            waiting = [r for r in self.lane_view.rows if r.step == "phone" and not r.phone_done]
+            if waiting:
+                self.devices.present_phone(waiting[0].learner_id)
 
     def on_reader_status_changed(self, message: ReaderStatusChanged) -> None:
         self.notifier.status(message.detail)
@@ -297,10 +360,24 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_badge_scanned(self, message: BadgeScanned) -> None:
         """Record the tap: here on the UI thread when the database is free (a few ms), else
         in order on the tap worker, which waits out another writer's lock however long it
-        holds it. Either way the read time is the arrival time, so the mark is right."""
+        holds it. Either way the read time is the arrival time, so the mark is right.
+
+        When the school asks for more than a tap, the tap goes to the lane instead."""
+        if isinstance(self.screen, PinPadScreen):
+            # A learner's tap closes a PIN pad left open: the learner's answer comes first.
+            self.back_to_idle()
+        if not self.config.policy.plain_sign_in:
+            uid, read_at = message.uid, message.read_at
+            self.submit(
+                lambda: self.keeper.badge(uid, read_at),
+                lambda result: self._entry_recorded(uid, read_at, result),
+            )
+            return
         if not self._backlog:
             try:
-                with waiting_at_most(self.book.engine, UI_LOCK_WAIT_MS) as sessions:
+                with waiting_at_most(
+                    self.book.engine, UI_LOCK_WAIT_MS, self.book.sessions
+                ) as sessions:
                     outcome = sign_in(
                         sessions,
                         message.uid,
@@ -331,7 +408,12 @@ class KioskApp(App[int], inherit_bindings=False):
         self._show(SAVING)
 
     def _show_backlog(self) -> None:
-        if self._backlog:
+        if self.writer.locked and self.writer.waiting:
+            self.idle.show_status(
+                f"Database busy (another program is writing): {self.writer.waiting} event(s) "
+                "waiting to be saved; nothing is lost"
+            )
+        elif self._backlog:
             self.idle.show_status(
                 f"Database busy (another program is writing): {self._backlog} sign-in(s) "
                 "waiting to be saved; nothing is lost"
@@ -389,10 +471,7 @@ class KioskApp(App[int], inherit_bindings=False):
             # Staff signing on, or a learner the desk takes through the morning's steps.
             self._set_alert("")
             self._close_answers()
-            if outcome.kind == "staff":
-                self.desk.staff_badge(outcome.owner)
-            else:
-                self.desk.learner_badge(outcome.owner, outcome.read_at)
+            self.desk.staff_badge(outcome.owner)
             return
         if outcome is DISK_FULL:
             self._set_alert(DISK_FULL_STATUS)
@@ -408,6 +487,133 @@ class KioskApp(App[int], inherit_bindings=False):
         # learner who forgot their badge is not made a spectacle of.
         if outcome.admitted:
             self.drive_outputs("admitted")
+
+    # --- the lane ---------------------------------------------------------------------------
+
+    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Database work for the writer thread; `then(result)` runs back here, in order."""
+        self.writer.submit(job, then)
+        self._show_backlog()
+
+    def on_job_done(self, message: JobDone) -> None:
+        self.writer.waiting -= 1
+        self._show_backlog()
+        message.then(message.result)
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        self.writer.waiting -= 1
+        self._show_backlog()
+        error = message.error
+        if isinstance(error, SQLAlchemyError) and is_disk_full(error):
+            self._set_alert(DISK_FULL_STATUS)
+        if self.desk.unlocked:
+            self.notify(
+                "The database did not answer: nothing was recorded. Try again.",
+                title="Not recorded",
+                severity="error",
+            )
+        else:
+            self.greet(NOT_SAVED.headline, NOT_SAVED.next_step, admitted=False)
+
+    def _lane_started(self, view: LaneView) -> None:
+        self.lane_view = view
+
+    def _tick(self) -> None:
+        if not self.writer.waiting:  # the queue moves on its own; never pile ticks up
+            self.submit(lambda: self.keeper.tick(self.clock()), self.apply)
+
+    def _entry_recorded(
+        self, uid: str, read_at: datetime, result: tuple[Any, LaneOutcome | None]
+    ) -> None:
+        owner, outcome = result
+        if outcome is not None:
+            self._set_alert("")
+            self.apply(outcome)
+            if outcome.rejected and not any(isinstance(e, rules.Tell) for e in outcome.effects):
+                self.greet(
+                    f"Hello, {owner.first_name}", "Please see a member of staff.", admitted=False
+                )
+            return
+        if owner.kind == "staff":
+            self._close_answers()
+            self.desk.staff_badge(owner)
+        elif owner.kind == "unknown" and self.desk.unlocked:
+            self._close_answers()
+            self.desk.unknown_badge(uid, read_at)
+        else:
+            # An unknown badge is not an alarm: the door stays locked and nothing sounds.
+            self.greet("Badge not recognised", "Please see a member of staff.", admitted=False)
+
+    def lane_event(
+        self,
+        event: rules.Event,
+        staff_id: str | None,
+        then: Callable[[LaneOutcome], None],
+    ) -> None:
+        def done(outcome: LaneOutcome) -> None:
+            self.apply(outcome)
+            then(outcome)
+
+        self.submit(lambda: self.keeper.handle(event, staff_id=staff_id, now=self.clock()), done)
+
+    def arrive(self, learner_id: int, first_name: str, at: datetime) -> None:
+        """Staff found a learner by name (a forgotten badge): the visit starts now."""
+        self.submit(lambda: self.keeper.arrive(learner_id, first_name, at), self.apply)
+
+    def apply(self, outcome: LaneOutcome) -> None:
+        """Carry out what the lane decided: the learner's answer, the lights, staff's attention."""
+        before = self.lane_view.session
+        self.lane_view = outcome.view
+        if before and outcome.view.session and outcome.view.session != before:
+            self.desk.end_of_session()
+        names = {row.learner_id: row.first_name for row in outcome.view.rows}
+        for effect in outcome.effects:
+            if isinstance(effect, rules.Tell):
+                self._tell(effect)
+            elif isinstance(effect, rules.Light):
+                self.drive_outputs(effect.signal.value)
+            elif isinstance(effect, rules.CallStaff) and effect.need is rules.Need.ALARM:
+                who = names.get(effect.learner_id or 0, "")
+                if self.desk.unlocked:
+                    self.notify(
+                        plain(f"{who}: {effect.detail}" if who else effect.detail),
+                        title="Arch alarm",
+                        severity="error",
+                    )
+            elif isinstance(effect, rules.Rejected) and self.desk.unlocked:
+                self.notify(plain(effect.reason), title="Not recorded", severity="warning")
+        if self.lane_screen is not None:
+            self.lane_screen.show(outcome.view)
+
+    def _tell(self, tell: rules.Tell) -> None:
+        """The learner's answer: on the queue's learner line while staff work the screen,
+        else on the learner-facing greeting."""
+        if self.desk.unlocked:
+            self.last_told = (tell.headline, tell.next_step)
+            if self.lane_screen is not None:
+                self.lane_screen.say(tell.headline, tell.next_step)
+            if self.lane_screen is None or self.screen is not self.lane_screen:
+                self.notify(plain(f"{tell.headline}: {tell.next_step}"), timeout=3)
+            return
+        self.greet(tell.headline, tell.next_step, admitted=tell.admitted)
+
+    def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None:
+        self._close_answers()
+        screen = LaneScreen(
+            self.lane_view,
+            self.clock,
+            office=office,
+            demo=self.devices.pass_arch is not None,
+        )
+        self.lane_screen = screen
+        if self.last_told is not None:
+            screen.say(*self.last_told)
+
+        def chosen(choice: LaneChoice | None) -> None:
+            self.lane_screen = None
+            then(choice)
+
+        self.push_screen(screen, chosen)
 
     # --- what the desk asks of the app (kiosk.desk.DeskHost) -------------------------------
 
@@ -444,9 +650,12 @@ def make_app(
     *,
     clock: Callable[[], datetime] = _utc_now,
     allow_quit: bool = False,
+    draw: Callable[[], float] = random.random,
 ) -> KioskApp:
     """The one place the app is built: `kiosk run`, `kiosk demo` and the tests all come here."""
-    return KioskApp(config, book, devices or Devices(), clock=clock, allow_quit=allow_quit)
+    return KioskApp(
+        config, book, devices or Devices(), clock=clock, allow_quit=allow_quit, draw=draw
+    )
 
 
 __all__ = ["Devices", "KioskApp", "make_app"]

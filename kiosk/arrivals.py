@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.config import SchoolConfig
@@ -31,6 +32,7 @@ from records.models import (
     SessionMarkRecord,
     StaffRecord,
 )
+from records.register import audit_mark
 
 
 @dataclass(frozen=True)
@@ -107,24 +109,22 @@ def admit(
     learner = session.get_one(LearnerRecord, learner_id)
     day, school_session = _when(school, arrived_at)
     times = _times(school, school_session)
-    stored = session.scalars(
-        select(SessionMarkRecord).where(
-            SessionMarkRecord.learner_id == learner_id,
-            SessionMarkRecord.date == day,
-            SessionMarkRecord.session == school_session.value,
-        )
-    ).first()
+    stored = _stored_mark(session, learner_id, day, school_session)
     first_name = display_first_name(learner.forename, learner.preferred_name)
-    if stored is not None and stored.admitted_at is not None:
+
+    def already(mark: SessionMarkRecord) -> Admission:
         return Admission(
             learner_id,
             first_name,
             day,
             school_session,
-            Mark(Code(stored.code), stored.minutes_late, stored.comment, ("already admitted",)),
+            Mark(Code(mark.code), mark.minutes_late, mark.comment, ("already admitted",)),
             first_admission=False,
-            late_detention=stored.late_detention,
+            late_detention=mark.late_detention,
         )
+
+    if stored is not None and stored.admitted_at is not None:
+        return already(stored)
     mark = mark_for_admission(arrived_at.astimezone(school.zone).time(), school_session, times)
     detention = late_detention(
         mark,
@@ -133,8 +133,24 @@ def admit(
     )
     comment = f"late: {late_reason.strip()}" if late_reason.strip() else mark.comment
     if stored is None:
-        stored = SessionMarkRecord(learner_id=learner_id, date=day, session=school_session.value)
-        session.add(stored)
+        try:
+            # Another door may write the same learner's mark at the same moment (PostgreSQL):
+            # the one that loses finds the mark there, an already-marked learner, not a failure.
+            with session.begin_nested():
+                stored = SessionMarkRecord(
+                    learner_id=learner_id,
+                    date=day,
+                    session=school_session.value,
+                    code=mark.code.value,
+                    updated_at=admitted_at,
+                )
+                session.add(stored)
+        except IntegrityError:
+            stored = _stored_mark(session, learner_id, day, school_session)
+            if stored is None:
+                raise
+            if stored.admitted_at is not None:
+                return already(stored)
     stored.code = mark.code.value
     stored.minutes_late = mark.minutes_late
     stored.comment = comment
@@ -144,19 +160,12 @@ def admit(
     stored.late_detention = detention.required
     stored.recorded_by_id = by_staff_id
     stored.updated_at = admitted_at
-    session.flush()
-    append_audit(
+    audit_mark(
         session,
+        stored,
         at=admitted_at,
         actor_staff_id=_staff_id(session, by_staff_id),
         action="learner.admitted",
-        entity="session_marks",
-        entity_id=str(stored.id),
-        detail={
-            "learner": learner.mis_id,
-            "code": mark.code.value,
-            "minutes_late": mark.minutes_late,
-        },
     )
     return Admission(learner_id, first_name, day, school_session, mark, True, detention.required)
 
@@ -187,26 +196,27 @@ def refuse(
             note=note,
         )
     )
-    stored = session.scalars(
-        select(SessionMarkRecord).where(
-            SessionMarkRecord.learner_id == learner_id,
-            SessionMarkRecord.date == day,
-            SessionMarkRecord.session == school_session.value,
-        )
-    ).first()
+    stored = _stored_mark(session, learner_id, day, school_session)
     if stored is None:
-        session.add(
-            SessionMarkRecord(
-                learner_id=learner_id,
-                date=day,
-                session=school_session.value,
-                code=mark.code.value,
-                minutes_late=0,
-                comment=mark.comment,
-                arrived_at=at,
-                recorded_by_id=by_staff_id,
-                updated_at=at,
-            )
+        stored = SessionMarkRecord(
+            learner_id=learner_id,
+            date=day,
+            session=school_session.value,
+            code=mark.code.value,
+            minutes_late=0,
+            comment=mark.comment,
+            arrived_at=at,
+            recorded_by_id=by_staff_id,
+            updated_at=at,
+        )
+        session.add(stored)
+        audit_mark(
+            session,
+            stored,
+            at=at,
+            actor_staff_id=_staff_id(session, by_staff_id),
+            action=f"learner.refused_{kind.value}",
+            extra={"note": note},
         )
     queue_refusal(
         session,
@@ -228,6 +238,18 @@ def refuse(
         detail={"code": mark.code.value, "comment": mark.comment, "note": note},
     )
     return mark
+
+
+def _stored_mark(
+    session: Session, learner_id: int, day: date, school_session: SchoolSession
+) -> SessionMarkRecord | None:
+    return session.scalars(
+        select(SessionMarkRecord).where(
+            SessionMarkRecord.learner_id == learner_id,
+            SessionMarkRecord.date == day,
+            SessionMarkRecord.session == school_session.value,
+        )
+    ).first()
 
 
 def _staff_id(session: Session, record_id: int | None) -> str | None:

@@ -1,19 +1,27 @@
 """Nightly online backups of the kiosk's SQLite database, checked and pruned to a number of days.
 
 SQLite's backup API (not a file copy) reads a consistent snapshot while the kiosk keeps writing:
-a copied file could catch the database between a page write and its WAL checkpoint.
+a copied file could catch the database between a page write and its WAL checkpoint. Backups hold
+the same safeguarding data as the database: each file is 0600 and the folder 0700. They do not
+hold the key file (`[database] key_file`): keep a copy of it apart, or a restored backup can
+neither check its audit log nor accept a PIN.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from records.database import is_sqlite, sqlite_path
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BACKUP_FOLDER = Path("/var/lib/kiosk/backups")
 DEFAULT_KEEP_DAYS = 14
@@ -66,10 +74,12 @@ def backup_sqlite(db_path: Path, folder: Path, *, now: datetime, keep_days: int)
         raise BackupError(f"{db_path}: no database there; run `kiosk db upgrade` first")
     if not folder.is_dir():
         raise BackupError(f"{folder}: no such folder for the backups")
+    make_private(folder)
     target = folder / backup_name(db_path, now.date())
     part = folder / f".{target.name}.part"
     part.unlink(missing_ok=True)  # left by a backup cut short (a power cut)
     try:
+        _create_private(part)
         _copy(db_path, part)
         _check(part)
         _fsync(part)
@@ -80,6 +90,36 @@ def backup_sqlite(db_path: Path, folder: Path, *, now: datetime, keep_days: int)
         raise
     pruned = prune_backups(db_path, folder, today=now.date(), keep_days=keep_days)
     return BackupResult(target, target.stat().st_size, pruned)
+
+
+def ensure_backup_folder(folder: Path) -> None:
+    """Create the backup folder (its parent must exist, e.g. a mounted stick) as 0700."""
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    make_private(folder)
+
+
+def make_private(folder: Path) -> None:
+    """Make a backup folder the kiosk user's alone (0700), or say in the log why it is not.
+
+    A folder on a stick formatted FAT cannot have Unix permissions: the mount options decide.
+    """
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode != 0o700:
+            os.chmod(folder, 0o700)
+    except OSError as exc:
+        log.warning("cannot make the backup folder %s private (0700): %s", folder, exc)
+
+
+def _create_private(part: Path) -> None:
+    # SQLite would create the file 0644 (less the umask); creating it first, empty, is a valid
+    # empty database it then writes into, and its journal takes the same permissions.
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def prune_backups(db_path: Path, folder: Path, *, today: date, keep_days: int) -> tuple[Path, ...]:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.arrivals import BadgeOwner, admit, badge_owner
 from kiosk.config import SchoolConfig
-from records.database import SQLITE_BUSY_TIMEOUT_MS
+from records.database import SQLITE_BUSY_TIMEOUT_MS, make_sessionmaker
+from records.keys import SESSION_AUDIT_ANCHOR, SESSION_KEY
 
 
 @dataclass(frozen=True)
@@ -98,16 +99,24 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 @contextmanager
-def waiting_at_most(engine: Engine, milliseconds: int) -> Iterator[sessionmaker[Session]]:
+def waiting_at_most(
+    engine: Engine, milliseconds: int, like: sessionmaker[Session] | None = None
+) -> Iterator[sessionmaker[Session]]:
     """Sessions on one connection whose SQLite lock wait is `milliseconds` instead of the
-    engine's busy_timeout, so the UI thread can try a tap without freezing behind a long lock."""
+    engine's busy_timeout, so the UI thread can try a tap without freezing behind a long lock.
+    They carry the key and audit anchor of `like` (the book's own sessions)."""
+    info = dict(like.kw.get("info", {})) if like is not None else {}
     with engine.connect() as connection:
         raw: Any = connection.connection.driver_connection
         sqlite = engine.dialect.name == "sqlite" and raw is not None
         if sqlite:  # the raw DBAPI connection: no BEGIN is emitted for the pragma
             raw.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
         try:
-            yield sessionmaker(bind=connection, expire_on_commit=False)
+            yield make_sessionmaker(
+                connection,  # type: ignore[arg-type]  # a Connection binds like an Engine
+                key=info.get(SESSION_KEY),
+                audit_anchor=info.get(SESSION_AUDIT_ANCHOR),
+            )
         finally:
             if sqlite:
                 raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")

@@ -1,4 +1,9 @@
-"""The `kiosk` command line of CONTRACT.md: exit 0 done, 1 something rejected, 2 usage or config."""
+"""The `kiosk` command line of CONTRACT.md: exit 0 done, 1 something rejected, 2 usage or config.
+
+Each group of commands lives in its own module with `add_commands(sub, common)`; this module
+builds the parser from them (`COMMAND_GROUPS`) and runs the chosen command through
+`kiosk.cli_io.run_command`, the one place errors become a line and an exit status.
+"""
 
 from __future__ import annotations
 
@@ -9,47 +14,60 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn, TypeAlias, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.cli_io import (
+    OK,
+    REJECTED,
+    USAGE,
+    KioskError,
+    add_command,
+    command_config,
+    first_line,
+    run_command,
+)
 from kiosk.cli_io import error as _error
 from kiosk.cli_io import parse_date as _date
 from kiosk.cli_io import say as _say
 from kiosk.cli_io import utc_now as _now
+from kiosk.cli_marks import add_commands as add_mark_commands
+from kiosk.cli_mis import add_commands as add_mis_commands
 from kiosk.cli_office import add_commands as add_office_commands
 from kiosk.cli_pi import add_commands as add_pi_commands
-from kiosk.config import Config, ConfigError, config_path, load_config
-from kiosk.database import DatabaseError, open_book
+from kiosk.config import Config
+from kiosk.database import open_school_book
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.csvsafe import spreadsheet_safe
 from kiosk.exports import (
     ATTENDANCE_HEADER,
     SEARCH_HEADER,
-    ExportError,
-    ExportWriteError,
     attendance_rows,
     search_rows,
     write_export_file,
 )
 from kiosk.phones import outstanding_phones
-from kiosk.roster_import import ImportFileError, ImportReport, import_learners, import_staff
-from kiosk.staff import PinError, set_pin
+from kiosk.roster_import import ImportReport, import_learners, import_staff
+from kiosk.staff import set_pin
 from records.csvfiles import write_csv
 from records.database import upgrade
 
-OK, REJECTED, USAGE = 0, 1, 2
+__all__ = ["OK", "REJECTED", "USAGE", "Failure", "KioskError", "build_parser", "main"]
+
+DISTRIBUTION = "school-entry-kiosk"
+
+# The name this module's error had before every command shared kiosk.cli_io's; kept for callers.
+Failure = KioskError
 
 log = logging.getLogger("kiosk")
 
-
-class Failure(Exception):
-    """Stop the command with a one-line message and an exit status."""
-
-    def __init__(self, message: str, status: int = USAGE) -> None:
-        super().__init__(message)
-        self.status = status
+# A group's `add_commands(sub, common)` (a string: argparse's classes are not generic at run time).
+Registrar: TypeAlias = (
+    "Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,112 +76,219 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help(sys.stderr)
         return USAGE
+    return run_command(args.handler, args)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with CONTRACT.md's one-line errors (plain argparse prints its usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("kiosk").strip()
+        _error(f"{command + ': ' if command else ''}{message} (see `{self.prog} --help`)")
+        sys.exit(USAGE)
+
+
+def installed_version() -> str:
     try:
-        status: int = args.handler(args)
-        return status
-    except Failure as exc:
-        _error(str(exc))
-        return exc.status
-    except (ConfigError, DatabaseError, ImportFileError, ExportError) as exc:
-        _error(str(exc))
-        return USAGE
-    except SQLAlchemyError as exc:
-        _error(f"database error: {str(getattr(exc, 'orig', exc)).splitlines()[0]}")
-        return REJECTED
-    except KeyboardInterrupt:
-        return 130
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "(not installed: run from a source tree)"
+
+
+_CONFIG_HELP = (
+    "config file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml); "
+    "before or after the command's name; it wins over $KIOSK_CONFIG"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)",
+    # Every subcommand takes --config too. Its default is SUPPRESS: argparse copies a
+    # subcommand's defaults over what was parsed before the command's name, so a default of
+    # None there would throw away `kiosk --config A.toml db upgrade`'s A.toml.
+    common = _Parser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=_CONFIG_HELP)
+    parser = _Parser(
+        prog="kiosk",
+        description="Entry screening kiosk for schools.",
+        epilog="example:\n  kiosk --config /etc/kiosk/kiosk.toml db upgrade\n"
+        "  kiosk COMMAND --help   what a command does, its options and an example",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser = argparse.ArgumentParser(
-        prog="kiosk", description="Entry screening kiosk for schools.", parents=[common]
+    # Its own action (not `common`'s), so `args.config` is None when no --config is given.
+    parser.add_argument("--config", metavar="PATH", default=None, help=_CONFIG_HELP)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    # Every level is a _Parser (argparse makes subparsers of the parent's class); the groups
+    # take any ArgumentParser's subparsers.
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(metavar="COMMAND"),
     )
-    sub = parser.add_subparsers(metavar="COMMAND")
+    for add_commands in COMMAND_GROUPS:
+        add_commands(sub, common)
+    return parser
 
-    demo = sub.add_parser(
-        "demo", parents=[common], help="the full app with simulated hardware and a demo roster"
+
+def add_station_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """The station's own commands: running it, its database, people, exports, checks."""
+    demo = add_command(
+        sub,
+        "demo",
+        common,
+        help="the full app with simulated hardware and a demo roster",
+        example="kiosk demo --db /tmp/demo.db",
     )
-    demo.add_argument("--db", metavar="PATH", help="keep the demo database in this file")
+    demo.add_argument(
+        "--db",
+        metavar="PATH",
+        help="keep the demo database in this file (default: a throwaway one)",
+    )
     demo.set_defaults(handler=cmd_demo)
 
-    run = sub.add_parser("run", parents=[common], help="the production kiosk")
-    run.set_defaults(handler=cmd_run)
+    add_command(
+        sub,
+        "run",
+        common,
+        help="the production kiosk",
+        example="kiosk run --config /etc/kiosk/kiosk.toml",
+    ).set_defaults(handler=cmd_run)
 
     db = sub.add_parser("db", parents=[common], help="the database").add_subparsers(
         metavar="ACTION"
     )
-    db.add_parser(
-        "upgrade", parents=[common], help="create or migrate the database (safe to repeat)"
+    add_command(
+        db,
+        "upgrade",
+        common,
+        help="create or migrate the database (safe to repeat)",
+        example="kiosk db upgrade --config /etc/kiosk/kiosk.toml",
     ).set_defaults(handler=cmd_db_upgrade)
 
     roster = sub.add_parser("roster", parents=[common], help="learners").add_subparsers(
         metavar="ACTION"
     )
-    roster_import = roster.add_parser(
-        "import", parents=[common], help="import or update learners from a CSV"
+    roster_import = add_command(
+        roster,
+        "import",
+        common,
+        help="import or update learners from a CSV",
+        example="kiosk roster import learners.csv --dry-run\nkiosk roster import learners.csv",
     )
-    roster_import.add_argument("file", type=Path)
+    roster_import.add_argument("file", type=Path, help="the learners' CSV (UTF-8, header row)")
     roster_import.add_argument("--dry-run", action="store_true", help="check, save nothing")
+    roster_import.add_argument(
+        "--allow-mass-leave",
+        action="store_true",
+        help="import even if more than half of the learners on roll would be marked as left",
+    )
     roster_import.set_defaults(handler=cmd_roster_import)
 
     staff = sub.add_parser("staff", parents=[common], help="staff").add_subparsers(metavar="ACTION")
-    staff_import = staff.add_parser(
-        "import", parents=[common], help="import or update staff from a CSV"
+    staff_import = add_command(
+        staff,
+        "import",
+        common,
+        help="import or update staff from a CSV",
+        example="kiosk staff import staff.csv --dry-run",
     )
-    staff_import.add_argument("file", type=Path)
+    staff_import.add_argument("file", type=Path, help="the staff CSV (UTF-8, header row)")
     staff_import.add_argument("--dry-run", action="store_true", help="check, save nothing")
     staff_import.set_defaults(handler=cmd_staff_import)
-    set_pin_cmd = staff.add_parser(
-        "set-pin", parents=[common], help="set a staff PIN (4 to 8 digits)"
+    set_pin_cmd = add_command(
+        staff,
+        "set-pin",
+        common,
+        help="set a staff PIN (4 to 8 digits)",
+        example="kiosk staff set-pin T042\necho 482913 | kiosk staff set-pin T042",
     )
-    set_pin_cmd.add_argument("staff_id")
+    set_pin_cmd.add_argument(
+        "staff_id", help="whose PIN; read from standard input when that is not a terminal"
+    )
     set_pin_cmd.set_defaults(handler=cmd_set_pin)
 
     export = sub.add_parser("export", parents=[common], help="CSV exports").add_subparsers(
         metavar="WHAT"
     )
-    attendance = export.add_parser(
-        "attendance", parents=[common], help="attendance marks for the MIS"
+    attendance = add_command(
+        export,
+        "attendance",
+        common,
+        help="attendance marks for the MIS",
+        example="kiosk export attendance --date 2026-11-23 --session AM --out am.csv",
     )
-    attendance.add_argument("--date", required=True, type=_date, metavar="YYYY-MM-DD")
-    attendance.add_argument("--session", choices=["AM", "PM"], default="AM")
-    attendance.add_argument("--out", type=Path, metavar="FILE")
+    attendance.add_argument(
+        "--date", required=True, type=_date, metavar="YYYY-MM-DD", help="the school day"
+    )
+    attendance.add_argument(
+        "--session", choices=["AM", "PM"], default="AM", help="the session (default: AM)"
+    )
+    attendance.add_argument(
+        "--out", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
     attendance.set_defaults(handler=cmd_export_attendance)
-    searches = export.add_parser("searches", parents=[common], help="the search log")
-    searches.add_argument("--from", dest="first", required=True, type=_date, metavar="YYYY-MM-DD")
-    searches.add_argument("--to", dest="last", required=True, type=_date, metavar="YYYY-MM-DD")
-    searches.add_argument("--out", type=Path, metavar="FILE")
+    searches = add_command(
+        export,
+        "searches",
+        common,
+        help="the search log",
+        example="kiosk export searches --from 2026-09-01 --to 2026-12-19 --out searches.csv",
+    )
+    searches.add_argument(
+        "--from",
+        dest="first",
+        required=True,
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the first day, included",
+    )
+    searches.add_argument(
+        "--to",
+        dest="last",
+        required=True,
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the last day, included",
+    )
+    searches.add_argument(
+        "--out", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
     searches.set_defaults(handler=cmd_export_searches)
 
-    phones = sub.add_parser(
-        "phones", parents=[common], help="phones handed in and not yet returned"
+    phones = add_command(
+        sub,
+        "phones",
+        common,
+        help="phones handed in and not yet returned",
+        example="kiosk phones --date 2026-11-23",
     )
-    phones.add_argument("--date", type=_date, metavar="YYYY-MM-DD")
+    phones.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="the school day (default: today)"
+    )
     phones.set_defaults(handler=cmd_phones)
 
-    check = sub.add_parser(
-        "check", parents=[common], help="validate the config and probe each device"
-    )
-    check.set_defaults(handler=cmd_check)
+    add_command(
+        sub,
+        "check",
+        common,
+        help="validate the config and probe each device",
+        example="kiosk check --config /etc/kiosk/kiosk.toml",
+    ).set_defaults(handler=cmd_check)
 
-    add_office_commands(sub, common)
-    add_pi_commands(sub, common)
-    return parser
 
-
-def _config(args: argparse.Namespace, *, require_database: bool = True) -> Config:
-    return load_config(config_path(args.config), require_database=require_database)
+# Each group registers its commands on `kiosk`'s subparsers; a new group is one line here.
+COMMAND_GROUPS: tuple[Registrar, ...] = (
+    add_station_commands,
+    add_office_commands,
+    add_pi_commands,
+    add_mark_commands,
+    add_mis_commands,  # after the station's: `roster pull` joins `roster import`
+)
 
 
 @contextmanager
 def _book(config: Config) -> Any:
-    book = open_book(config.database.url)
+    book = open_school_book(config.database)
     try:
         yield book
     finally:
@@ -174,19 +299,22 @@ def _book(config: Config) -> Any:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args, creating=True)
     try:
-        upgrade(config.database.url)
+        upgrade(config.database.url, key_file=config.database.key_path)
     except SQLAlchemyError as exc:
-        raise Failure(
-            f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
+        raise KioskError(f"cannot upgrade the database: {first_line(exc)}") from None
+    except OSError as exc:  # its folder could not be made
+        raise KioskError(
+            f"{config.source}: [database] url: cannot create the folder {exc.filename}: "
+            f"{exc.strerror}"
         ) from None
     _say("database is at the current schema")
     return OK
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     return _run_import(
         config,
         args.dry_run,
@@ -196,13 +324,14 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
             today=now.astimezone(config.school.zone).date(),
             now=now,
             dry_run=args.dry_run,
+            allow_mass_leave=args.allow_mass_leave,
         ),
         args.file,
     )
 
 
 def cmd_staff_import(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     return _run_import(
         config,
         args.dry_run,
@@ -220,6 +349,7 @@ def cmd_staff_import(args: argparse.Namespace) -> int:
 def _run_import(
     config: Config, dry_run: bool, work: Callable[[Any, datetime], ImportReport], path: Path
 ) -> int:
+    # An error leaves the block before commit: the session's close rolls everything back.
     with _book(config) as book, book.sessions() as session:
         report = work(session, _now())
         if dry_run:
@@ -235,13 +365,16 @@ def _run_import(
 
 
 def cmd_set_pin(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     pin = _read_pin()
     with _book(config) as book, book.sessions() as session:
-        try:
-            set_pin(session, args.staff_id, pin, now=_now())
-        except PinError as exc:
-            raise Failure(str(exc), REJECTED) from None
+        set_pin(
+            session,
+            args.staff_id,
+            pin,
+            now=_now(),
+            min_length_search_roles=config.policy.min_pin_length_search_roles,
+        )
         session.commit()
     _say(f"PIN set for {args.staff_id}")
     return OK
@@ -252,12 +385,12 @@ def _read_pin() -> str:
         return sys.stdin.readline().strip()
     first = getpass.getpass("New PIN (4 to 8 digits): ")
     if getpass.getpass("Same PIN again: ") != first:
-        raise Failure("the two PINs differ; nothing was changed", REJECTED)
+        raise KioskError("the two PINs differ; nothing was changed", REJECTED)
     return first
 
 
 def cmd_export_attendance(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     with _book(config) as book, book.sessions() as session:
         rows = list(
             attendance_rows(
@@ -273,7 +406,7 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
 
 
 def cmd_export_searches(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     with _book(config) as book, book.sessions() as session:
         rows = list(search_rows(session, first=args.first, last=args.last, zone=config.school.zone))
     _write(args.out, SEARCH_HEADER, rows)
@@ -287,14 +420,11 @@ def _write(out: Path | None, header: Sequence[str], rows: Iterable[Sequence[str]
         write_csv(stream, header, rows, escape=spreadsheet_safe)
         stream.flush()
         return
-    try:
-        write_export_file(out, header, rows)
-    except ExportWriteError as exc:
-        raise Failure(str(exc), REJECTED) from None
+    write_export_file(out, header, rows)
 
 
 def cmd_phones(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     zone = config.school.zone
     day = args.date or _now().astimezone(zone).date()
     with _book(config) as book, book.sessions() as session:
@@ -317,7 +447,7 @@ def cmd_phones(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from kiosk.check import run_checks
 
-    config = _config(args)
+    config = command_config(args)
     problems = 0
     for result in run_checks(config):
         _say(result.line())
@@ -329,7 +459,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.launch import run_production
 
-    return run_production(_config(args))
+    return run_production(command_config(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

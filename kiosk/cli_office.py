@@ -3,82 +3,77 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from functools import wraps
 
-from sqlalchemy.exc import SQLAlchemyError
-
+from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config
 from kiosk.cli_io import error as _error
 from kiosk.cli_io import parse_date as _date
 from kiosk.cli_io import say as _say
 from kiosk.cli_io import utc_now as _now
-from kiosk.config import Config, ConfigError, config_path, load_config
-from kiosk.database import Book, DatabaseError, open_book
-from kiosk.notify import NotifyError, pending, send_pending
-from kiosk.retention import PurgeRefused, purge
-from records.audit import AuditRecord, verify_audit
-
-OK, REJECTED, USAGE = 0, 1, 2
-
-Handler = Callable[[argparse.Namespace], int]
+from kiosk.config import Config
+from kiosk.database import Book, open_school_book
+from kiosk.notify import pending, send_pending
+from kiosk.retention import purge
+from records.audit import AuditBreak, audit_entry_count, verify_audit
+from records.keys import KeyFileError, anchor_path, load_key
+from records.register import verify_register
 
 
-def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    """Register the office's commands on the `kiosk` parser's subcommands."""
-    purge_cmd = sub.add_parser(
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Register the office's commands on the `kiosk` parser's subcommands.
+
+    Errors become one line and CONTRACT.md's status in kiosk.cli_io.run_command, however
+    these commands are run (on a systemd timer's journal, one line too).
+    """
+    purge_cmd = add_command(
+        sub,
         "purge",
-        parents=[common],
+        common,
         help="delete search, screening and phone detail older than a date (marks are kept)",
+        example="kiosk purge --before 2025-09-01 --dry-run\nkiosk purge --before 2025-09-01",
     )
-    purge_cmd.add_argument("--before", required=True, type=_date, metavar="YYYY-MM-DD")
+    purge_cmd.add_argument(
+        "--before",
+        required=True,
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="remove what is dated before this day (phones not yet given back are kept)",
+    )
     purge_cmd.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     purge_cmd.set_defaults(handler=cmd_purge)
 
     audit = sub.add_parser("audit", parents=[common], help="the audit log").add_subparsers(
         metavar="ACTION"
     )
-    audit.add_parser(
-        "verify", parents=[common], help="check the audit log's hash chain"
+    add_command(
+        audit,
+        "verify",
+        common,
+        help="check the audit log's hash chain",
+        example="kiosk audit verify --config /etc/kiosk/kiosk.toml",
     ).set_defaults(handler=cmd_audit_verify)
 
     notify = sub.add_parser(
         "notify", parents=[common], help="notifications for the office"
     ).add_subparsers(metavar="ACTION")
-    notify.add_parser(
-        "send", parents=[common], help="email the notifications waiting in the outbox"
+    add_command(
+        notify,
+        "send",
+        common,
+        help="email the notifications waiting in the outbox",
+        example="kiosk notify send --config /etc/kiosk/kiosk.toml",
     ).set_defaults(handler=cmd_notify_send)
 
 
-def _one_line_errors(handler: Handler) -> Handler:
-    """Config, database and mail setup problems as one line on stderr with CONTRACT.md's status.
-
-    kiosk.cli.main catches most of these too; doing it here keeps these commands' exit
-    statuses the same however they are called (and on a systemd timer's journal, one line).
-    """
-
-    @wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (ConfigError, DatabaseError, NotifyError) as exc:
-            _error(str(exc))
-            return USAGE
-        except SQLAlchemyError as exc:
-            _error(f"database error: {str(getattr(exc, 'orig', exc)).splitlines()[0]}")
-            return REJECTED
-
-    return run
-
-
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(config_path(args.config))
+    return command_config(args)
 
 
 def _open(config: Config) -> Book:
-    return open_book(config.database.url)
+    return open_school_book(config.database)
 
 
-@_one_line_errors
 def cmd_purge(args: argparse.Namespace) -> int:
     config = _config(args)
     zone = config.school.zone
@@ -87,17 +82,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
     try:
         # One transaction: every table is purged, and the audit entry written, or none is.
         with book.sessions() as session:
-            try:
-                report = purge(
-                    session,
-                    before=args.before,
-                    today=now.astimezone(zone).date(),
-                    zone=zone,
-                    now=now,
-                )
-            except PurgeRefused as exc:
-                _error(str(exc))
-                return USAGE
+            report = purge(
+                session,
+                before=args.before,
+                today=now.astimezone(zone).date(),
+                zone=zone,
+                now=now,
+            )
             if args.dry_run:
                 session.rollback()
             else:
@@ -109,27 +100,56 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return OK
 
 
-@_one_line_errors
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     config = _config(args)
+    key_file = config.database.key_path
+    try:
+        # No key file: entries sealed with one are reported as unchecked, never passed.
+        key = load_key(key_file) if key_file.exists() else None
+    except KeyFileError as exc:
+        raise KioskError(f"{config.source or 'config'}: [database] key_file: {exc}") from None
+    anchor = anchor_path(key_file) if key is not None else None
     book = _open(config)
     try:
         with book.sessions() as session:
-            broken = verify_audit(session)
-            entries = session.query(AuditRecord).count()
+            broken = verify_audit(session, key=key, anchor=anchor)
+            entries = audit_entry_count(session)
+            # The register is compared with the log only once the log itself is evidence.
+            register = verify_register(session) if broken is None else None
     finally:
         book.close()
     if broken is not None:
-        _error(
-            f"audit log broken at entry {broken.id} ({broken.action} at "
-            f"{broken.at.astimezone(config.school.zone):%Y-%m-%d %H:%M:%S %Z}): {broken.reason}"
-        )
+        _error(f"audit log broken at {_where(broken, config)}: {broken.reason}")
         return REJECTED
-    _say(f"audit log intact: {entries} entries")
+    assert register is not None
+    for problem in register.problems:
+        _error(f"register does not match the audit log: {problem}")
+    if register.problem_count > len(register.problems):
+        _error(
+            f"register does not match the audit log: {register.problem_count} marks in all, "
+            f"the first {len(register.problems)} shown"
+        )
+    if not register.intact:
+        return REJECTED
+    if key is None:
+        sealing = f"; not sealed: no key file at {key_file}"
+    elif anchor is not None and not anchor.exists():
+        sealing = "; sealed, with no anchor yet (written after the next entry)"
+    else:
+        sealing = "; sealed and anchored"
+    _say(f"audit log intact: {entries} entries; {register.marks} session marks match it{sealing}")
     return OK
 
 
-@_one_line_errors
+def _where(broken: AuditBreak, config: Config) -> str:
+    if broken.id is None:
+        return "its anchor"
+    if broken.at is None:
+        return f"entry {broken.id}"
+    at = broken.at.astimezone(config.school.zone)
+    return f"entry {broken.id} ({broken.action} at {at:%Y-%m-%d %H:%M:%S %Z})"
+
+
 def cmd_notify_send(args: argparse.Namespace) -> int:
     config = _config(args)
     book = _open(config)

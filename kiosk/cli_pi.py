@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -13,18 +12,21 @@ from kiosk.backup import (
     BackupError,
     backup_sqlite,
     database_file,
+    ensure_backup_folder,
 )
-from kiosk.config import config_path, load_config
+from kiosk.cli_io import OK, REJECTED, USAGE, KioskError, add_command, command_config, say
 
 
 def add_commands(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Register the Pi commands on `kiosk`'s subparsers (kiosk.cli calls this)."""
-    backup = sub.add_parser(
+    backup = add_command(
+        sub,
         "backup",
-        parents=[common],
+        common,
         help="an online backup of the SQLite database, checked, keeping the last N days",
+        example="kiosk backup --to /media/usb/kiosk-backups --keep-days 30",
     )
     backup.add_argument(
         "--to",
@@ -54,28 +56,25 @@ def _days(text: str) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    # Imported here: kiosk.cli imports this module to register its commands.
-    from kiosk.cli import OK, REJECTED, USAGE, Failure
-
-    config = load_config(config_path(args.config))
+    config = command_config(args)
     folder: Path = args.to
     try:
         db_path = database_file(config.database.url)
     except BackupError as exc:
-        raise Failure(f"{config.source}: {exc}", USAGE) from None
+        raise KioskError(f"{config.source}: {exc}", USAGE) from None
     if not db_path.is_file():
-        raise Failure(f"{db_path}: no database there; run `kiosk db upgrade` first", USAGE)
+        raise KioskError(f"{db_path}: no database there; run `kiosk db upgrade` first", USAGE)
     try:
         # The folder itself may be new (the first night); its parent must exist (a USB stick).
-        folder.mkdir(exist_ok=True)
+        ensure_backup_folder(folder)
     except OSError as exc:
-        raise Failure(f"{folder}: cannot use this folder for backups: {exc.strerror}") from None
+        raise KioskError(f"{folder}: cannot use this folder for backups: {exc.strerror}") from None
     now = datetime.now(config.school.zone)  # files are named by the school's calendar day
     try:
         result = backup_sqlite(db_path, folder, now=now, keep_days=args.keep_days)
     except BackupError as exc:
-        raise Failure(str(exc), REJECTED) from None
+        raise KioskError(str(exc), REJECTED) from None
     except OSError as exc:
-        raise Failure(f"{folder}: cannot write the backup: {exc.strerror}", REJECTED) from None
-    print(result.summary(), file=sys.stdout)  # noqa: T201 - the CLI's own channel
+        raise KioskError(f"{folder}: cannot write the backup: {exc.strerror}", REJECTED) from None
+    say(result.summary())
     return OK

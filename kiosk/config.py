@@ -17,9 +17,12 @@ from kiosk.domain.attendance import (
     SessionTimes,
     register_window_problems,
     register_windows_differ,
+    session_for,
 )
+from kiosk.domain.lane import parse_slots
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
+DEFAULT_KEY_PATH = Path("/var/lib/kiosk/kiosk.key")
 
 
 class ConfigError(Exception):
@@ -35,6 +38,9 @@ class SchoolConfig:
     pm_starts: time | None = None
     pm_register_closes: time | None = None
     late_detention_minutes: int = 20
+    # The hours a badge tap belongs to a session at all; outside them nothing is marked.
+    doors_open: time = time(6, 0)
+    day_ends: time = time(18, 0)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -53,10 +59,28 @@ class SchoolConfig:
     def times_for(self, session: Session) -> SessionTimes | None:
         return self.am if session is Session.AM else self.pm
 
+    def session_at(self, local: time) -> Session | None:
+        """The session a tap at local wall-clock time `local` belongs to, or None outside hours."""
+        if not self.doors_open <= local < self.day_ends:
+            return None
+        return session_for(local, self.am, self.pm)
+
 
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = ""
+    # The school's secret key (created 0600 by `kiosk db upgrade`): seals the audit log and the
+    # PINs, so a copy of the database alone gives up neither. Keep a copy apart from backups.
+    # Empty: beside an SQLite database file (kiosk.db -> kiosk.db.key), else /var/lib/kiosk.
+    key_file: str = ""
+
+    @property
+    def key_path(self) -> Path:
+        if self.key_file:
+            return Path(self.key_file)
+        if self.url.startswith("sqlite:///") and self.url != "sqlite:///:memory:":
+            return Path(self.url.removeprefix("sqlite:///") + ".key")
+        return DEFAULT_KEY_PATH
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,10 @@ class PolicyConfig:
     random_screening_percent: int = 20
     school_rules_items: tuple[str, ...] = ("e-cigarette", "lighter", "matches", "mobile phone")
     staff_idle_lock_seconds: int = 120
+    # Staff who search (searcher, dsl) may be required a longer PIN than the 4-digit minimum.
+    min_pin_length_search_roles: int = 4
+    # The numbered phone slots the kiosk hands out in order, e.g. "1-120"; empty: staff write one.
+    phone_slots: str = ""
 
     @property
     def plain_sign_in(self) -> bool:
@@ -91,6 +119,13 @@ class DetectorConfig:
     baudrate: int = 9600
     alarm_pattern: str = "ALARM"
     clear_pattern: str = "CLEAR|PASS"
+    # A beam at the arch's exit on a GPIO input (BCM): each break is a clear passage. -1: none.
+    pass_pin: int | None = None
+
+    @property
+    def reports_passage(self) -> bool:
+        """Whether the arch tells the kiosk a learner walked through clear (else staff do)."""
+        return self.driver == "serial" or self.pass_pin is not None
 
 
 @dataclass(frozen=True)
@@ -124,6 +159,32 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class MisConfig:
+    """Writing session marks back to the school's MIS; provider "none" sends nothing anywhere."""
+
+    provider: str = "none"
+    # Empty: the provider's own public address (Wonde); Arbor and SIMS need the school's own.
+    base_url: str = ""
+    school_id: str = ""
+    # A file only the kiosk user can read, holding the token or the username and password.
+    credentials_file: str = ""
+    # Off: a mark is written only where the MIS holds none for the session (a teacher's stays).
+    overwrite: bool = False
+    timeout_seconds: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider != "none"
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """This door: its name goes on every event it records (several doors share one school)."""
+
+    name: str = "main"
+
+
+@dataclass(frozen=True)
 class Config:
     school: SchoolConfig = field(default_factory=SchoolConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -132,6 +193,10 @@ class Config:
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     outputs: OutputsConfig = field(default_factory=OutputsConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    mis: MisConfig = field(default_factory=MisConfig)
+    station: StationConfig = field(default_factory=StationConfig)
+    # A second reader at the phone station (`[rfid.phone]`, the keys of [rfid]); None: not fitted.
+    phone_reader: RfidConfig | None = None
     source: Path | None = None
     # Lawful but questionable settings: shown by `kiosk check` and logged at start, not refused.
     warnings: tuple[str, ...] = ()
@@ -144,6 +209,7 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("policy", "screening"): ("required", "random", "off"),
     ("rfid", "driver"): ("em4100", "id12", "pn532", "keyboard", "none"),
     ("detector", "driver"): ("gpio", "serial", "none"),
+    ("mis", "provider"): ("wonde", "arbor", "sims", "none"),
 }
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -154,6 +220,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "detector": DetectorConfig,
     "outputs": OutputsConfig,
     "notify": NotifyConfig,
+    "mis": MisConfig,
+    "station": StationConfig,
 }
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -193,6 +261,11 @@ def parse_config(
             raise ConfigError(f"{where}: unknown section [{name}]; the sections are {known}")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {name} must be a [{name}] table")
+        if name == "rfid" and isinstance(value.get("phone"), dict):
+            value = dict(value)
+            sections["phone_reader"] = _parse_section(
+                "rfid", value.pop("phone"), where, "rfid.phone"
+            )
         sections[name] = _parse_section(name, value, where)
     config = Config(**sections, source=path)
     _check_whole(config, where, require_database=require_database)
@@ -206,20 +279,22 @@ def _warnings(config: Config) -> tuple[str, ...]:
     return tuple(register_windows_differ(config.school.am, pm)) if pm else ()
 
 
-def _parse_section(section: str, values: Mapping[str, Any], where: str) -> Any:
+def _parse_section(section: str, values: Mapping[str, Any], where: str, shown: str = "") -> Any:
+    """One [section]'s keys; `shown` is its name in messages when it differs ([rfid.phone])."""
     cls = _SECTIONS[section]
+    shown = shown or section
     defaults = cls()
     kinds = {f.name: f for f in fields(cls)}
     parsed: dict[str, Any] = {}
     for key, value in values.items():
         if key not in kinds:
             known = ", ".join(kinds)
-            raise ConfigError(f"{where}: unknown key [{section}] {key}; the keys are {known}")
+            raise ConfigError(f"{where}: unknown key [{shown}] {key}; the keys are {known}")
         default = getattr(defaults, key)
         try:
             parsed[key] = _coerce(section, key, value, default)
         except ValueError as exc:
-            raise ConfigError(f"{where}: [{section}] {key}: {exc}") from None
+            raise ConfigError(f"{where}: [{shown}] {key}: {exc}") from None
     return cls(**parsed)
 
 
@@ -232,6 +307,8 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     if section == "school" and key in {
         "day_starts",
         "register_closes",
+        "doors_open",
+        "day_ends",
         "pm_starts",
         "pm_register_closes",
     }:
@@ -249,6 +326,17 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         return _checked(int, value, "a baud rate such as 9600", _positive)
     if key == "pin":
         return _checked(int, value, "a BCM pin number", _pin_range)
+    if key == "pass_pin":
+        if value == -1:
+            return None
+        return _checked(int, value, "a BCM pin number (or -1: no beam)", _pin_range)
+    if key == "phone_slots":
+        text = _checked(str, value, 'slot numbers such as "1-120"')
+        parse_slots(text)  # a bad range stops the kiosk here, not at the first tap
+        return text
+    if section == "policy" and key == "staff_idle_lock_seconds":
+        # Under 15 s the desk locks while staff are still typing; over an hour it never locks.
+        return _checked(int, value, _IDLE_LOCK_RANGE, _idle_lock_range)
     return _convert_like(value, default)
 
 
@@ -286,6 +374,15 @@ def _positive(value: int) -> int:
     return value
 
 
+_IDLE_LOCK_RANGE = "a whole number of seconds from 15 to 3600"
+
+
+def _idle_lock_range(value: int) -> int:
+    if not 15 <= value <= 3600:
+        raise ValueError(f"must be {_IDLE_LOCK_RANGE}, got {value}")
+    return value
+
+
 def _pin_range(value: int) -> int:
     if not 0 <= value <= 27:
         raise ValueError(f"must be a BCM pin number from 0 to 27, got {value}")
@@ -319,6 +416,8 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
             problems.append("pm_starts must be after register_closes")
     if problems:
         raise ConfigError(f"{where}: [school] " + "; ".join(problems))
+    if not 4 <= config.policy.min_pin_length_search_roles <= 8:
+        raise ConfigError(f"{where}: [policy] min_pin_length_search_roles: must be from 4 to 8")
     if config.policy.random_screening_percent > 100:
         raise ConfigError(f"{where}: [policy] random_screening_percent: must be from 0 to 100")
     if config.detector.driver == "serial":
@@ -334,9 +433,43 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
     if config.rfid.driver in {"em4100", "id12", "pn532"} and not config.rfid.port:
         raise ConfigError(f'{where}: [rfid] port: required when driver = "{config.rfid.driver}"')
     _check_notify(config.notify, where)
+    _check_mis(config.mis, where)
     if require_database and not config.database.url:
         raise ConfigError(
             f'{where}: [database] url: required, e.g. url = "sqlite:////var/lib/kiosk/kiosk.db"'
+        )
+
+
+def _check_mis(mis: MisConfig, where: str) -> None:
+    if not mis.enabled:
+        return
+    if mis.timeout_seconds <= 0:
+        raise ConfigError(f"{where}: [mis] timeout_seconds: must be more than 0")
+    if mis.provider in {"arbor", "sims"} and not mis.base_url:
+        raise ConfigError(
+            f'{where}: [mis] base_url: required with provider = "{mis.provider}", '
+            'e.g. base_url = "https://your-school.example"'
+        )
+    if mis.base_url:
+        scheme, _, rest = mis.base_url.partition("://")
+        if scheme not in {"http", "https"} or not rest:
+            raise ConfigError(
+                f"{where}: [mis] base_url: must start with https:// (got {mis.base_url!r})"
+            )
+        if "@" in rest.split("/", 1)[0]:
+            # A URL is printed in messages and logs; the credentials live in credentials_file.
+            raise ConfigError(
+                f"{where}: [mis] base_url: must not hold a username or password; "
+                "put them in credentials_file"
+            )
+    if mis.provider == "wonde" and not mis.school_id:
+        raise ConfigError(
+            f'{where}: [mis] school_id: required with provider = "wonde" (Wonde\'s school id)'
+        )
+    if not mis.credentials_file:
+        raise ConfigError(
+            f"{where}: [mis] credentials_file: required with provider = "
+            f'"{mis.provider}", e.g. credentials_file = "/etc/kiosk/mis-credentials"'
         )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.config import DatabaseConfig
 from records.database import is_up_to_date, make_engine, make_sessionmaker
+from records.keys import KeyFileError, anchor_path, load_key
 
 
 class DatabaseError(Exception):
@@ -26,8 +29,18 @@ class Book:
         self.engine.dispose()
 
 
-def open_book(url: str) -> Book:
-    """Open the database at `url`, which must already be at the current schema."""
+def open_book(url: str, key_file: Path | None = None) -> Book:
+    """Open the database at `url`, which must already be at the current schema.
+
+    With `key_file` (the school's key, made by `kiosk db upgrade`) every session seals its
+    audit entries and keys its PINs with it, and the audit anchor beside it is kept current.
+    """
+    key = None
+    if key_file is not None:
+        try:
+            key = load_key(key_file)
+        except KeyFileError as exc:
+            raise DatabaseError(f"[database] key_file: {exc}") from None
     try:
         current = is_up_to_date(url)
     except SQLAlchemyError as exc:
@@ -37,7 +50,13 @@ def open_book(url: str) -> Book:
             f"the database {_safe(url)} is not at the current schema; run `kiosk db upgrade` first"
         )
     engine = make_engine(url)
-    return Book(engine, make_sessionmaker(engine))
+    anchor = anchor_path(key_file) if key_file is not None else None
+    return Book(engine, make_sessionmaker(engine, key=key, audit_anchor=anchor))
+
+
+def open_school_book(database: DatabaseConfig) -> Book:
+    """The school's database as the config names it, opened with the school's key."""
+    return open_book(database.url, database.key_path)
 
 
 def _safe(url: str) -> str:

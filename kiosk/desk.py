@@ -1,47 +1,38 @@
-"""The screening desk: staff sign-on and the morning flow for each learner, screen by screen.
+"""The staff side of the station: signing on, the queue, and each learner's desk.
 
-The app hands badge taps here when the policy asks for more than a plain sign-in. Each step
-calls a use case (one transaction), keeps the learner's progress in memory as a `Visit`, and
-pushes the next screen; the rules for what comes next are in kiosk.domain.station.
+Learners move through the lane (kiosk.lane, rules in kiosk.domain.lane) by themselves on the
+clear path; the desk is where staff handle the exceptions. Every step staff take becomes a lane
+event, recorded on the station's writer thread; the desk only moves screens.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from textual.screen import Screen
 from textual.timer import Timer
 
-from kiosk.arrivals import BadgeOwner, admit, refuse
+from kiosk.arrivals import BadgeOwner
 from kiosk.config import Config
 from kiosk.database import Book
+from kiosk.domain import lane
 from kiosk.domain.attendance import RefusalKind, late_detention, mark_for_admission, session_for
 from kiosk.domain.items import ItemCategory
+from kiosk.domain.lane import Need
 from kiosk.domain.people import Role
 from kiosk.domain.phones import PhonePolicy
-from kiosk.domain.screening import ScreeningPolicy, screening_decision
-from kiosk.domain.station import (
-    Progress,
-    RefusalPolicy,
-    Step,
-    after_refusal,
-    alarm_belongs_to,
-    next_step,
-)
+from kiosk.domain.station import Progress, next_step
 from kiosk.duty import Duty, sign_on
+from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.office import office_view
-from kiosk.phones_desk import PhoneDeskError, hand_in, return_phone
-from kiosk.screenings import record_screening
+from kiosk.phones_desk import PhoneDeskError, return_phone
 from kiosk.screens.duty import DutyScreen, duty_warnings
 from kiosk.screens.find_learner import FindLearnerScreen
+from kiosk.screens.lane import LaneChoice
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
 from kiosk.screens.pin_pad import PinPadScreen
@@ -54,22 +45,22 @@ from kiosk.screens.results import (
     LearnerPicked,
     OfficeAction,
     PinEntered,
-    RefusalConfirmed,
     SearchRecorded,
     SearchSetup,
 )
+from kiosk.screens.results import RefusalConfirmed as RefusalConfirmedResult
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
-from kiosk.searches import SearchForm, SearchNotAllowed, record_search, who_may_search
-from records.models import LearnerRecord, StaffRecord
+from kiosk.screens.text import plain
+from kiosk.searches import SearchForm, SearchNotAllowed, who_may_search
+from kiosk.views import LaneRow, LaneView
+from records.models import LearnerRecord
 
 log = logging.getLogger(__name__)
 
 OFFICE_ROLES = (Role.OFFICE, Role.DSL)
 # Where exports go unless staff choose another folder (a USB stick mounts under /media).
 EXPORT_FOLDER = "/media"
-# How long after a learner is called forward the arch's verdict is taken as theirs.
-ARCH_WINDOW = timedelta(seconds=20)
 
 
 class DeskHost(Protocol):
@@ -78,38 +69,29 @@ class DeskHost(Protocol):
     config: Config
     book: Book
     clock: Callable[[], datetime]
+    keeper: LaneKeeper
+    lane_view: LaneView
 
     def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information") -> None: ...
     def set_timer(self, delay: float, callback: Callable[[], Any]) -> Timer: ...
     def greet(self, headline: str, next_step: str, *, admitted: bool) -> None: ...
     def back_to_idle(self) -> None: ...
-    def drive_outputs(self, what: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Visit:
-    """One learner's visit to the desk this morning, as far as it has gone."""
-
-    learner_id: int
-    first_name: str
-    arrived_at: datetime
-    progress: Progress
-    screening_id: int | None = None
-    late_reason: str = ""
+    def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None: ...
+    def lane_event(
+        self, event: lane.Event, staff_id: str | None, then: Callable[[LaneOutcome], None]
+    ) -> None: ...
+    def arrive(self, learner_id: int, first_name: str, at: datetime) -> None: ...
+    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+    def apply(self, outcome: LaneOutcome) -> None: ...
 
 
 class Desk:
-    def __init__(self, host: DeskHost, *, rng: random.Random | None = None) -> None:
+    def __init__(self, host: DeskHost) -> None:
         self.host = host
-        self.rng = rng or random.Random()
         self.duty = Duty()
         self.operator: str | None = None  # the staff_id acting at the desk, while unlocked
-        self.visits: dict[int, Visit] = {}
         self._lock_timer: Timer | None = None
-        # The learner whose desk screen was opened last, and when: the arch's next alarm or
-        # clean passage within ARCH_WINDOW is theirs.
-        self.called: tuple[int, datetime] | None = None
 
     # --- staff ------------------------------------------------------------------------------
 
@@ -122,7 +104,7 @@ class Desk:
         record_id = owner.record_id
         if self.operator == owner.staff_id and not message:
             self.touch()  # already signed on: the badge opens the staff home
-            self.show_duty()
+            self.show_lane()
             return
 
         def entered(result: PinEntered | None) -> None:
@@ -153,7 +135,7 @@ class Desk:
             elif result is not None and result.office:
                 self.show_office()
             else:
-                self.host.back_to_idle()
+                self.show_lane()
 
         self.host.push_screen(
             DutyScreen(members, duty_warnings(members), office=self._operator_has(*OFFICE_ROLES)),
@@ -184,25 +166,38 @@ class Desk:
         def acted(action: OfficeAction | None) -> None:
             self.touch()
             if action is None:
-                self.host.back_to_idle()
+                self.show_lane()
                 return
             if action.kind == "return_phone" and action.learner_id is not None:
-                at = self.host.clock()
-                try:
-                    with self.host.book.sessions.begin() as db:
-                        back = return_phone(
-                            db,
-                            action.learner_id,
-                            day=at.astimezone(self.host.config.school.zone).date(),
-                            at=at,
-                            returned_by_staff_id=self._operator(),
-                        )
-                    self.host.notify(f"Returned from slot {back.slot or '-'}.", title="Saved")
-                except PhoneDeskError as exc:
-                    self.host.notify(str(exc), title="Not returned", severity="error")
+                self._return_phone(action.learner_id)
+                return
             self.show_office()
 
         self.host.push_screen(OfficeScreen(view, EXPORT_FOLDER), acted)
+
+    def _return_phone(self, learner_id: int) -> None:
+        at, operator = self.host.clock(), self._operator()
+        day = at.astimezone(self.host.config.school.zone).date()
+
+        def job() -> tuple[bool, str]:
+            try:
+                with self.host.book.sessions.begin() as db:
+                    back = return_phone(
+                        db, learner_id, day=day, at=at, returned_by_staff_id=operator
+                    )
+            except PhoneDeskError as exc:
+                return False, str(exc)
+            return True, f"Returned from slot {back.slot or '-'}."
+
+        def done(result: tuple[bool, str]) -> None:
+            returned, message = result
+            if returned:
+                self.host.notify(plain(message), title="Saved")
+            else:
+                self.host.notify(plain(message), title="Not returned", severity="error")
+            self.show_office()
+
+        self.host.submit(job, done)
 
     def _search_names(self, text: str) -> list[LearnerMatch]:
         today = self.host.clock().astimezone(self.host.config.school.zone).date()
@@ -215,10 +210,10 @@ class Desk:
         def picked(result: LearnerPicked | None) -> None:
             self.touch()
             if result is None:
-                self.host.back_to_idle()
+                self.show_lane()
                 return
-            owner = BadgeOwner("learner", result.learner_id, result.first_name)
-            self.learner_badge(owner, self.host.clock())
+            self.host.arrive(result.learner_id, result.first_name, self.host.clock())
+            self.show_lane()
 
         self.host.push_screen(
             FindLearnerScreen("Find a learner (forgotten badge)", self._search_names), picked
@@ -230,19 +225,26 @@ class Desk:
         def picked(result: LearnerPicked | None) -> None:
             self.touch()
             if result is None:
-                self.host.back_to_idle()
+                self.show_lane()
                 return
-            with self.host.book.sessions.begin() as db:
-                enrolled = enrol_learner_badge(
-                    db, result.learner_id, uid, at=read_at, by_staff_id=self._operator()
-                )
-            if not enrolled:
-                self.host.notify("That card belongs to someone else.", severity="error")
-                self.host.back_to_idle()
-                return
-            self.host.notify(f"Badge enrolled to {result.first_name}.", title="Saved")
-            owner = BadgeOwner("learner", result.learner_id, result.first_name)
-            self.learner_badge(owner, read_at)
+            operator = self._operator()
+
+            def enrol() -> bool:
+                with self.host.book.sessions.begin() as db:
+                    return enrol_learner_badge(
+                        db, result.learner_id, uid, at=read_at, by_staff_id=operator
+                    )
+
+            def enrolled(done: bool) -> None:
+                if not done:
+                    self.host.notify("That card belongs to someone else.", severity="error")
+                    self.show_lane()
+                    return
+                self.host.notify(plain(f"Badge enrolled to {result.first_name}."), title="Saved")
+                self.host.arrive(result.learner_id, result.first_name, read_at)
+                self.show_lane()
+
+            self.host.submit(enrol, enrolled)
 
         self.host.push_screen(
             FindLearnerScreen("Badge not known: whose is it?", self._search_names), picked
@@ -262,70 +264,90 @@ class Desk:
         self._lock_timer = None
         self.host.back_to_idle()
 
-    # --- learners ---------------------------------------------------------------------------
+    # --- the lane: staff's home while signed on -------------------------------------------
 
-    def learner_badge(self, owner: BadgeOwner, read_at: datetime) -> None:
-        assert owner.record_id is not None
-        visit = self.visits.get(owner.record_id)
-        if visit is None:
-            visit = self._new_visit(owner.record_id, owner.first_name, read_at)
-            self.visits[visit.learner_id] = visit
-        step = self._next(visit)
-        if step.step is Step.DONE:
-            self.host.greet(
-                f"Hello, {visit.first_name}", "Please see a member of staff.", admitted=False
-            )
-        elif self.unlocked:
-            self.open(visit.learner_id)
-        else:
-            self.host.greet(
-                f"Good morning, {visit.first_name}", step.learner_prompt, admitted=False
-            )
+    def show_lane(self) -> None:
+        """The queue: every learner in flight; one touch opens a learner's desk."""
+        self.host.show_lane(office=self._operator_has(*OFFICE_ROLES), then=self._lane_chosen)
 
-    def _new_visit(self, learner_id: int, first_name: str, at: datetime) -> Visit:
-        policy = self.host.config.policy
-        decision = screening_decision(
-            ScreeningPolicy(policy.screening), policy.random_screening_percent, self.rng.random()
-        )
-        return Visit(learner_id, first_name, at, Progress(selected_for_screening=decision.screen))
+    def _lane_chosen(self, choice: LaneChoice | None) -> None:
+        self.touch()
+        if choice is None:
+            self.host.back_to_idle()
+        elif choice.kind == "learner" and choice.learner_id is not None:
+            self.open(choice.learner_id)
+        elif choice.kind == "duty":
+            self.show_duty()
+        elif choice.kind == "find":
+            self.find_learner()
+        elif choice.kind == "office":
+            self.show_office()
+        elif choice.kind == "dismiss_alarm":
+            self._event(lane.AlarmDismissed(self.host.clock()), self.learner_id_none)
+        else:  # "lock": the station returns to the learners' screen
+            self.sign_off()
 
-    def _next(self, visit: Visit) -> Any:
-        return next_step(
-            visit.progress, phone_policy=PhonePolicy(self.host.config.policy.phone_handin)
-        )
+    def learner_id_none(self, _: LaneOutcome) -> None:
+        self.show_lane()
+
+    def sign_off(self) -> None:
+        """The member of staff at the screen signs off: off duty, and the screens close."""
+        if self.operator is not None:
+            self.duty = self.duty.signed_off(self.operator)
+        self.lock()
+
+    def end_of_session(self) -> None:
+        """A new session begins: nobody is on duty until they sign on again."""
+        self.duty = Duty()
+        if self.operator is not None:
+            self.lock()
+
+    def _row(self, learner_id: int) -> LaneRow | None:
+        return next((r for r in self.host.lane_view.rows if r.learner_id == learner_id), None)
 
     def open(self, learner_id: int) -> None:
-        """The staff's view of the learner at the desk, with the buttons for the next step."""
-        visit = self.visits[learner_id]
-        if visit.progress.screening_result is None:
-            self.called = (learner_id, self.host.clock())
+        """The staff's view of one learner in the lane, with the buttons for their next step."""
+        row = self._row(learner_id)
+        if row is None:
+            self.host.notify("That learner is no longer in the lane.", severity="warning")
+            self.show_lane()
+            return
         self.host.push_screen(
-            LearnerDeskScreen(self._view(visit)),
-            lambda action: self._acted(learner_id, action),
+            LearnerDeskScreen(self._view(row)),
+            lambda action: self._acted(row, action),
         )
 
-    def _view(self, visit: Visit) -> LearnerDeskView:
+    def _view(self, row: LaneRow) -> LearnerDeskView:
         school, policy = self.host.config.school, self.host.config.policy
-        local = visit.arrived_at.astimezone(school.zone)
-        session = session_for(local.time(), school.am, school.pm)
+        local = row.arrived_at.astimezone(school.zone)
+        session = session_for(local.time().replace(tzinfo=None), school.am, school.pm)
         times = school.times_for(session)
         assert times is not None
         mark = mark_for_admission(local.time().replace(tzinfo=None), session, times)
         detention = late_detention(
             mark,
-            has_reasonable_explanation=bool(visit.late_reason),
+            has_reasonable_explanation=bool(row.late_reason),
             detention_minutes=school.late_detention_minutes,
         )
         with self.host.book.sessions() as db:
-            learner = db.get_one(LearnerRecord, visit.learner_id)
+            learner = db.get_one(LearnerRecord, row.learner_id)
             surname, reg, year, sen = (
                 learner.surname,
                 learner.reg_group,
                 learner.year_group,
                 learner.sen,
             )
+        step = next_step(
+            Progress(
+                phone_done=row.phone_done,
+                selected_for_screening=row.selected,
+                screening_result=row.screening,
+                search_done=row.search_done,
+            ),
+            phone_policy=PhonePolicy(policy.phone_handin),
+        )
         return LearnerDeskView(
-            first_name=visit.first_name,
+            first_name=row.first_name,
             surname=surname,
             reg_group=reg,
             year_group=year,
@@ -334,137 +356,102 @@ class Desk:
             arrived_local=f"{local:%H:%M}",
             late_detention=detention.required,
             phone_policy=policy.phone_handin,  # type: ignore[arg-type]
-            phone_done=visit.progress.phone_done,
+            phone_done=row.phone_done,
             screening_policy=policy.screening,  # type: ignore[arg-type]
-            selected_for_screening=visit.progress.selected_for_screening,
-            screening_result=visit.progress.screening_result,  # type: ignore[arg-type]
+            selected_for_screening=row.selected,
+            screening_result=row.screening,  # type: ignore[arg-type]
             sen=sen,
-            search_done=visit.progress.search_done,
+            search_done=row.search_done,
+            slot=row.slot,
+            in_arch=row.in_arch is not None,
+            may_admit=step.may_admit and Need.REFUSED not in row.needs,
+            waiting_for=" ".join(step.reasons) if not step.may_admit else "",
+            late_reason=row.late_reason,
         )
 
-    def _acted(self, learner_id: int, action: DeskAction | None) -> None:
+    def _acted(self, row: LaneRow, action: DeskAction | None) -> None:
         self.touch()
         if action is None:
-            self.host.back_to_idle()
+            self.show_lane()
             return
-        visit = self.visits[learner_id]
-        if action.late_reason.strip():
-            visit = replace(visit, late_reason=action.late_reason.strip())
-            self.visits[learner_id] = visit
-        handlers: dict[str, Callable[[Visit, DeskAction], None]] = {
-            "phone_in": self._phone,
-            "no_phone": self._phone,
-            "arch_clear": self._screened,
-            "arch_alarm": self._screened,
-            "wand_clear": self._screened,
-            "wand_alarm": self._screened,
-            "search": lambda v, _: self._search(v),
-            "refuse": lambda v, _: self._refuse(v, RefusalKind.SCREENING),
-            "admit": lambda v, _: self._admit(v),
-        }
-        try:
-            handlers[action.kind](visit, action)
-        except (PhoneDeskError, SearchNotAllowed) as exc:
-            self.host.notify(str(exc), title="Not recorded", severity="error")
+        learner_id, at = row.learner_id, self.host.clock()
+        events: list[lane.Event] = []
+        if action.late_reason.strip() and action.late_reason.strip() != row.late_reason:
+            events.append(lane.LateReasonGiven(at, learner_id, action.late_reason.strip()))
+        kind = action.kind
+        if kind in ("phone_in", "no_phone"):
+            events.append(
+                lane.PhoneTaken(at, learner_id, slot=action.slot, no_phone=kind == "no_phone")
+            )
+        elif kind in ("arch_clear", "arch_alarm"):
+            events.append(lane.ArchConfirmed(at, learner_id, clear=kind == "arch_clear"))
+        elif kind in ("wand_clear", "wand_alarm"):
+            events.append(lane.WandChecked(at, learner_id, clear=kind == "wand_clear"))
+        elif kind == "send_back":
+            events.append(lane.SentBack(at, learner_id))
+        elif kind == "admit":
+            events.append(lane.StaffAdmitted(at, learner_id))
+        elif kind == "refuse":
+            events.append(lane.RefusalStated(at, learner_id))
+        if kind == "search":
+            self._then_all(events, lambda: self._search(row))
+        elif kind == "refuse":
+            self._then_all(events, lambda: self._refuse(row))
+        else:
+            self._then_all(events, lambda: self._after(learner_id))
+
+    def _then_all(self, events: list[lane.Event], then: Callable[[], None]) -> None:
+        """Send the events in order; stop at the first the lane refuses."""
+        if not events:
+            then()
+            return
+        first, rest = events[0], events[1:]
+
+        def done(outcome: LaneOutcome) -> None:
+            if outcome.rejected:
+                self.host.notify(plain(outcome.rejected), title="Not recorded", severity="error")
+                self._after(getattr(first, "learner_id", 0))
+                return
+            self._then_all(rest, then)
+
+        self._event(first, done)
+
+    def _after(self, learner_id: int) -> None:
+        """After a step: that learner's desk while they still need staff, else the queue."""
+        row = self._row(learner_id)
+        if row is not None and (row.needs or row.step in ("search", "admit")):
             self.open(learner_id)
-        except SQLAlchemyError:
-            log.exception("desk action %s failed", action.kind)
-            self.host.notify(
-                "The database did not answer: nothing was recorded. Try again.",
-                title="Not recorded",
-                severity="error",
-            )
-            self.open(learner_id)
+        else:
+            self.show_lane()
 
-    def _save(self, visit: Visit) -> None:
-        self.visits[visit.learner_id] = visit
+    def _event(self, event: lane.Event, then: Callable[[LaneOutcome], None]) -> None:
+        self.host.lane_event(event, self.operator, then)
 
-    def _phone(self, visit: Visit, action: DeskAction) -> None:
-        at = self.host.clock()
-        with self.host.book.sessions.begin() as db:
-            hand_in(
-                db,
-                visit.learner_id,
-                day=at.astimezone(self.host.config.school.zone).date(),
-                at=at,
-                slot=action.slot,
-                no_phone=action.kind == "no_phone",
-                received_by_staff_id=self._operator(),
-            )
-        self._save(replace(visit, progress=replace(visit.progress, phone_done=True)))
-        self.open(visit.learner_id)
-
-    def _screened(self, visit: Visit, action: DeskAction, zone: str | None = None) -> None:
-        method, result = action.kind.split("_")
-        at = self.host.clock()
-        with self.host.book.sessions.begin() as db:
-            screening_id = record_screening(
-                db,
-                visit.learner_id,
-                day=at.astimezone(self.host.config.school.zone).date(),
-                at=at,
-                method=method,
-                result=result,
-                operator_staff_id=self._operator(),
-                zone=zone,
-                randomly_selected=self.host.config.policy.screening == "random",
-            )
-        visit = replace(
-            visit,
-            screening_id=screening_id,
-            progress=replace(visit.progress, screening_result=result),
-        )
-        self._save(visit)
-        if result == "alarm":
-            # Staff decide what follows: a wand check that clears it, or a search.
-            self.host.drive_outputs("alarm")
-        self.open(visit.learner_id)
-
-    def arch_result(self, result: str, at: datetime, zone: str | None) -> bool:
-        """The arch spoke: record it for the learner called forward, if it is theirs."""
-        if self.called is None or not self.unlocked:
-            return False
-        learner_id, called_at = self.called
-        visit = self.visits.get(learner_id)
-        if (
-            visit is None
-            or visit.progress.screening_result is not None
-            or not alarm_belongs_to(called_at, at, ARCH_WINDOW)
-        ):
-            return False
-        self.called = None
-        self.host.back_to_idle()
-        self._screened(visit, DeskAction(f"arch_{result}"), zone=zone)  # type: ignore[arg-type]
-        return True
-
-    def _search(self, visit: Visit) -> None:
+    def _search(self, row: LaneRow) -> None:
         with self.host.book.sessions() as db:
-            requirement = who_may_search(db, visit.learner_id, self.duty.staff_ids)
+            requirement = who_may_search(db, row.learner_id, self.duty.staff_ids)
 
         def set_up(setup: SearchSetup | None) -> None:
             self.touch()
             if setup is None:
-                self.open(visit.learner_id)
+                self._after(row.learner_id)
                 return
             self.host.push_screen(
-                SearchRecordScreen(visit.first_name, setup, list(ItemCategory)),
-                lambda recorded: self._searched(visit.learner_id, setup, recorded),
+                SearchRecordScreen(row.first_name, setup, list(ItemCategory)),
+                lambda recorded: self._searched(row, setup, recorded),
             )
 
         self.host.push_screen(
-            SearchSetupScreen(visit.first_name, requirement, self.duty.members), set_up
+            SearchSetupScreen(row.first_name, requirement, self.duty.members), set_up
         )
 
-    def _searched(
-        self, learner_id: int, setup: SearchSetup, recorded: SearchRecorded | None
-    ) -> None:
+    def _searched(self, row: LaneRow, setup: SearchSetup, recorded: SearchRecorded | None) -> None:
         self.touch()
-        visit = self.visits[learner_id]
         if recorded is None:
-            self.open(learner_id)
+            self._after(row.learner_id)
             return
         form = SearchForm(
-            learner_id=learner_id,
+            learner_id=row.learner_id,
             searcher_staff_id=setup.searcher_staff_id,
             witness_staff_id=setup.witness_staff_id,
             level=recorded.level,
@@ -476,86 +463,40 @@ class Desk:
             parent_informed=recorded.parent_informed,
             dsl_informed=recorded.dsl_informed,
             exception=setup.exception,
-            screening_id=visit.screening_id,
         )
-        try:
-            with self.host.book.sessions.begin() as db:
-                record_search(
-                    db,
-                    form,
-                    at=self.host.clock(),
-                    recorded_by_staff_id=self._operator(),
-                    zone=self.host.config.school.zone,
+        operator, at = self._operator(), self.host.clock()
+
+        def saved(result: LaneOutcome | SearchNotAllowed) -> None:
+            if isinstance(result, SearchNotAllowed):
+                self.host.notify(
+                    plain("\n".join(result.reasons)), title="Search not recorded", severity="error"
                 )
-        except SearchNotAllowed as exc:
-            self.host.notify("\n".join(exc.reasons), title="Search not recorded", severity="error")
-            self.open(learner_id)
-            return
-        self._save(replace(visit, progress=replace(visit.progress, search_done=True)))
-        self.host.notify("Search recorded.", title="Saved")
-        self.open(learner_id)
+                self._after(row.learner_id)
+                return
+            self.host.apply(result)
+            self.host.notify("Search recorded.", title="Saved")
+            self._after(row.learner_id)
 
-    def _refuse(self, visit: Visit, kind: RefusalKind) -> None:
-        policy = RefusalPolicy(self.host.config.policy.on_refusal)
-        progress, then = after_refusal(visit.progress, policy)
-        if then is Step.SEARCH:
-            self._save(replace(visit, progress=progress))
-            self._search(replace(visit, progress=progress))
-            return
+        self.host.submit(
+            lambda: self.host.keeper.record_search(form, at=at, staff_id=operator), saved
+        )
 
-        def confirmed(result: RefusalConfirmed | None) -> None:
+    def _refuse(self, row: LaneRow) -> None:
+        if self.host.config.policy.on_refusal == "search":
+            self._search(row)  # the school searches instead of refusing entry
+            return
+        kind = RefusalKind.SEARCH if row.screening == "alarm" else RefusalKind.SCREENING
+
+        def confirmed(result: RefusalConfirmedResult | None) -> None:
             self.touch()
             if result is None:
-                self.open(visit.learner_id)
+                self._after(row.learner_id)  # still refusing: the row says so
                 return
-            by = self._record_id()  # read before the write transaction takes its lock
-            with self.host.book.sessions.begin() as db:
-                refuse(
-                    db,
-                    visit.learner_id,
-                    at=self.host.clock(),
-                    kind=kind,
-                    school=self.host.config.school,
-                    by_staff_id=by,
-                    note=result.note,
-                )
-            self._save(replace(visit, progress=progress))
-            self.host.drive_outputs("refused")
-            self.host.greet(
-                f"Sorry, {visit.first_name}", "Please see a member of staff.", admitted=False
-            )
+            event = lane.RefusalConfirmed(self.host.clock(), row.learner_id, note=result.note)
+            self._event(event, lambda _: self.show_lane())
 
-        self.host.push_screen(RefusalScreen(visit.first_name, kind.value), confirmed)
-
-    def _admit(self, visit: Visit) -> None:
-        step = self._next(visit)
-        if not step.may_admit:
-            self.host.notify(" ".join(step.reasons), title="Not yet", severity="warning")
-            self.open(visit.learner_id)
-            return
-        by = self._record_id()  # read before the write transaction takes its lock
-        with self.host.book.sessions.begin() as db:
-            admission = admit(
-                db,
-                visit.learner_id,
-                arrived_at=visit.arrived_at,
-                admitted_at=self.host.clock(),
-                school=self.host.config.school,
-                by_staff_id=by,
-                late_reason=visit.late_reason,
-            )
-        self._save(replace(visit, progress=replace(visit.progress, admitted=True)))
-        self.host.drive_outputs("admitted")
-        self.host.greet(
-            f"Good morning, {admission.first_name}", "Please go through.", admitted=True
-        )
+        self.host.push_screen(RefusalScreen(row.first_name, kind.value), confirmed)
 
     def _operator(self) -> str:
         assert self.operator is not None, "staff screens are only open while signed on"
         return self.operator
-
-    def _record_id(self) -> int:
-        with self.host.book.sessions() as db:
-            return db.scalars(
-                select(StaffRecord.id).where(StaffRecord.staff_id == self._operator())
-            ).one()

@@ -6,6 +6,7 @@ import logging
 import os
 import tempfile
 from datetime import UTC, datetime
+from logging.handlers import RotatingFileHandler, SysLogHandler
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from drivers import (
     open_reader,
     simulated_outputs,
 )
+from drivers.clock import Clock, SystemClock
+from drivers.passage import PassageBeam
 from kiosk.app import Devices, KioskApp, make_app
 from kiosk.config import (
     Config,
@@ -29,7 +32,8 @@ from kiosk.config import (
     RfidConfig,
     SchoolConfig,
 )
-from kiosk.database import Book, open_book
+from kiosk.crash import run_app
+from kiosk.database import Book, open_school_book
 from kiosk.demo import DEMO_LEARNERS, DEMO_PIN, DEMO_STAFF
 from kiosk.domain.roster import display_first_name
 from kiosk.roster_import import import_learners, import_staff
@@ -39,6 +43,10 @@ from records.models import BadgeRecord, LearnerRecord, StaffRecord
 
 log = logging.getLogger(__name__)
 
+# The app's own log: five files of 5 MB at most, so a chatty fault cannot fill the card.
+LOG_FILE_BYTES = 5 * 1024 * 1024
+LOG_FILES_KEPT = 5
+
 DEMO_UNKNOWN_BADGE = "0CDEADBEEF"
 # A female and a male authorised searcher, so every search can be lawful in the demo,
 # and the safeguarding lead, who also has the office screen.
@@ -46,35 +54,80 @@ DEMO_STAFF_ON_PANEL = ("S01", "S02", "S06")
 
 
 def _log_to(folder: Path | None) -> None:
-    """The terminal belongs to Textual, so the log goes to a file (or the journal's capture)."""
-    target = os.environ.get("KIOSK_LOG") or (
-        str(Path(folder) / "kiosk.log") if folder is not None else ""
-    )
+    """Log to `folder`/kiosk.log (or `$KIOSK_LOG`), rotated, and to the journal under systemd.
+
+    Never to the terminal: Textual draws on it, so a StreamHandler would scribble on the
+    screen, and so would the logging module's last resort, which writes warnings to standard
+    error when no handler is set. Under systemd standard error is the screen too (the panel's
+    terminal, or tty1), so the journal gets its copy through the syslog socket instead.
+    """
+    root = logging.getLogger()
+    if any(getattr(handler, "_kiosk", False) for handler in root.handlers):
+        return  # set up already: the demo and a test may both start the kiosk in one process
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    target = os.environ.get("KIOSK_LOG") or (str(folder / "kiosk.log") if folder else "")
+    handlers: list[logging.Handler] = [logging.NullHandler()]
     if target:
-        logging.basicConfig(
-            filename=target,
-            level=logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        rotating = RotatingFileHandler(
+            target, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILES_KEPT, encoding="utf-8"
         )
+        rotating.setFormatter(formatter)
+        handlers.append(rotating)
+    if os.environ.get("INVOCATION_ID"):  # started by systemd
+        journal = _journal_handler()
+        if journal is not None:
+            handlers.append(journal)
+    for handler in handlers:
+        handler._kiosk = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    # A handler that fails (a full card, journald restarting) would print its traceback on
+    # standard error, the screen; the kiosk carries on without that line instead.
+    logging.raiseExceptions = False
+
+
+def _journal_handler(address: str = "/dev/log") -> logging.Handler | None:
+    """journald's syslog socket; it files each line under the unit that sent it."""
+    if not Path(address).is_socket():
+        return None  # no journal here (a container, a chroot): the file log still works
+    handler = SysLogHandler(address=address, facility=SysLogHandler.LOG_DAEMON)
+    handler.append_nul = False
+    # "kiosk[pid]: " is the syslog tag journald reads as the identifier and process.
+    handler.setFormatter(
+        logging.Formatter(f"kiosk[{os.getpid()}]: %(levelname)s %(name)s: %(message)s")
+    )
+    return handler
 
 
 def run_production(config: Config) -> int:
     state = os.environ.get("STATE_DIRECTORY")
     _log_to(Path(state) if state else None)
-    return build_production(config).run() or 0
+    log.info("starting with %s", config.source or "the built-in defaults")
+    try:
+        status = run_app(build_production(config))
+    except ConfigError as exc:
+        # Standard error is the screen, gone when the kiosk stops: the log keeps the reason.
+        log.error("stopped: %s", exc)
+        raise
+    log.info("stopped with exit status %s", status)
+    return status
 
 
-def build_production(config: Config) -> KioskApp:
-    """The production app with the configured reader and outputs (not yet running)."""
+def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
+    """The production app with the configured reader and outputs (not yet running).
+
+    `clock` is for tests: the devices and the app read the time from it instead of the system.
+    """
     for warning in config.warnings:
         log.warning("config: %s", warning)
-    book = open_book(config.database.url)
+    book = open_school_book(config.database)
     rfid, out = config.rfid, config.outputs
     reader = open_reader(
         rfid.driver,
         rfid.port,
         baudrate=rfid.baudrate,
         repeat_suppress_seconds=rfid.repeat_suppress_seconds,
+        clock=clock,
     )
     det = config.detector
     try:
@@ -86,6 +139,7 @@ def build_production(config: Config) -> KioskApp:
             port=det.port,
             alarm_pattern=det.alarm_pattern,
             clear_pattern=det.clear_pattern,
+            clock=clock,
             **extra,
         )
     except Exception as exc:
@@ -114,8 +168,10 @@ def build_production(config: Config) -> KioskApp:
             f"{config.source}: [outputs] cannot drive the GPIO pins: {exc}; run `kiosk check`"
         ) from None
 
+    phone_reader, passage = _lane_devices(config, clock)
+
     def close_all() -> None:
-        for device in (reader, detector, outputs):
+        for device in (reader, phone_reader, detector, passage, outputs):
             if device is not None:
                 device.close()
         book.close()
@@ -123,27 +179,62 @@ def build_production(config: Config) -> KioskApp:
     return make_app(
         config,
         book,
-        Devices(reader=reader, detector=detector, outputs=outputs, close_all=close_all),
+        Devices(
+            reader=reader,
+            detector=detector,
+            outputs=outputs,
+            close_all=close_all,
+            phone_reader=phone_reader,
+            passage=passage,
+        ),
+        clock=(clock or SystemClock()).now,
     )
+
+
+def _lane_devices(config: Config, clock: Clock | None) -> tuple[Any, Any]:
+    """The phone station's reader and the arch's exit beam, where the school has fitted them."""
+    phone = config.phone_reader
+    phone_reader = (
+        None
+        if phone is None or phone.driver == "none"
+        else open_reader(
+            phone.driver,
+            phone.port,
+            baudrate=phone.baudrate,
+            repeat_suppress_seconds=phone.repeat_suppress_seconds,
+            clock=clock,
+        )
+    )
+    pin = config.detector.pass_pin
+    try:
+        passage = None if pin is None else PassageBeam(pin, clock=clock)
+    except Exception as exc:
+        if phone_reader is not None:
+            phone_reader.close()
+        raise ConfigError(
+            f"{config.source}: [detector] pass_pin {pin} cannot be used: {exc}; run `kiosk check`"
+        ) from None
+    return phone_reader, passage
 
 
 def demo_config(url: str) -> Config:
     return Config(
         school=SchoolConfig(name="Demo Academy · simulated hardware"),
         database=DatabaseConfig(url=url),
-        policy=PolicyConfig(phone_handin="required", screening="required"),
+        policy=PolicyConfig(phone_handin="required", screening="required", phone_slots="1-120"),
         rfid=RfidConfig(driver="none", port=""),
-        detector=DetectorConfig(driver="none"),
+        # The simulated arch behaves as a serial arch with a pass line: its clear is a passage.
+        detector=DetectorConfig(driver="serial", port="simulated"),
     )
 
 
 def prepare_demo(folder: Path, db: Path | None = None) -> tuple[Config, Book]:
     """A demo school in `folder` (or in `db`): schema, roster, staff with the demo PIN."""
     url = f"sqlite:///{(db or folder / 'demo.db').resolve()}"
-    upgrade(url)
-    book = open_book(url)
-    now = datetime.now(UTC)
     config = demo_config(url)
+    upgrade(url, key_file=config.database.key_path)
+    book = open_school_book(config.database)
+    now = datetime.now(UTC)
     with book.sessions.begin() as session:
         import_learners(
             session, DEMO_LEARNERS, today=now.astimezone(config.school.zone).date(), now=now
@@ -182,17 +273,31 @@ def demo_badges(book: Book, count: int = 3) -> list[tuple[str, str]]:
     ]
 
 
+def learner_badges(book: Book) -> dict[int, str]:
+    """Each learner's badge as printed, so the demo's phone station can present it."""
+    with book.sessions() as session:
+        rows = session.execute(
+            select(BadgeRecord.learner_id, BadgeRecord.enrolled_as)
+            .where(BadgeRecord.learner_id.is_not(None))
+            .order_by(BadgeRecord.id)
+        ).all()
+    return {learner_id: badge for learner_id, badge in rows if learner_id is not None}
+
+
 def run_demo(db: Path | None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="kiosk-demo-")) if db is None else db.parent
     folder.mkdir(parents=True, exist_ok=True)
     _log_to(folder)
     config, book = prepare_demo(folder, db)
     reader = SimulatedReader(repeat_suppress_seconds=config.rfid.repeat_suppress_seconds)
+    phone_reader = SimulatedReader(name="phone station")
     detector = SimulatedDetector()
     outputs = simulated_outputs()
+    badges = learner_badges(book)
 
     def close_all() -> None:
         reader.close()
+        phone_reader.close()
         detector.close()
         outputs.close()
         book.close()
@@ -205,6 +310,9 @@ def run_demo(db: Path | None) -> int:
         demo_badges=demo_badges(book),
         present=reader.present,
         trip_arch=detector.trip,
+        phone_reader=phone_reader,
+        present_phone=lambda learner_id: phone_reader.present(badges[learner_id]),
+        pass_arch=detector.clear,
     )
     app = make_app(config, book, devices, allow_quit=True)
-    return app.run() or 0
+    return run_app(app)

@@ -57,3 +57,18 @@ class DetectorStatusChanged(Message):
 
     online: bool
     detail: str
+
+
+@dataclass
+class ArchPassed(Message):
+    """A learner walked through the arch clear (its pass line, or the beam at its exit)."""
+
+    at: datetime
+
+
+@dataclass
+class PhoneBadgeScanned(Message):
+    """A badge at the phone station's own reader: that learner's phone is in their slot."""
+
+    uid: str
+    read_at: datetime

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import SEARCH_HEADER, attendance_rows, search_rows
-from kiosk.notify import pending
+from kiosk.notify import ATTENDANCE, pending
 from kiosk.phones import outstanding_phones
 from kiosk.screens.results import (
     OfficeLearnerRow,
@@ -23,6 +23,11 @@ from records.models import LearnerRecord, SessionMarkRecord
 
 LATE_WEEKS = 6
 LATE_CODES = ("L", "U")
+
+# The outbox an office user who is not the DSL may read. Safeguarding notifications (search
+# exceptions, items for the police) are the DSL's alone; a role added later stays hidden from
+# the office until it is named here.
+OFFICE_OUTBOX_ROLES = frozenset({ATTENDANCE})
 
 
 def office_view(
@@ -77,6 +82,7 @@ def office_view(
             f"{n.created_at.astimezone(zone):%H:%M} to {n.role}: {n.subject}"
             + (f" (not sent: {n.last_error})" if n.last_error else "")
             for n in pending(session)
+            if is_dsl or n.role in OFFICE_OUTBOX_ROLES
         ),
     )
 

@@ -48,9 +48,12 @@ def hand_in(
     at: datetime,
     slot: str,
     no_phone: bool,
-    received_by_staff_id: str,
+    received_by_staff_id: str | None,
 ) -> HandedIn:
-    """Record a phone put in a numbered slot, pouch or envelope, or the learner's "no phone"."""
+    """Record a phone put in a numbered slot, pouch or envelope, or the learner's "no phone".
+
+    `received_by_staff_id` is None when the learner's own tap at the phone station recorded it.
+    """
     slot = slot.strip()
     if not no_phone and not slot:
         raise PhoneDeskError("Enter the slot, pouch or envelope number, or choose 'no phone'.")
@@ -66,21 +69,21 @@ def hand_in(
         ).first()
         if taken is not None:
             raise PhoneDeskError(f"Slot {slot} already holds a phone today: choose another.")
-    staff = _staff(session, received_by_staff_id)
+    staff = None if received_by_staff_id is None else _staff(session, received_by_staff_id)
     record = PhoneHandinRecord(
         learner_id=learner_id,
         date=day,
         handed_in_at=at,
         slot="" if no_phone else slot,
         no_phone=no_phone,
-        received_by_id=staff.id,
+        received_by_id=None if staff is None else staff.id,
     )
     session.add(record)
     session.flush()
     append_audit(
         session,
         at=at,
-        actor_staff_id=staff.staff_id,
+        actor_staff_id=None if staff is None else staff.staff_id,
         action="phone.handed_in" if not no_phone else "phone.none_declared",
         entity="phone_handins",
         entity_id=str(record.id),

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session
 
 from records.audit import append_audit
@@ -53,8 +53,10 @@ def purge(
 
     Kept on purpose: session marks (registers are kept for years, and the purge never
     touches them), refusals (they explain an O mark: attendance, not search detail), the audit
-    log (append-only), and notifications not yet sent (no one has read them yet). Sent
-    notifications go: their bodies copy search and police detail.
+    log (append-only), notifications not yet sent (no one has read them yet), and phones
+    not yet given back, confiscated or not: such a phone is still in a slot, and its hand-in
+    is the only record of whose it is. Sent notifications go: their bodies copy search and
+    police detail.
     """
     if before >= today:
         raise PurgeRefused(
@@ -76,7 +78,11 @@ def purge(
         ),
     )
     phone_handins = _delete(
-        session, delete(PhoneHandinRecord).where(PhoneHandinRecord.date < before)
+        session,
+        delete(PhoneHandinRecord).where(
+            PhoneHandinRecord.date < before,
+            or_(PhoneHandinRecord.returned_at.is_not(None), PhoneHandinRecord.no_phone.is_(True)),
+        ),
     )
     notifications = _delete(
         session,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from kiosk.domain.badges import badge_keys
+from kiosk.domain.csvsafe import spreadsheet_unescape
 from kiosk.domain.roster import (
     LearnerRow,
     RowError,
@@ -18,10 +21,9 @@ from kiosk.domain.roster import (
     parse_learner_row,
     parse_staff_row,
 )
-from kiosk.enrolment import enrol_badge
 from records.audit import append_audit
 from records.csvfiles import read_csv
-from records.models import LearnerRecord, StaffRecord
+from records.models import BadgeRecord, LearnerRecord, StaffRecord
 
 # MIS export headers accepted for each canonical column (CONTRACT.md "Learners").
 LEARNER_ALIASES: dict[str, str] = {
@@ -61,6 +63,10 @@ class ImportFileError(Exception):
     """The whole file cannot be imported (not found, not UTF-8, a required column missing)."""
 
 
+class MassLeaveRefused(Exception):
+    """The file would mark most of the school as left: more likely the wrong file than the truth."""
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -98,6 +104,8 @@ class _Kind(Generic[Row]):
     values: Callable[[Row], dict[str, Any]]
     is_gone: Callable[[Any], bool]
     mark_gone: Callable[[Any, date], None]
+    # Refuse a file that would mark more than half of those still here as gone.
+    guard_mass_leave: bool = False
 
 
 def _learner_values(row: LearnerRow) -> dict[str, Any]:
@@ -142,6 +150,7 @@ LEARNERS = _Kind(
     _learner_values,
     lambda record: record.left_on is not None,
     _mark_left,
+    guard_mass_leave=True,
 )
 STAFF = _Kind(
     "staff",
@@ -157,10 +166,30 @@ STAFF = _Kind(
 
 
 def import_learners(
-    session: Session, path: Path, *, today: date, now: datetime, dry_run: bool = False
+    session: Session,
+    path: Path,
+    *,
+    today: date,
+    now: datetime,
+    dry_run: bool = False,
+    allow_mass_leave: bool = False,
 ) -> ImportReport:
-    """Add or update learners by mis_id; learners missing from the file are marked as left."""
-    return _import(session, path, LEARNERS, today=today, now=now, dry_run=dry_run)
+    """Add or update learners by mis_id; learners missing from the file are marked as left.
+
+    MassLeaveRefused, with nothing changed in `session`'s transaction worth keeping (the caller
+    rolls it back), when the file would mark more than half of the learners on roll as left
+    and `allow_mass_leave` is not given: one year group's file, or last year's, imported by
+    mistake.
+    """
+    return _import(
+        session,
+        path,
+        LEARNERS,
+        today=today,
+        now=now,
+        dry_run=dry_run,
+        allow_mass_leave=allow_mass_leave,
+    )
 
 
 def import_staff(
@@ -178,11 +207,16 @@ def _import(
     today: date,
     now: datetime,
     dry_run: bool,
+    allow_mass_leave: bool = False,
 ) -> ImportReport:
     report = ImportReport(kind.name, dry_run=dry_run)
     rows, seen = _parse_rows(path, kind, report)
     people: list[LearnerRecord | StaffRecord] = list(session.scalars(select(kind.model)))
     existing = {getattr(person, kind.id_column): person for person in people}
+    if rows and kind.guard_mass_leave and not allow_mass_leave:
+        _refuse_mass_leave(kind, existing, seen)
+    cards = _Cards(session, kind.model, people)
+    progress = _Progress(kind.name, len(rows))
     for line, row in rows:
         key = getattr(row, kind.id_column)
         record: LearnerRecord | StaffRecord | None = existing.get(key)
@@ -190,17 +224,21 @@ def _import(
         if record is None:
             record = kind.model(created_at=now, updated_at=now, **{kind.id_column: key}, **values)
             session.add(record)
-            session.flush()
             existing[key] = record
             report.added += 1
         elif _apply(record, values, now):
             report.updated += 1
         else:
             report.unchanged += 1
-        if row.badge and not enrol_badge(session, row.badge, now, record):
+        if row.badge and not cards.enrol(record, row.badge):
             report.rejected.append(
                 (line, f"badge {row.badge} already belongs to someone else: imported without it")
             )
+        progress.advance()
+    progress.saving()
+    session.flush()  # the people added get their ids, which their cards are saved under
+    cards.save(session, now)
+    progress.close()
     if rows:
         for key, record in existing.items():
             if key not in seen and not kind.is_gone(record):
@@ -211,6 +249,17 @@ def _import(
         report.notes.append(f"no {kind.name} row could be imported, so nobody was marked as gone")
     _audit(session, report, path, now)
     return report
+
+
+def _refuse_mass_leave(kind: _Kind[Any], existing: Mapping[str, Any], seen: set[str]) -> None:
+    here = [key for key, record in existing.items() if not kind.is_gone(record)]
+    going = sum(1 for key in here if key not in seen)
+    if here and going * 2 > len(here):
+        raise MassLeaveRefused(
+            f"this file would mark {going} of the {len(here)} {kind.name} on roll as left; "
+            "nothing was saved. Check it is the whole school's current list; if so many "
+            "really have left, import it again with --allow-mass-leave"
+        )
 
 
 def _parse_rows(
@@ -243,7 +292,7 @@ def _parse_rows(
 
 def _read(path: Path, kind: _Kind[Any]) -> Any:
     try:
-        table = read_csv(path, kind.aliases)
+        table = read_csv(path, kind.aliases, unescape=spreadsheet_unescape)
     except FileNotFoundError:
         raise ImportFileError(f"{path}: no such file") from None
     except ValueError as exc:  # records' CsvError names the file already
@@ -285,3 +334,107 @@ def _audit(session: Session, report: ImportReport, path: Path, now: datetime) ->
             "rejected": len(report.rejected),
         },
     )
+
+
+Person = LearnerRecord | StaffRecord
+# Ids to a statement at most: under SQLite's oldest limit of 999 bound values.
+_CHUNK = 900
+
+
+class _Cards:
+    """Every card's keys and owner, held while a roster is imported.
+
+    Each row's card is checked against the book as the rows before it left it, without a query
+    a row, and what changed is written once at the end. As `enrol_badge` does for one card: a
+    card is refused when any of its keys belongs to someone else, and an accepted card replaces
+    the person's own. A person whose card is as enrolled before keeps it as it is.
+    """
+
+    def __init__(self, session: Session, model: type[Person], people: Iterable[Person]) -> None:
+        self._column = BadgeRecord.learner_id if model is LearnerRecord else BadgeRecord.staff_id
+        by_id = {person.id: person for person in people}
+        # Each key's owner among the people imported; None is someone of the other kind.
+        self._owner: dict[str, Person | None] = {}
+        self._held: dict[Person, tuple[set[str], set[str]]] = {}  # enrolled as, keys
+        self._enrolled: set[Person] = set()  # people with cards in the book before the import
+        self._changed: dict[Person, str] = {}  # the card each person is now enrolled with
+        found = session.execute(select(BadgeRecord.key, BadgeRecord.enrolled_as, self._column))
+        for key, enrolled_as, owner_id in found:
+            owner = by_id.get(owner_id) if owner_id is not None else None
+            self._owner[key] = owner
+            if owner is not None:
+                forms, keys = self._held.setdefault(owner, (set(), set()))
+                forms.add(enrolled_as)
+                keys.add(key)
+                self._enrolled.add(owner)
+
+    def enrol(self, person: Person, badge: str) -> bool:
+        """Give the card to this person, replacing theirs; False if it is someone else's."""
+        keys = set(badge_keys(badge))
+        if any(self._owner.get(key, person) is not person for key in keys):
+            return False
+        if self._held.get(person) == ({badge}, keys):
+            return True
+        for key in self._held.get(person, (set(), set()))[1]:
+            del self._owner[key]
+        for key in keys:
+            self._owner[key] = person
+        self._held[person] = ({badge}, keys)
+        self._changed[person] = badge
+        return True
+
+    def save(self, session: Session, now: datetime) -> None:
+        """Write the changed cards: the replaced ones out first, since keys are unique."""
+        replaced = [person.id for person in self._changed if person in self._enrolled]
+        for start in range(0, len(replaced), _CHUNK):
+            session.execute(
+                delete(BadgeRecord).where(self._column.in_(replaced[start : start + _CHUNK])),
+                execution_options={"synchronize_session": "fetch"},
+            )
+        enrolled = [
+            {"key": key, "enrolled_as": badge, "enrolled_at": now, self._column.key: person.id}
+            for person, badge in self._changed.items()
+            for key in sorted(self._held[person][1])
+        ]
+        if enrolled:
+            session.execute(insert(BadgeRecord), enrolled)
+
+
+class _Progress:
+    """A bar on standard error while a big file is imported, drawn only on a terminal."""
+
+    _WIDTH = 30
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._shown = self._stream.isatty() and total > 0
+        self._label, self._total = label, total
+        self._done = self._drawn = 0
+        self._length = 0
+
+    def advance(self) -> None:
+        self._done += 1
+        # Drawn once a percent: a terminal write a row would cost more than the row.
+        if self._shown and self._done * 100 // self._total > self._drawn * 100 // self._total:
+            self._draw("")
+
+    def saving(self) -> None:
+        if self._shown:
+            self._draw(" saving")
+
+    def close(self) -> None:
+        """Clear the bar: the summary that follows says how the import went."""
+        if self._shown:
+            self._stream.write("\r" + " " * self._length + "\r")
+            self._stream.flush()
+
+    def _draw(self, note: str) -> None:
+        self._drawn = self._done
+        filled = self._WIDTH * self._done // self._total
+        text = (
+            f"{self._label}: [{'#' * filled}{'.' * (self._WIDTH - filled)}] "
+            f"{self._done:,}/{self._total:,}{note}"
+        )
+        self._stream.write("\r" + text.ljust(self._length))
+        self._stream.flush()
+        self._length = max(self._length, len(text))

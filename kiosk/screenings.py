@@ -22,18 +22,25 @@ def record_screening(
     at: datetime,
     method: str,
     result: str,
-    operator_staff_id: str,
+    operator_staff_id: str | None,
     zone: str | None = None,
     randomly_selected: bool = False,
 ) -> int:
-    """Write one screening in the caller's transaction and return its id (a search may cite it)."""
+    """Write one screening in the caller's transaction and return its id (a search may cite it).
+
+    `operator_staff_id` is None for an arch that reported a passage with nobody at the screen.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if result not in RESULTS:
         raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {result!r}")
-    operator = session.scalars(
-        select(StaffRecord).where(StaffRecord.staff_id == operator_staff_id)
-    ).one()
+    operator = (
+        None
+        if operator_staff_id is None
+        else session.scalars(
+            select(StaffRecord).where(StaffRecord.staff_id == operator_staff_id)
+        ).one()
+    )
     record = ScreeningRecord(
         learner_id=learner_id,
         date=day,
@@ -41,7 +48,7 @@ def record_screening(
         method=method,
         result=result,
         zone=zone,
-        operator_id=operator.id,
+        operator_id=None if operator is None else operator.id,
         randomly_selected=randomly_selected,
     )
     session.add(record)
@@ -49,7 +56,7 @@ def record_screening(
     append_audit(
         session,
         at=at,
-        actor_staff_id=operator.staff_id,
+        actor_staff_id=None if operator is None else operator.staff_id,
         action=f"screening.{result}",
         entity="screenings",
         entity_id=str(record.id),

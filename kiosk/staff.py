@@ -1,4 +1,9 @@
-"""Staff PINs: setting one, and checking one with the lockout after repeated wrong tries."""
+"""Staff PINs: setting one, and checking one with the lockout after repeated wrong tries.
+
+PINs are hashed with the school's key (`records.keys`) when the session's database was opened
+with it: a copied database then gives nothing to guess a PIN against. A PIN hashed without the
+key (before it existed) still signs on, and is hashed again with the key when it does.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.audit import append_audit
+from records.keys import session_key
 from records.models import StaffRecord
-from records.pins import hash_pin, verify_pin
+from records.pins import hash_pin, needs_rehash, verify_pin
 
 MAX_WRONG_PINS = 5
 LOCKOUT = timedelta(minutes=5)
+MIN_PIN_LENGTH = 4
+MAX_PIN_LENGTH = 8
+# Staff with these roles see and record searches; a school may ask them for a longer PIN.
+SEARCH_ROLES = frozenset({"searcher", "dsl"})
 
 
 class PinError(Exception):
@@ -21,10 +31,22 @@ class PinError(Exception):
 
 
 def valid_pin(pin: str) -> bool:
-    return pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8
+    return pin.isascii() and pin.isdigit() and MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH
 
 
-def set_pin(session: Session, staff_id: str, pin: str, *, now: datetime) -> None:
+def set_pin(
+    session: Session,
+    staff_id: str,
+    pin: str,
+    *,
+    now: datetime,
+    min_length_search_roles: int = MIN_PIN_LENGTH,
+) -> None:
+    """Set a staff PIN, hashed with the session's key when it has one.
+
+    `min_length_search_roles` is `[policy] min_pin_length_search_roles`: the shortest PIN
+    allowed for staff whose roles include searcher or dsl.
+    """
     if not valid_pin(pin):
         raise PinError("a PIN is 4 to 8 digits; nothing was changed")
     staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
@@ -32,7 +54,14 @@ def set_pin(session: Session, staff_id: str, pin: str, *, now: datetime) -> None
         raise PinError(
             f"no member of staff with staff_id {staff_id!r}; import the staff list first"
         )
-    staff.pin_hash = hash_pin(pin)
+    search_roles = sorted(SEARCH_ROLES & staff.role_set)
+    if search_roles and len(pin) < min_length_search_roles:
+        raise PinError(
+            f"{staff_id} has the {' and '.join(search_roles)} role: this school asks staff who "
+            f"see searches for a PIN of at least {min_length_search_roles} digits "
+            "([policy] min_pin_length_search_roles); nothing was changed"
+        )
+    staff.pin_hash = hash_pin(pin, session_key(session))
     staff.failed_pin_attempts = 0
     staff.locked_until = None
     staff.updated_at = now
@@ -56,14 +85,21 @@ class PinCheck:
 
 
 def check_pin(session: Session, staff: StaffRecord, pin: str, *, now: datetime) -> PinCheck:
-    """Accept or refuse a PIN; the fifth wrong one in a row locks the badge for five minutes."""
+    """Accept or refuse a PIN; the fifth wrong one in a row locks the badge for five minutes.
+
+    Checked with the session's key; a hash made without it (or with older parameters) is
+    replaced after a good PIN, in the same transaction.
+    """
     if staff.locked_until is not None and staff.locked_until > now:
         return PinCheck(False, staff.locked_until, 0, "This badge is locked. Try again later.")
     if staff.pin_hash is None:
         return PinCheck(False, None, 0, "No PIN is set for this badge. Ask the office.")
-    if verify_pin(pin, staff.pin_hash):
+    key = session_key(session)
+    if verify_pin(pin, staff.pin_hash, key):
         staff.failed_pin_attempts = 0
         staff.locked_until = None
+        if needs_rehash(staff.pin_hash, key):
+            staff.pin_hash = hash_pin(pin, key)
         return PinCheck(True, None, MAX_WRONG_PINS, "Signed on.")
     staff.failed_pin_attempts += 1
     if staff.failed_pin_attempts >= MAX_WRONG_PINS:

@@ -1,23 +1,58 @@
-"""The append-only audit log, hash-chained so that an edited or removed past entry shows."""
+"""The append-only audit log: a chain sealed with the school's key, anchored outside the database.
+
+What it guarantees, against someone who can write to the database but cannot read the key file:
+- an edited, removed or reordered entry shows (each entry's hash covers the one before it);
+- a chain recomputed without the key shows: entries are sealed with HMAC-SHA256 keyed by the
+  key file (`records.keys`), and once one entry is sealed an unsealed one after it is a break;
+- removing the newest entries shows, up to the last entry this station committed: after each
+  commit that appended, the station writes the newest entry's id and hash to an anchor file
+  beside the key (sealed too), and verify demands that entry be in the log with that hash.
+  A file outside the database survives a DELETE that a row in the database would not. What it
+  cannot see: entries committed after the last anchor write (a power cut between the commit
+  and the anchor write loses at most that one transaction's entries from the guarantee), and,
+  with several stations on one PostgreSQL database, entries written by other stations after
+  this station's own last append (each station's anchor vouches for the chain up to its own).
+- the database refuses UPDATE and DELETE on audit_log (triggers of migration 0002), so an
+  application bug or a casual edit fails outright; dropping the trigger is what the three
+  points above are for.
+
+Entries written before the key existed (hashes of plain sha256, 64 hex digits) still verify;
+the first sealed entry after them covers their last hash, so they are protected from then on.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import hmac
 import json
+import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Index, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Index, event, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from records.base import Base
+from records.keys import derive_key, session_anchor, session_key
+
+log = logging.getLogger(__name__)
 
 # The prev_hash of the first entry.
 GENESIS_HASH = "0" * 64
+
+# A sealed entry's hash is this prefix and the hex HMAC; an unsealed (older) one is bare hex.
+SEALED_PREFIX = "hmac:"
+
+# Session.info slot for the head an uncommitted append will leave, written to the anchor on commit.
+_PENDING_ANCHOR = "records.audit_pending_anchor"
 
 # Key of the PostgreSQL advisory lock that serialises appends from several kiosks; any
 # constant works as long as every writer uses the same one. (ASCII "kioskaud".)
@@ -48,15 +83,41 @@ class AuditRecord(Base):
 
 @dataclass(frozen=True)
 class AuditBreak:
-    """The first audit entry that does not match the chain, and why."""
+    """The first audit entry that does not match the chain, and why.
 
-    id: int
-    at: datetime
-    action: str
+    `at` and `action` are None when the entry is not in the log at all (the anchor names an
+    entry that was removed) or the anchor file itself is at fault (`id` None too).
+    """
+
+    id: int | None
+    at: datetime | None
+    action: str | None
     reason: str
 
     def __str__(self) -> str:
+        if self.id is None:
+            return f"audit anchor: {self.reason}"
+        if self.at is None:
+            return f"audit entry {self.id}: {self.reason}"
         return f"audit entry {self.id} ({self.action} at {self.at.isoformat()}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """The oldest and newest entry a station saw in the log after its last commit."""
+
+    first_id: int
+    first_hash: str
+    head_id: int
+    head_hash: str
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "first_id": self.first_id,
+            "first_hash": self.first_hash,
+            "head_id": self.head_id,
+            "head_hash": self.head_hash,
+        }
 
 
 def canonical_json(value: Any) -> str:
@@ -101,10 +162,13 @@ def entry_hash(
     entity: str,
     entity_id: str,
     detail: str,
+    key: bytes | None = None,
 ) -> str:
-    """The sha256 (hex) of `prev_hash` followed by the canonical JSON of the entry's fields.
+    """The hash of `prev_hash` followed by the canonical JSON of the entry's fields.
 
-    `detail` is the stored canonical JSON text, hashed as text: any change to it shows.
+    With `key`: `hmac:` and the hex HMAC-SHA256 under the key's audit subkey (sealed). Without:
+    the bare hex sha256 that entries written before the key existed carry. `detail` is the
+    stored canonical JSON text, hashed as text: any change to it shows.
     """
     fields = {
         "at": _iso_utc(at),
@@ -114,7 +178,15 @@ def entry_hash(
         "entity_id": entity_id,
         "detail": detail,
     }
-    return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+    message = (prev_hash + canonical_json(fields)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return SEALED_PREFIX + hmac.new(_chain_key(key), message, hashlib.sha256).hexdigest()
+
+
+def is_sealed(entry_hash_text: str) -> bool:
+    """Whether a stored hash was made with the key (not a bare sha256)."""
+    return entry_hash_text.startswith(SEALED_PREFIX)
 
 
 def append_audit(
@@ -129,10 +201,15 @@ def append_audit(
 ) -> AuditRecord:
     """Add an entry chained to the last one, in the caller's transaction (flushed, not committed).
 
+    Sealed with the key the session's database was opened with (`records.keys.session_key`;
+    unsealed without one, as before the key existed). When the session also carries an anchor
+    file, the new head is written there once the caller commits.
+
     Concurrent writers are serialised so two kiosks cannot both chain onto the same entry:
     on PostgreSQL by a transaction-scoped advisory lock taken here (held until the caller
     commits); on SQLite by the write lock that `make_engine` takes at BEGIN IMMEDIATE.
     """
+    key = session_key(session)
     detail_text = canonical_json(dict(detail))
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
@@ -158,20 +235,117 @@ def append_audit(
             entity=entity,
             entity_id=entity_id,
             detail=detail_text,
+            key=key,
         ),
     )
     session.add(record)
     session.flush()
+    if key is not None and session_anchor(session) is not None:
+        first = session.execute(
+            select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id).limit(1)
+        ).one()
+        session.info[_PENDING_ANCHOR] = AuditAnchor(first.id, first.hash, record.id, record.hash)
     return record
 
 
-def verify_audit(session: Session) -> AuditBreak | None:
+def anchor_on_commit(sessions: sessionmaker[Session]) -> None:
+    """Make the sessions of `sessions` write the audit anchor after a commit that appended.
+
+    After the commit, not before: an anchor must never name an entry that was rolled back.
+    A rollback (of the transaction or of a savepoint) forgets the pending head; the anchor
+    then stays behind, which never gives a false alarm.
+    """
+
+    def _after_commit(session: Session) -> None:
+        pending = session.info.pop(_PENDING_ANCHOR, None)
+        key, path = session_key(session), session_anchor(session)
+        if isinstance(pending, AuditAnchor) and key is not None and path is not None:
+            try:
+                write_anchor(path, key, pending)
+            except OSError as exc:
+                # The mark is committed; failing the door now helps no one. Verify will say
+                # the anchor is behind only if entries before it go missing.
+                log.error("cannot write the audit anchor %s: %s", path, exc)
+
+    def _after_rollback(session: Session, previous_transaction: Any) -> None:
+        session.info.pop(_PENDING_ANCHOR, None)
+
+    event.listen(sessions, "after_commit", _after_commit)
+    event.listen(sessions, "after_soft_rollback", _after_rollback)
+
+
+def write_anchor(path: Path, key: bytes, anchor: AuditAnchor) -> None:
+    """Write `anchor` to `path` (0600, replaced whole), unless it already names a newer head.
+
+    Only forward: a station that lost a race with another process on the same machine, or a
+    log whose tail was cut and refilled, never moves the anchor back over the evidence.
+    """
+    lock = path.with_name(path.name + ".lock")
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            current = _read_anchor_fields(path)
+        except ValueError:
+            current = None  # unreadable: replaced by a good one
+        if current is not None and int(current.get("head_id", 0)) >= anchor.head_id:
+            return
+        body = {**anchor.fields(), "mac": _anchor_mac(key, anchor)}
+        part = path.with_name(f".{path.name}.{os.getpid()}.part")
+        out = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(out, (canonical_json(body) + "\n").encode("utf-8"))
+            os.fsync(out)
+        finally:
+            os.close(out)
+        os.replace(part, path)
+    finally:
+        os.close(fd)
+
+
+def read_anchor(path: Path, key: bytes | None) -> AuditAnchor | AuditBreak | None:
+    """The anchor in `path`; None when there is none; an AuditBreak when it cannot be trusted."""
+    try:
+        fields = _read_anchor_fields(path)
+    except (OSError, ValueError) as exc:
+        return AuditBreak(None, None, None, f"{path}: cannot read the anchor file: {exc}")
+    if fields is None:
+        return None
+    try:
+        anchor = AuditAnchor(
+            int(fields["first_id"]),
+            str(fields["first_hash"]),
+            int(fields["head_id"]),
+            str(fields["head_hash"]),
+        )
+        mac = str(fields["mac"])
+    except (KeyError, TypeError, ValueError):
+        return AuditBreak(None, None, None, f"{path}: not an audit anchor file")
+    if key is not None and not hmac.compare_digest(mac, _anchor_mac(key, anchor)):
+        return AuditBreak(
+            None, None, None, f"{path}: the anchor does not match the key (edited, or another key)"
+        )
+    return anchor
+
+
+def verify_audit(
+    session: Session, *, key: bytes | None = None, anchor: Path | None = None
+) -> AuditBreak | None:
     """Walk the chain from the first entry; the first entry that does not match, or None.
 
-    Catches an edited entry (its hash no longer matches its fields) and a removed or reordered
-    one (the next entry's prev_hash no longer matches). Removing only the newest entries cannot
-    be seen from the chain itself; compare the head hash with one kept elsewhere for that.
+    `key` and `anchor` default to those the session's database was opened with. Catches an
+    edited entry (its hash no longer matches its fields), a removed or reordered one (the next
+    entry's prev_hash no longer matches), a sealed chain recomputed without the key (a hash
+    that does not match under the key, or an unsealed entry after a sealed one), and, with an
+    anchor file, removed newest entries (the anchored head is gone or differs). A sealed entry
+    cannot be checked without the key: that is reported, never passed.
     """
+    key = key if key is not None else session_key(session)
+    anchor = anchor if anchor is not None else session_anchor(session)
+    # The anchor first, the rows after: an entry anchored meanwhile is then in what is read.
+    anchored = read_anchor(anchor, key) if anchor is not None else None
+    if isinstance(anchored, AuditBreak):
+        return anchored
     # Plain columns, not ORM objects: the identity map must not hide what is really stored.
     rows = session.execute(
         select(
@@ -189,28 +363,122 @@ def verify_audit(session: Session) -> AuditBreak | None:
         .execution_options(yield_per=1000)
     )
     expected_prev = GENESIS_HASH
-    for row in rows:
-        if row.prev_hash != expected_prev:
-            rows.close()
-            return AuditBreak(
-                row.id,
-                row.at,
-                row.action,
-                "does not follow the entry before it (an entry was removed or reordered)",
-            )
-        computed = entry_hash(
-            row.prev_hash,
-            at=row.at,
-            actor_staff_id=row.actor_staff_id,
-            action=row.action,
-            entity=row.entity,
-            entity_id=row.entity_id,
-            detail=row.detail,
+    sealed_seen = False
+    head_seen = False
+    try:
+        for row in rows:
+            found = _check_entry(row, expected_prev, key=key, sealed_seen=sealed_seen)
+            if found is None and anchored is not None:
+                found = _check_against_anchor(row, anchored, first=expected_prev == GENESIS_HASH)
+                head_seen = head_seen or row.id == anchored.head_id
+            if found is not None:
+                return found
+            sealed_seen = sealed_seen or is_sealed(row.hash)
+            expected_prev = row.hash
+    finally:
+        rows.close()
+    if anchored is not None and not head_seen:
+        return AuditBreak(
+            anchored.head_id,
+            None,
+            None,
+            "is missing: the anchor kept beside the key names it as the newest entry this "
+            "station wrote, so the newest entries were removed",
         )
-        if computed != row.hash:
-            rows.close()
-            return AuditBreak(
-                row.id, row.at, row.action, "its content does not match its hash (edited)"
-            )
-        expected_prev = row.hash
+    return None
+
+
+def audit_entry_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+
+
+def _check_entry(
+    row: Any, expected_prev: str, *, key: bytes | None, sealed_seen: bool
+) -> AuditBreak | None:
+    if row.prev_hash != expected_prev:
+        return AuditBreak(
+            row.id,
+            row.at,
+            row.action,
+            "does not follow the entry before it (an entry was removed or reordered)",
+        )
+    sealed = is_sealed(row.hash)
+    if sealed and key is None:
+        return AuditBreak(
+            row.id,
+            row.at,
+            row.action,
+            "is sealed with the school's key, which was not given: it cannot be checked",
+        )
+    if not sealed and sealed_seen:
+        return AuditBreak(
+            row.id,
+            row.at,
+            row.action,
+            "is not sealed although entries before it are (the chain was recomputed without "
+            "the key)",
+        )
+    computed = entry_hash(
+        row.prev_hash,
+        at=row.at,
+        actor_staff_id=row.actor_staff_id,
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        detail=row.detail,
+        key=key if sealed else None,
+    )
+    if not hmac.compare_digest(computed, row.hash):
+        reason = "its content does not match its hash (edited)"
+        if sealed:
+            reason = "its content does not match its seal (edited, or sealed with another key)"
+        return AuditBreak(row.id, row.at, row.action, reason)
+    return None
+
+
+def _check_against_anchor(row: Any, anchored: AuditAnchor, *, first: bool) -> AuditBreak | None:
+    if first and row.id == anchored.first_id and row.hash != anchored.first_hash:
+        return AuditBreak(
+            row.id,
+            row.at,
+            row.action,
+            "differs from the anchor kept beside the key (the chain was rewritten)",
+        )
+    if first and row.id != anchored.first_id:
+        return AuditBreak(
+            row.id,
+            row.at,
+            row.action,
+            f"is not the first entry the anchor names ({anchored.first_id}): the oldest "
+            "entries were removed, or the log was replaced",
+        )
+    if row.id == anchored.head_id and row.hash != anchored.head_hash:
+        return AuditBreak(
+            row.id,
+            row.at,
+            row.action,
+            "differs from the anchor kept beside the key (the chain was rewritten)",
+        )
+    return None
+
+
+def _chain_key(key: bytes) -> bytes:
+    return derive_key(key, "audit-chain")
+
+
+def _anchor_mac(key: bytes, anchor: AuditAnchor) -> str:
+    message = canonical_json(anchor.fields()).encode("utf-8")
+    return hmac.new(derive_key(key, "audit-anchor"), message, hashlib.sha256).hexdigest()
+
+
+def _read_anchor_fields(path: Path) -> dict[str, Any] | None:
+    with contextlib.suppress(FileNotFoundError):
+        content = path.read_text(encoding="utf-8")
+        value = json.loads(content) if content.strip() else None
+        if value is None:
+            # An empty file: a power cut before the first anchor reached the card.
+            return None
+        if not isinstance(value, dict):
+            raise ValueError("not a JSON object")
+        return value
     return None

@@ -50,6 +50,7 @@ def read_csv(
     aliases: Mapping[str, str] | None = None,
     *,
     name: str | None = None,
+    unescape: Callable[[str], str] | None = None,
 ) -> CsvTable:
     """Read a CSV file (a path, or the file's bytes) into canonical columns.
 
@@ -57,17 +58,22 @@ def read_csv(
     normalised the same way, so "Legal Surname" and "legal surname" are one alias); a name
     not in `aliases` stands for itself. UTF-8 with or without a byte-order mark, any line
     endings, RFC 4180 quoting (commas, quotes and line breaks inside quoted fields).
+    `unescape`, if given, undoes the writer's `escape` on every cell, header included.
     """
     if isinstance(source, bytes):
         data, label = source, name or "<data>"
     else:
         path = Path(source)
         data, label = path.read_bytes(), name or str(path)
-    return parse_csv(_decode(data, label), aliases, name=label)
+    return parse_csv(_decode(data, label), aliases, name=label, unescape=unescape)
 
 
 def parse_csv(
-    text: str, aliases: Mapping[str, str] | None = None, *, name: str = "<text>"
+    text: str,
+    aliases: Mapping[str, str] | None = None,
+    *,
+    name: str = "<text>",
+    unescape: Callable[[str], str] | None = None,
 ) -> CsvTable:
     """Like `read_csv`, for text already decoded."""
     lookup = {normalise_header(k): v for k, v in (aliases or {}).items()}
@@ -76,6 +82,8 @@ def parse_csv(
         columns = next(reader, None)
     except csv.Error as exc:
         raise CsvError(f"{name}: line 1: {exc}") from None
+    if columns is not None and unescape is not None:
+        columns = [unescape(cell) for cell in columns]
     if columns is None or not any(c.strip() for c in columns):
         raise CsvError(f"{name}: no header row; the first line must name the columns")
 
@@ -102,6 +110,8 @@ def parse_csv(
             raise CsvError(f"{name}: line {line}: {exc}") from None
         if cells is None:
             break
+        if unescape is not None:
+            cells = [unescape(cell) for cell in cells]
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(columns):

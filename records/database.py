@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +16,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from records.audit import anchor_on_commit
+from records.keys import (
+    SESSION_AUDIT_ANCHOR,
+    SESSION_KEY,
+    load_or_create_key,
+    make_private_folder,
+)
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -49,11 +62,56 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def ensure_sqlite_parent(url: str) -> Path | None:
-    """Create the folder a SQLite database file will live in; the file path, or None."""
+    """Create the folder a SQLite database file will live in (0700); the file path, or None.
+
+    Folders created here are the kiosk user's alone whatever the umask: the database holds
+    safeguarding data. A folder that already exists is left as it is (it may be shared, such
+    as the working folder), with a warning when others can look inside.
+    """
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
+        _warn_if_shared(path.parent)
     return path
+
+
+def make_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 (and its -wal and -shm files, when there) before use.
+
+    SQLite creates its -wal and -shm files with the database file's permissions, so making
+    the database 0600 before SQLite first opens it keeps all three private.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(each.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(each, mode & 0o700 | 0o600)
+        except FileNotFoundError:
+            continue
+
+
+def _warn_if_shared(folder: Path) -> None:
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError:
+        return
+    if mode & 0o077:
+        log.warning(
+            "the database folder %s can be read by other users (mode %o); "
+            "`chmod 700 %s` unless it is shared on purpose",
+            folder,
+            mode,
+            folder,
+        )
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -110,15 +168,36 @@ def _sqlite_engine(url: str, *, foreign_keys: bool, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+def make_sessionmaker(
+    engine: Engine,
+    *,
+    read_only: bool = False,
+    key: bytes | None = None,
+    audit_anchor: Path | None = None,
+) -> sessionmaker[Session]:
     """Sessions for one transaction per user-visible event, opened and committed by the caller.
 
     expire_on_commit=False: the values read in a transaction stay readable after it commits,
     so a use case can build its outcome without a second round trip. `read_only` makes SQLite
     transactions BEGIN DEFERRED (no write lock); it changes nothing on PostgreSQL.
+
+    `key` (from `records.keys.load_key`) travels with every session: audit entries are sealed
+    with it and PINs keyed by it. `audit_anchor` (needs `key`; `records.keys.anchor_path`)
+    is the file that names the newest audit entry, rewritten after each commit that appended.
+    Without them the book behaves as before the key existed.
     """
+    if audit_anchor is not None and key is None:
+        raise ValueError("an audit anchor needs the key that seals it")
     bind = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}) if read_only else engine
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    info: dict[str, object] = {}
+    if key is not None:
+        info[SESSION_KEY] = key
+    if audit_anchor is not None:
+        info[SESSION_AUDIT_ANCHOR] = audit_anchor
+    sessions = sessionmaker(bind=bind, expire_on_commit=False, info=info)
+    if audit_anchor is not None:
+        anchor_on_commit(sessions)
+    return sessions
 
 
 def alembic_config() -> Config:
@@ -136,13 +215,18 @@ def head_revision() -> str:
     return head
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", *, key_file: Path | None = None) -> None:
     """Create the database or migrate it to `revision`; doing it again changes nothing.
 
     Runs in one transaction: a failed migration leaves the database as it was (SQLite DDL
-    is transactional here because make_engine emits BEGIN itself).
+    is transactional here because make_engine emits BEGIN itself). A new SQLite file is made
+    0600 in a 0700 folder whatever the umask. With `key_file`, the school's key is created
+    there (0600) when it is missing, and an existing one is checked.
     """
+    if key_file is not None:
+        load_or_create_key(key_file)
     ensure_sqlite_parent(url)
+    make_private_sqlite_file(url)
     with migration_connection(url) as connection:
         config = alembic_config()
         config.attributes["connection"] = connection

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from records.amendments import MarkAmendmentRecord
 from records.audit import AuditRecord
 from records.base import Base, NaiveDatetimeError, UTCDateTime
+from records.mis_queue import MisWriteRecord
 from records.morning import (
     PhoneHandinRecord,
     RefusalRecord,
@@ -13,6 +15,7 @@ from records.morning import (
 from records.outbox import NotificationRecord
 from records.people import BadgeRecord, LearnerRecord, StaffRecord
 from records.safeguarding import FoundItemRecord, SearchRecord
+from records.visits import VisitEventRecord
 
 metadata = Base.metadata
 
@@ -22,6 +25,8 @@ __all__ = [
     "Base",
     "FoundItemRecord",
     "LearnerRecord",
+    "MarkAmendmentRecord",
+    "MisWriteRecord",
     "NaiveDatetimeError",
     "NotificationRecord",
     "PhoneHandinRecord",
@@ -31,5 +36,6 @@ __all__ = [
     "SessionMarkRecord",
     "StaffRecord",
     "UTCDateTime",
+    "VisitEventRecord",
     "metadata",
 ]

@@ -47,17 +47,6 @@ fi
 usermod --append --groups "$(IFS=,; echo "${KIOSK_GROUPS[*]}")" kiosk
 install -d -o kiosk -g kiosk -m 0750 "$STATE" "$STATE/backups"
 
-step "the program in $VENV"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  python3 -m venv --system-site-packages "$VENV"
-fi
-constraints=()
-[[ -f "$SRC/constraints.txt" ]] && constraints=(-c "$SRC/constraints.txt")
-"$VENV/bin/pip" install --quiet --disable-pip-version-check "${constraints[@]}" "$SRC"
-install -d "$PREFIX/docs"
-install -m 0644 "$SRC/docs/raspberry-pi.md" "$PREFIX/docs/raspberry-pi.md"
-ln -sfn "$VENV/bin/kiosk" /usr/local/bin/kiosk
-
 step "the config $CONFIG"
 install -d -m 0755 /etc/kiosk
 if [[ -e "$CONFIG" ]]; then
@@ -67,8 +56,49 @@ else
   echo "    created $CONFIG from the template: edit it before the kiosk is used"
 fi
 
-step "udev rule for /dev/kiosk-reader, PAM for the touch session"
+# Optional parts the config asks for: the PostgreSQL driver for a postgresql+psycopg:// url,
+# evdev for a badge reader that types (driver = "keyboard", read from /dev/input). Edit the
+# config and run this script again to add them.
+EXTRAS="$(python3 - "$CONFIG" <<'PY'
+import sys
+import tomllib
+
+try:
+    with open(sys.argv[1], "rb") as file:
+        config = tomllib.load(file)
+except (OSError, tomllib.TOMLDecodeError):
+    sys.exit(0)  # `kiosk check` says what is wrong with it
+extras = []
+url = config.get("database", {}).get("url", "")
+if isinstance(url, str) and url.startswith("postgresql"):
+    extras.append("postgres")
+if any(isinstance(t, dict) and t.get("driver") == "keyboard" for t in config.values()):
+    extras.append("evdev")
+print(",".join(extras))
+PY
+)"
+if [[ ,$EXTRAS, == *,evdev,* ]]; then
+  # evdev comes from PyPI as source only: it is compiled against the kernel's input headers.
+  apt-get install -y -qq --no-install-recommends gcc python3-dev linux-libc-dev >/dev/null
+fi
+
+step "the program in $VENV${EXTRAS:+ (with $EXTRAS)}"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  python3 -m venv --system-site-packages "$VENV"
+fi
+constraints=()
+[[ -f "$SRC/constraints.txt" ]] && constraints=(-c "$SRC/constraints.txt")
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "${constraints[@]}" \
+  "$SRC${EXTRAS:+[$EXTRAS]}"
+install -d "$PREFIX/docs"
+install -m 0644 "$SRC/docs/raspberry-pi.md" "$PREFIX/docs/raspberry-pi.md"
+ln -sfn "$VENV/bin/kiosk" /usr/local/bin/kiosk
+
+step "udev rules for /dev/kiosk-reader and a USB stick at /media/kiosk-usb, PAM for the touch session"
 install -m 0644 "$SRC/systemd/99-kiosk-reader.rules" /etc/udev/rules.d/99-kiosk-reader.rules
+install -m 0644 "$SRC/systemd/99-kiosk-usb.rules" /etc/udev/rules.d/99-kiosk-usb.rules
+# The mount point exists before the units start, so their ReadWritePaths= take it in.
+install -d -m 0755 /media/kiosk-usb
 udevadm control --reload || true
 udevadm trigger --subsystem-match=tty || true
 install -m 0644 "$SRC/systemd/kiosk.pam" /etc/pam.d/kiosk
@@ -78,7 +108,8 @@ step "the database"
 (cd "$STATE" && runuser -u kiosk -- "$VENV/bin/kiosk" db upgrade --config "$CONFIG")
 
 step "systemd units ($MODE kiosk)"
-for unit in kiosk.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer; do
+for unit in kiosk.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer \
+  kiosk-notify.service kiosk-notify.timer; do
   install -m 0644 "$SRC/systemd/$unit" "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
@@ -94,12 +125,13 @@ else
 fi
 # A desktop's own login screen would fight the kiosk for the display.
 systemctl disable --quiet lightdm.service 2>/dev/null || true
-systemctl enable --quiet --now kiosk-backup.timer
+systemctl enable --quiet --now kiosk-backup.timer kiosk-notify.timer
 
 cat <<DONE
 
 Installed. Next:
-  1. edit $CONFIG (school, times, [rfid] port, [policy]);
-  2. run: kiosk check
-  3. reboot: the kiosk starts at power-on. Logs: journalctl -u kiosk and $STATE/kiosk.log
+  1. edit $CONFIG (school, times, [rfid] port, [policy], [notify]);
+     a PostgreSQL url or a keyboard reader: run this script again to install what they need;
+  2. run: sudo -u kiosk kiosk check
+  3. reboot: the kiosk starts at power-on. Logs: journalctl -u kiosk (or kiosk-tty) and $STATE/kiosk.log
 DONE

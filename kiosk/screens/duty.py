@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Static
 from kiosk.domain.people import Sex, StaffMember
 from kiosk.domain.search import search_requirement
 from kiosk.screens.results import DutyClosed
+from kiosk.screens.text import TextCell, cells
 
 
 def duty_warnings(on_duty: Sequence[StaffMember]) -> tuple[str, ...]:
@@ -50,16 +51,20 @@ class DutyScreen(Screen[DutyClosed]):
         with Vertical(id="panel"):
             yield Static("On duty", id="title")
             if self.warnings:
-                yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings")
+                yield Static(
+                    "\n".join(f"⚠ {w}" for w in self.warnings), id="warnings", markup=False
+                )
             else:
                 yield Static(
                     "A searcher and a witness are on duty for every learner.", id="all-clear"
                 )
-            table: DataTable[str] = DataTable(id="staff", cursor_type="none", zebra_stripes=True)
+            table: DataTable[TextCell] = DataTable(
+                id="staff", cursor_type="none", zebra_stripes=True
+            )
             table.add_columns("Name", "Sex", "Authorised to search")
             for member in self.on_duty:
                 table.add_row(
-                    member.name, _sex_word(member.sex), "yes" if member.may_search else "no"
+                    *cells(member.name, _sex_word(member.sex), "yes" if member.may_search else "no")
                 )
             if not self.on_duty:
                 yield Static("Nobody is signed on at this station.", id="nobody")

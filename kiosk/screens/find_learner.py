@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from kiosk.screens.results import LearnerMatch, LearnerPicked
+from kiosk.screens.text import label
 
 MAX_SHOWN = 8
 
@@ -28,7 +29,7 @@ class FindLearnerScreen(Screen[LearnerPicked | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="panel"):
-            yield Static(self.purpose, id="title")
+            yield Static(self.purpose, id="title", markup=False)
             yield Input(placeholder="Part of a first name or surname", id="name")
             yield VerticalScroll(id="matches")
             yield Static("", id="count")
@@ -44,7 +45,7 @@ class FindLearnerScreen(Screen[LearnerPicked | None]):
         box = self.query_one("#matches", VerticalScroll)
         await box.remove_children()
         await box.mount_all(
-            Button(f"{m.name}  ·  {m.reg_group or '-'}", id=f"match-{n}", classes="match")
+            Button(label(f"{m.name}  ·  {m.reg_group or '-'}"), id=f"match-{n}", classes="match")
             for n, m in enumerate(self.matches[:MAX_SHOWN])
         )
         more = len(self.matches) - MAX_SHOWN

@@ -27,8 +27,8 @@ class GreetingScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="card"):
-            yield Static(self.headline, id="headline")
-            yield Static(self.next_step, id="next-step")
+            yield Static(self.headline, id="headline", markup=False)
+            yield Static(self.next_step, id="next-step", markup=False)
 
     def show(self, headline: str, next_step: str, *, tone: str) -> None:
         """New words for the next learner: the app keeps one greeting screen and reuses it,

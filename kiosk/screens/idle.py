@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.messages import DemoArchTripped, DemoBadgePresented
+from kiosk.screens.text import label
 
 
 class IdleScreen(Screen[None]):
@@ -35,17 +36,17 @@ class IdleScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="middle"):
-            yield Static(self.school_name, id="school")
+            yield Static(self.school_name, id="school", markup=False)
             yield Static(self._time(), id="clock")
             yield Static("Tap your badge on the reader", id="prompt")
         if self.demo_badges:
             with Horizontal(id="demo"):
                 yield Static("Demo:", id="demo-label")
-                for index, (label, _) in enumerate(self.demo_badges):
-                    yield Button(label, id=f"demo-{index}", compact=True)
+                for index, (name, _) in enumerate(self.demo_badges):
+                    yield Button(label(name), id=f"demo-{index}", compact=True)
                 if self.demo_arch:
                     yield Button("Trip arch", id="demo-arch", compact=True)
-        yield Static(self.status_text, id="status")
+        yield Static(self.status_text, id="status", markup=False)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)

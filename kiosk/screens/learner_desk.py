@@ -24,27 +24,13 @@ _ACTIONS: dict[str, DeskActionKind] = {
     "search": "search",
     "refuse": "refuse",
     "admit": "admit",
+    "send-back": "send_back",
 }
 
 
 def screening_due(view: LearnerDeskView) -> bool:
-    """Whether this learner passes the arch or wand this morning."""
-    return view.screening_policy == "required" or (
-        view.screening_policy == "random" and view.selected_for_screening
-    )
-
-
-def phone_step_done(view: LearnerDeskView) -> bool:
-    return view.phone_policy != "required" or view.phone_done
-
-
-def screening_step_done(view: LearnerDeskView) -> bool:
-    return not screening_due(view) or view.screening_result == "clear" or view.search_done
-
-
-def may_admit(view: LearnerDeskView) -> bool:
-    """Admit only once the phone and screening steps the school's policy asks for are done."""
-    return phone_step_done(view) and screening_step_done(view)
+    """Whether this learner passes the arch or wand this morning (as the lane decided)."""
+    return view.screening_policy != "off" and view.selected_for_screening
 
 
 def _mark(view: LearnerDeskView) -> str:
@@ -70,11 +56,12 @@ class LearnerDeskScreen(Screen[DeskAction | None]):
     def compose(self) -> ComposeResult:
         view = self.view
         with Vertical(id="panel"):
-            yield Static(f"{view.first_name} {view.surname}", id="name")
+            yield Static(f"{view.first_name} {view.surname}", id="name", markup=False)
             yield Static(
                 f"{view.reg_group} · Year {view.year_group} · arrived {view.arrived_local} · "
                 f"{_mark(view)}",
                 id="mark",
+                markup=False,
             )
             flags = []
             if view.late_detention:
@@ -82,43 +69,38 @@ class LearnerDeskScreen(Screen[DeskAction | None]):
             if view.sen:
                 flags.append("SEN: make reasonable adjustments")
             if flags:
-                yield Static(" · ".join(flags), id="flags")
+                yield Static(" · ".join(flags), id="flags", markup=False)
             if view.mark_code in LATE_CODES:
                 yield Input(
-                    placeholder="Reason for being late (note or explanation)", id="late-reason"
+                    view.late_reason,
+                    placeholder="Reason for being late (note or explanation)",
+                    id="late-reason",
                 )
             if view.phone_policy != "off" and not view.phone_done:
                 with Horizontal(id="phone-row", classes="row"):
-                    yield Input(placeholder="Slot number", id="slot", type="text")
-                    yield Button("Phone in slot…", id="phone-in", disabled=True)
+                    yield Input(view.slot, placeholder="Slot number", id="slot", type="text")
+                    yield Button("Phone in slot", id="phone-in", disabled=not view.slot)
                     yield Button("No phone", id="no-phone")
             if screening_due(view) and view.screening_result != "clear":
                 with Horizontal(id="screening-row", classes="row"):
-                    if view.screening_result is None:
+                    if view.screening_result is None and view.in_arch:
                         yield Button("Arch: clear", id="arch-clear", variant="success")
                         yield Button("Arch: alarm", id="arch-alarm", variant="warning")
                     yield Button("Wand: clear", id="wand-clear", variant="success")
                     yield Button("Wand: alarm", id="wand-alarm", variant="warning")
             with Horizontal(id="search-row", classes="row"):
                 yield Button("Search (grounds)", id="search", variant="warning")
+                if view.screening_result == "alarm" and not view.search_done:
+                    yield Button("Walk again", id="send-back")
                 if screening_due(view) and view.screening_result != "clear":
-                    yield Button("Refuses screening", id="refuse", variant="error")
-            yield Static(self._waiting_for(), id="waiting")
+                    yield Button("Refuses", id="refuse", variant="error")
+            yield Static(self._waiting_for(), id="waiting", markup=False)
             with Horizontal(id="end-row", classes="row"):
                 yield Button("Back", id="back")
-                yield Button("Admit", id="admit", variant="success", disabled=not may_admit(view))
+                yield Button("Admit", id="admit", variant="success", disabled=not view.may_admit)
 
     def _waiting_for(self) -> str:
-        waiting = []
-        if not phone_step_done(self.view):
-            waiting.append("the phone hand-in")
-        if not screening_step_done(self.view):
-            waiting.append(
-                "a clear wand check or a search"
-                if self.view.screening_result == "alarm"
-                else "screening"
-            )
-        return f"Admit waits for {' and '.join(waiting)}." if waiting else ""
+        return f"Admit waits: {self.view.waiting_for}" if self.view.waiting_for else ""
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "slot":

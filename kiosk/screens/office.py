@@ -22,6 +22,7 @@ from textual.widgets import (
 )
 
 from kiosk.screens.results import OfficeAction, OfficeLearnerRow, OfficeView
+from kiosk.screens.text import TextCell, cells
 
 _BARS = " ▁▂▃▄▅▆▇█"
 
@@ -54,6 +55,7 @@ class OfficeScreen(Screen[OfficeAction | None]):
             f"Office · {view.day} · in {len(view.arrived)} · not in yet {len(view.not_in)}"
             f" · late {len(view.lates)} · refused {len(view.refusals)}",
             id="title",
+            markup=False,
         )
         with TabbedContent(initial="morning"):
             with TabPane("This morning", id="morning"), VerticalScroll():
@@ -71,29 +73,31 @@ class OfficeScreen(Screen[OfficeAction | None]):
                 yield Static("Refused: not admitted (O)", classes="heading")
                 yield self._learners("refusals", view.refusals, late=False)
             with TabPane(f"Phones ({len(view.phones)})", id="phones"):
-                table: DataTable[str] = DataTable(id="phones-table", cursor_type="row")
+                table: DataTable[TextCell] = DataTable(id="phones-table", cursor_type="row")
                 table.add_columns("Slot", "Learner", "Reg", "In at", "")
                 for phone in view.phones:
                     table.add_row(
-                        phone.slot,
-                        phone.name,
-                        phone.reg_group,
-                        phone.handed_in,
-                        "confiscated" if phone.confiscated else "",
+                        *cells(
+                            phone.slot,
+                            phone.name,
+                            phone.reg_group,
+                            phone.handed_in,
+                            "confiscated" if phone.confiscated else "",
+                        ),
                         key=str(phone.learner_id),
                     )
                 yield table
                 yield Button("Returned to the learner", id="return-phone", variant="primary")
             if view.is_dsl:
                 with TabPane(f"Searches ({len(view.searches)})", id="searches"):
-                    searches: DataTable[str] = DataTable(id="searches-table")
+                    searches: DataTable[TextCell] = DataTable(id="searches-table")
                     searches.add_columns(
                         "Time", "Learner", "Searcher", "Witness", "Level", "Outcome", "Exception"
                     )
                     for s in view.searches:
                         searches.add_row(
-                            s.time, s.learner, s.searcher, s.witness, s.level, s.outcome,
-                            s.exception_reason or "-",
+                            *cells(s.time, s.learner, s.searcher, s.witness, s.level, s.outcome,
+                                   s.exception_reason or "-"),
                         )  # fmt: skip
                     yield searches
                     used = sum(1 for s in view.searches if s.exception_reason)
@@ -104,7 +108,9 @@ class OfficeScreen(Screen[OfficeAction | None]):
                         id="exceptions",
                     )
             with TabPane(f"Outbox ({len(view.outbox)})", id="outbox"):
-                yield Static("\n".join(view.outbox) or "Nothing waiting.", id="outbox-list")
+                yield Static(
+                    "\n".join(view.outbox) or "Nothing waiting.", id="outbox-list", markup=False
+                )
             with TabPane("Export", id="export"):
                 yield Static("Folder (a USB stick is usually under /media):")
                 yield Input(self.export_folder, id="folder")
@@ -113,25 +119,25 @@ class OfficeScreen(Screen[OfficeAction | None]):
                     if view.is_dsl:
                         yield Button("Export today's search log", id="export-searches")
                 yield ProgressBar(id="progress", show_eta=False)
-                yield Static("", id="export-result")
+                yield Static("", id="export-result", markup=False)
         yield Button("Close", id="close")
 
     @staticmethod
     def _learners(
         table_id: str, rows: tuple[OfficeLearnerRow, ...], *, late: bool
-    ) -> DataTable[str]:
-        table: DataTable[str] = DataTable(id=table_id, show_cursor=False)
+    ) -> DataTable[TextCell]:
+        table: DataTable[TextCell] = DataTable(id=table_id, show_cursor=False)
         if late:
             table.add_columns("Learner", "Reg", "Mark", "Minutes", "Reason", "Weeks")
             for r in rows:
                 table.add_row(
-                    r.name, r.reg_group, r.code, str(r.minutes_late), r.comment,
-                    weeks_bar(r.late_weeks),
+                    *cells(r.name, r.reg_group, r.code, str(r.minutes_late), r.comment,
+                           weeks_bar(r.late_weeks)),
                 )  # fmt: skip
         else:
             table.add_columns("Learner", "Reg", "Mark", "Comment")
             for r in rows:
-                table.add_row(r.name, r.reg_group, r.code or "-", r.comment)
+                table.add_row(*cells(r.name, r.reg_group, r.code or "-", r.comment))
         table.styles.height = len(rows) + 1
         return table
 

@@ -30,8 +30,8 @@ class PinPadScreen(Screen[PinEntered | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="panel"):
-            yield Static(f"{self.staff_first_name}, enter your PIN", id="title")
-            yield Static(self.message, id="message")
+            yield Static(f"{self.staff_first_name}, enter your PIN", id="title", markup=False)
+            yield Static(self.message, id="message", markup=False)
             yield Static(self._dots(), id="dots")
             with Grid(id="pad"):
                 for key in _KEYS:

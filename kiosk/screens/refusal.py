@@ -29,7 +29,7 @@ class RefusalScreen(Screen[RefusalConfirmed | None]):
     def compose(self) -> ComposeResult:
         name = self.learner_first_name
         with Vertical(id="panel"):
-            yield Static(f"{name} refuses to be {_WHAT[self.kind]}", id="title")
+            yield Static(f"{name} refuses to be {_WHAT[self.kind]}", id="title", markup=False)
             yield Static(
                 "\n".join(
                     (
@@ -41,6 +41,7 @@ class RefusalScreen(Screen[RefusalConfirmed | None]):
                     )
                 ),
                 id="consequences",
+                markup=False,
             )
             yield Input(placeholder="Note (optional)", id="note")
             with Horizontal(id="actions"):

@@ -21,6 +21,7 @@ DeskActionKind = Literal[
     "search",
     "refuse",
     "admit",
+    "send_back",
 ]
 
 
@@ -71,6 +72,12 @@ class LearnerDeskView:
     sen: bool
     # A search recorded after an alarm also settles the screening step.
     search_done: bool = False
+    slot: str = ""  # the slot the kiosk gave the learner
+    in_arch: bool = False  # called to the arch and not yet through
+    # Decided by the lane's rules, not by the screen: whether Admit is allowed, and if not why.
+    may_admit: bool = False
+    waiting_for: str = ""
+    late_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,14 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
-            yield Static(f"Search of {self.learner_first_name}: scope", id="title")
+            yield Static(f"Search of {self.learner_first_name}: scope", id="title", markup=False)
             yield Static("\n".join(f"• {line}" for line in SEARCH_SCOPE), id="scope")
             yield Static("\n".join(f"• {line}" for line in SEARCH_REMINDERS), id="reminders")
             if self.setup.exception is not None:
                 yield Static(
-                    f"Urgent exception used: {self.setup.exception.reason}", id="exception-note"
+                    f"Urgent exception used: {self.setup.exception.reason}",
+                    id="exception-note",
+                    markup=False,
                 )
             yield Static("Level", classes="label")
             with RadioSet(id="level"):
@@ -78,11 +80,11 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
                 yield Input(placeholder="Police reference", id="item-police-ref")
                 yield Input(placeholder="Reason", id="item-reason")
                 yield Button("Add item", id="add-item", disabled=True)
-            yield Static("", id="item-rule")
+            yield Static("", id="item-rule", markup=False)
             yield Vertical(id="items")
             yield Checkbox("Parent informed", id="parent-informed")
             yield Checkbox("DSL informed", id="dsl-informed")
-            yield Static("", id="dsl-why")
+            yield Static("", id="dsl-why", markup=False)
         with Horizontal(id="actions"):
             yield Button("Cancel", id="cancel", variant="error")
             yield Button("Save search record", id="save", variant="success", disabled=True)
@@ -188,7 +190,7 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
             text += f", reason: {item.reason}"
         self.query_one("#items", Vertical).mount(
             Horizontal(
-                Static(text, classes="item-text"),
+                Static(text, classes="item-text", markup=False),
                 Button("Remove", id=f"remove-{number}", variant="error"),
                 id=f"item-{number}",
                 classes="item",

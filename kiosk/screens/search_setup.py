@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Static, TextArea
 from kiosk.domain.people import StaffMember
 from kiosk.domain.search import MIN_EXCEPTION_REASON_LENGTH, SearchRequirement, UrgentException
 from kiosk.screens.results import SearchSetup
+from kiosk.screens.text import label
 
 NO_WITNESS = "none"
 
@@ -72,25 +73,33 @@ class SearchSetupScreen(Screen[SearchSetup | None]):
     def compose(self) -> ComposeResult:
         requirement = self.requirement
         with VerticalScroll(id="form"):
-            yield Static(f"Search {self.learner_first_name}: searcher and witness", id="title")
+            yield Static(
+                f"Search {self.learner_first_name}: searcher and witness", id="title", markup=False
+            )
             if requirement.missing:
-                yield Static("\n".join(f"⚠ {m}" for m in requirement.missing), id="missing")
-            yield Static("\n".join(requirement.reasons), id="reasons")
+                yield Static(
+                    "\n".join(f"⚠ {m}" for m in requirement.missing), id="missing", markup=False
+                )
+            yield Static("\n".join(requirement.reasons), id="reasons", markup=False)
             with Horizontal(id="choices"):
                 with Vertical(id="searchers", classes="column"):
                     yield Static("Searcher (authorised, same sex)", classes="heading")
                     for n in self.lawful_searchers:
-                        yield Button(self.staff[n].name, id=f"searcher-{n}", classes="choice")
+                        yield Button(
+                            label(self.staff[n].name), id=f"searcher-{n}", classes="choice"
+                        )
                     if not self.lawful_searchers:
                         yield Static("Nobody on duty meets the rule.", classes="none")
                     if self.exception_searchers:
                         yield Static("Only under the urgent exception:", classes="heading")
                         for n in self.exception_searchers:
-                            yield Button(self.staff[n].name, id=f"searcher-{n}", classes="choice")
+                            yield Button(
+                                label(self.staff[n].name), id=f"searcher-{n}", classes="choice"
+                            )
                 with Vertical(id="witnesses", classes="column"):
                     yield Static("Witness (another member of staff)", classes="heading")
                     for n in self.witness_order:
-                        yield Button(self.staff[n].name, id=f"witness-{n}", classes="choice")
+                        yield Button(label(self.staff[n].name), id=f"witness-{n}", classes="choice")
                     if self.needs_exception:
                         yield Button(
                             "No witness (urgent exception)",

@@ -1,4 +1,8 @@
-"""The screening desk in the app: staff sign on, then each learner's morning, screen by screen."""
+"""The staff side of the lane: staff sign on, the queue, and each learner's desk, screen by screen.
+
+These stations have no passage signal from the arch, so staff confirm each walk-through; the
+zero-touch path with a passage signal and a phone station is in test_lane_flow.py.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy import select
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
+from kiosk.screens.lane import LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
@@ -47,6 +52,44 @@ async def close_duty(pilot) -> None:
     await tap(pilot, "#close")
 
 
+async def settled(app, pilot) -> None:
+    """Wait until the writer has recorded everything sent to it and the screen has caught up."""
+    for _ in range(200):
+        await pilot.pause()
+        if not app.writer.waiting:
+            await pilot.pause()
+            return
+    raise AssertionError("the writer did not finish")
+
+
+async def arrives(st, pilot, badge: str) -> None:
+    st.reader.present(badge)
+    await settled(st.app, pilot)
+
+
+async def open_learner(st, pilot, first_name: str) -> None:
+    """From the queue, one touch on the learner's row opens their desk."""
+    await settled(st.app, pilot)
+    assert isinstance(st.app.screen, LaneScreen), st.app.screen
+    row = next(r for r in st.app.lane_view.rows if r.first_name == first_name)
+    await tap(pilot, f"#row-{row.learner_id}")
+    assert isinstance(st.app.screen, LearnerDeskScreen)
+
+
+async def eventually(pilot, condition, seconds: float = 2.0) -> bool:
+    """Whether `condition()` holds within `seconds` (a flashing light is off half the time)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return False
+
+
+async def press(st, pilot, selector: str) -> None:
+    await tap(pilot, selector)
+    await settled(st.app, pilot)
+
+
 def marks(st) -> dict[str, tuple[str, str]]:
     with st.book.sessions() as session:
         rows = session.execute(
@@ -70,7 +113,7 @@ async def test_staff_sign_on_shows_who_is_on_duty_and_what_is_missing(desk) -> N
         assert "Aisha Khan" in text
         assert "No authorised male searcher" in text
         await close_duty(pilot)
-        assert isinstance(desk.app.screen, IdleScreen)
+        assert isinstance(desk.app.screen, LaneScreen)
         assert desk.app.desk.unlocked
 
 
@@ -89,8 +132,7 @@ async def test_five_wrong_pins_lock_the_badge(desk) -> None:
 
 async def test_learner_without_staff_signed_on_is_told_the_next_step_only(desk) -> None:
     async with desk.app.run_test(size=(100, 30)) as pilot:
-        desk.reader.present(SHIV)
-        await pilot.pause()
+        await arrives(desk, pilot, SHIV)
         assert isinstance(desk.app.screen, GreetingScreen)
         text = shown(desk.app)
         assert "Shiv" in text and "phone" in text.lower()
@@ -102,15 +144,13 @@ async def test_phone_in_clear_arch_and_admission(desk) -> None:
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, BETHAN)
         await close_duty(pilot)
-        desk.reader.present(CHIDI)
-        await pilot.pause()
-        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
         assert desk.app.screen.query_one("#admit").disabled
         await type_into(pilot, "#slot", "12")
-        await tap(pilot, "#phone-in")
-        await tap(pilot, "#arch-clear")
-        await tap(pilot, "#admit")
-        assert isinstance(desk.app.screen, GreetingScreen)
+        await press(desk, pilot, "#phone-in")
+        await press(desk, pilot, "#arch-clear")
+        assert isinstance(desk.app.screen, LaneScreen)
         assert "Please go through" in shown(desk.app)
         assert marks(desk) == {"A1001": ("/", "")}
         assert desk.outputs.door.is_open
@@ -127,11 +167,11 @@ async def test_alarm_then_a_lawful_search_then_admission(desk) -> None:
         await close_duty(pilot)
         await sign_on(desk, pilot, AISHA)
         await close_duty(pilot)
-        desk.reader.present(SHIV)
-        await pilot.pause()
-        await tap(pilot, "#no-phone")
-        await tap(pilot, "#arch-alarm")
-        assert desk.outputs.lights.red_is_lit
+        await arrives(desk, pilot, SHIV)
+        await open_learner(desk, pilot, "Shiv")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#arch-alarm")
+        assert await eventually(pilot, lambda: desk.outputs.lights.red_is_lit)
         assert desk.app.screen.query_one("#admit").disabled
         await tap(pilot, "#search")
         assert isinstance(desk.app.screen, SearchSetupScreen)
@@ -141,9 +181,9 @@ async def test_alarm_then_a_lawful_search_then_admission(desk) -> None:
         await type_into(pilot, "#grounds", "arch alarm")
         await type_into(pilot, "#sought", "blade")
         await type_into(pilot, "#outcome", "keys")
-        await tap(pilot, "#save")
+        await press(desk, pilot, "#save")
         assert isinstance(desk.app.screen, LearnerDeskScreen)
-        await tap(pilot, "#admit")
+        await press(desk, pilot, "#admit")
         assert marks(desk) == {"A1002": ("/", "")}
     with desk.book.sessions() as session:
         (search,) = session.scalars(select(SearchRecord)).all()
@@ -155,10 +195,10 @@ async def test_alarm_with_no_same_sex_searcher_needs_the_exception(desk) -> None
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, DANIEL)
         await close_duty(pilot)
-        desk.reader.present(SHIV)
-        await pilot.pause()
-        await tap(pilot, "#no-phone")
-        await tap(pilot, "#arch-alarm")
+        await arrives(desk, pilot, SHIV)
+        await open_learner(desk, pilot, "Shiv")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#arch-alarm")
         await tap(pilot, "#search")
         assert isinstance(desk.app.screen, SearchSetupScreen)
         assert desk.app.screen.query_one("#start").disabled
@@ -170,7 +210,7 @@ async def test_alarm_with_no_same_sex_searcher_needs_the_exception(desk) -> None
         await tap(pilot, "#start")
         await type_into(pilot, "#grounds", "blade seen")
         await type_into(pilot, "#sought", "knife")
-        await tap(pilot, "#save")
+        await press(desk, pilot, "#save")
         assert isinstance(desk.app.screen, LearnerDeskScreen)
     with desk.book.sessions() as session:
         (search,) = session.scalars(select(SearchRecord)).all()
@@ -183,12 +223,11 @@ async def test_an_alarm_cleared_by_the_wand_needs_no_search(desk) -> None:
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, BETHAN)
         await close_duty(pilot)
-        desk.reader.present(CHIDI)
-        await pilot.pause()
-        await tap(pilot, "#no-phone")
-        await tap(pilot, "#arch-alarm")
-        await tap(pilot, "#wand-clear")
-        await tap(pilot, "#admit")
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#arch-alarm")
+        await press(desk, pilot, "#wand-clear")
         assert marks(desk) == {"A1001": ("/", "")}
     assert count(desk, ScreeningRecord) == 2 and count(desk, SearchRecord) == 0
 
@@ -197,13 +236,14 @@ async def test_refusal_is_not_admitted_and_coded_O(desk) -> None:
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, BETHAN)
         await close_duty(pilot)
-        desk.reader.present(CHIDI)
-        await pilot.pause()
-        await tap(pilot, "#no-phone")
-        await tap(pilot, "#refuse")
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#refuse")
         assert isinstance(desk.app.screen, RefusalScreen)
-        await tap(pilot, "#confirm")
-        assert isinstance(desk.app.screen, GreetingScreen)
+        await press(desk, pilot, "#confirm")
+        assert isinstance(desk.app.screen, LaneScreen)
+        assert "Sorry, Chidi" in shown(desk.app)
         assert marks(desk) == {"A1001": ("O", "refused screening: not admitted")}
         assert not desk.outputs.door.is_open and desk.outputs.lights.red_is_lit
     assert count(desk, NotificationRecord) == 1
@@ -235,8 +275,7 @@ async def test_nothing_a_learner_can_press_reaches_a_staff_screen(desk) -> None:
             for key in ("enter", "escape", "tab", "space", "1", "ctrl+p"):
                 await pilot.press(key)
                 assert isinstance(desk.app.screen, learner_side)
-            desk.reader.present(SHIV)  # a learner's own badge only greets them
-            await pilot.pause()
+            await arrives(desk, pilot, SHIV)  # a learner's own badge only greets them
         assert isinstance(desk.app.screen, learner_side)
 
 
@@ -248,12 +287,11 @@ async def test_a_forgotten_badge_is_found_by_name_and_the_learner_goes_through(d
         await tap(pilot, "#find-learner")
         assert isinstance(desk.app.screen, FindLearnerScreen)
         await type_into(pilot, "#name", "chid")
-        await tap(pilot, "#match-0")
-        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        await press(desk, pilot, "#match-0")
+        await open_learner(desk, pilot, "Chidi")
         assert "Chidi" in shown(desk.app)
-        await tap(pilot, "#no-phone")
-        await tap(pilot, "#arch-clear")
-        await tap(pilot, "#admit")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#arch-clear")
         assert marks(desk) == {"A1001": ("/", "")}
 
 
@@ -264,12 +302,12 @@ async def test_an_unknown_badge_is_enrolled_to_its_learner_on_the_spot(desk) -> 
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, BETHAN)
         await close_duty(pilot)
-        desk.reader.present("0CDEADBEEF")
-        await pilot.pause()
+        await arrives(desk, pilot, "0CDEADBEEF")
         assert isinstance(desk.app.screen, FindLearnerScreen)
         await type_into(pilot, "#name", "zo")
-        await tap(pilot, "#match-0")
-        assert isinstance(desk.app.screen, LearnerDeskScreen)
+        await press(desk, pilot, "#match-0")
+        await settled(desk.app, pilot)
+        await open_learner(desk, pilot, "Zoë")
         assert "Zoë" in shown(desk.app)
     with desk.book.sessions() as session:
         owner = badge_owner(session, "0CDEADBEEF", on=date(2026, 11, 23))
@@ -279,8 +317,7 @@ async def test_an_unknown_badge_is_enrolled_to_its_learner_on_the_spot(desk) -> 
 
 async def test_an_unknown_badge_with_no_staff_signed_on_only_asks_to_see_staff(desk) -> None:
     async with desk.app.run_test(size=(100, 30)) as pilot:
-        desk.reader.present("0CDEADBEEF")
-        await pilot.pause()
+        await arrives(desk, pilot, "0CDEADBEEF")
         assert isinstance(desk.app.screen, GreetingScreen)
         assert "Please see a member of staff" in shown(desk.app)
 
@@ -294,10 +331,10 @@ async def test_a_knife_found_in_a_search_goes_to_the_police_and_the_dsl_is_told(
         await close_duty(pilot)
         await sign_on(desk, pilot, "1A00990004")  # Kofi Osei, a male screener: the witness
         await close_duty(pilot)
-        desk.reader.present(CHIDI)
-        await pilot.pause()
-        await tap(pilot, "#no-phone")
-        await tap(pilot, "#arch-alarm")
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#arch-alarm")
         await tap(pilot, "#search")
         await tap(pilot, "#start")
         await choose(pilot, "#item-category", "knives and weapons")
@@ -307,7 +344,7 @@ async def test_a_knife_found_in_a_search_goes_to_the_police_and_the_dsl_is_told(
         await type_into(pilot, "#grounds", "arch alarm")
         await type_into(pilot, "#sought", "blade")
         await type_into(pilot, "#outcome", "knife found")
-        await tap(pilot, "#save")
+        await press(desk, pilot, "#save")
         assert isinstance(desk.app.screen, LearnerDeskScreen)
     with desk.book.sessions() as session:
         (item,) = session.scalars(select(FoundItemRecord)).all()

@@ -107,6 +107,9 @@ async def test_badge_frames_on_the_serial_line_sign_learners_in(
         assert app.devices.reader.rejected_count >= 1
 
 
+from drivers import ManualClock  # noqa: E402
+
+MORNING_AT = datetime(2026, 11, 23, 8, 30, tzinfo=ZoneInfo("Europe/London"))
 SCREENING = """\
 [school]
 name = "Screening Academy"
@@ -134,7 +137,6 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
     tmp_path, reader, mock_pins, capsys
 ) -> None:
     from kiosk.demo import DEMO_STAFF
-    from kiosk.screens.learner_desk import LearnerDeskScreen
     from records.models import ScreeningRecord
     from tests.screens.harness import tap
 
@@ -149,7 +151,8 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
         ["staff", "import", str(DEMO_STAFF)],
     ):
         assert main([*args, "--config", str(config_path)]) == 0
-    app = build_production(load_config(config_path))
+    # A school morning, whatever the time the suite runs.
+    app = build_production(load_config(config_path), clock=ManualClock(MORNING_AT))
     with app.book.sessions.begin() as session:
         from kiosk.staff import set_pin
 
@@ -165,12 +168,12 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
             await until(lambda: app.screen.query("#close"), pilot)
             await tap(pilot, "#close")
             reader.write(encode_frame("0C00062101"))  # Chidi
-            # The frame arrives on the reader's thread: wait for the desk to be drawn.
-            await until(
-                lambda: isinstance(app.screen, LearnerDeskScreen) and app.screen.query("#no-phone"),
-                pilot,
-            )
+            # The frame arrives on the reader's thread: wait for the queue to show Chidi.
+            await until(lambda: [r.first_name for r in app.lane_view.rows] == ["Chidi"], pilot)
+            await until(lambda: app.screen.query("#row-1"), pilot)
+            await tap(pilot, "#row-1")
             await tap(pilot, "#no-phone")
+            await until(lambda: app.lane_view.rows[0].in_arch == 1, pilot)
             arch.write(b"ALARM Z3\r\n")
 
             def screenings() -> list[tuple[str, str | None]]:
@@ -178,7 +181,7 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
                     return [(s.result, s.zone) for s in session.scalars(select(ScreeningRecord))]
 
             await until(lambda: screenings() == [("alarm", "Z3")], pilot)
-            assert app.devices.outputs.lights.red_is_lit
-            assert isinstance(app.screen, LearnerDeskScreen)
+            await until(lambda: app.devices.outputs.lights.red_is_lit, pilot)
+            assert "ALARM: Chidi" in " ".join(str(w.render()) for w in app.screen.query("Static"))
     finally:
         arch.unplug()

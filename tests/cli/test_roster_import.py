@@ -162,10 +162,15 @@ def test_staff_import_then_set_pin_from_standard_input(upgraded, write, monkeypa
     engine = create_engine(f"sqlite:///{upgraded.db}")
     with Session(engine) as session:
         staff = session.scalars(select(StaffRecord)).one()
+        from records.keys import load_key
         from records.pins import verify_pin
 
         assert staff.roles == "screener;searcher"
-        assert staff.pin_hash and verify_pin("12345", staff.pin_hash)
+        # Keyed with the school's key that `kiosk db upgrade` made beside the database:
+        # the hash alone, copied out with the database, checks nothing.
+        key = load_key(Path(f"{upgraded.db}.key"))
+        assert staff.pin_hash and verify_pin("12345", staff.pin_hash, key=key)
+        assert not verify_pin("12345", staff.pin_hash)
         assert "12345" not in staff.pin_hash
     engine.dispose()
 

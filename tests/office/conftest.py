@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from kiosk.cli_io import run_command
 from kiosk.cli_office import add_commands
+from records.keys import load_or_create_key
 from tests.records.recordbook import Book, open_book
 
 CONFIG = """\
@@ -21,6 +23,7 @@ timezone = "Europe/London"
 
 [database]
 url = "{url}"
+key_file = "{key}"
 
 [rfid]
 driver = "none"
@@ -51,12 +54,17 @@ class Office:
         common.add_argument("--config")
         add_commands(parser.add_subparsers(), common)
         args = parser.parse_args([*argv, "--config", str(self.config)])
-        code: int = args.handler(args)
+        code = run_command(args.handler, args)
         out, err = self.capsys.readouterr()
         return code, out, err
 
     def configure(self, extra: str) -> None:
-        self.config.write_text(CONFIG.format(url=self.book.url, extra=extra), encoding="utf-8")
+        # The school's key beside the config (as `kiosk db upgrade` would make it).
+        key = self.config.with_name("kiosk.key")
+        load_or_create_key(key)
+        self.config.write_text(
+            CONFIG.format(url=self.book.url, key=key, extra=extra), encoding="utf-8"
+        )
 
 
 @pytest.fixture

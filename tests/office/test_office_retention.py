@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from records.audit import AuditRecord, verify_audit
+from records.keys import load_key
 from records.models import (
     FoundItemRecord,
     NotificationRecord,
@@ -27,14 +28,22 @@ NEW = datetime(2025, 3, 20, 8, 45, tzinfo=UTC)
 
 
 def add_morning(session: Session, book: Book, at: datetime) -> None:
-    """One learner's morning: a mark, a phone, a screening, a search that found something."""
+    """One learner's day: a mark, a phone given back, a screening, a search that found something."""
     day = at.date()
     session.add(
         SessionMarkRecord(
             learner_id=book.learner_id, date=day, session="AM", code="/", updated_at=at
         )
     )
-    session.add(PhoneHandinRecord(learner_id=book.learner_id, date=day, handed_in_at=at, slot="14"))
+    session.add(
+        PhoneHandinRecord(
+            learner_id=book.learner_id,
+            date=day,
+            handed_in_at=at,
+            slot="14",
+            returned_at=at + timedelta(hours=7),
+        )
+    )
     screening = ScreeningRecord(
         learner_id=book.learner_id, date=day, screened_at=at, method="arch", result="alarm"
     )
@@ -120,7 +129,8 @@ def test_purge_removes_old_search_detail_and_keeps_every_mark(office: Office) ->
         kept = session.scalars(select(SearchRecord)).one()
         assert kept.started_at == NEW
         entry = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
-        assert verify_audit(session) is None
+        key = load_key(office.config.with_name("kiosk.key"))
+        assert verify_audit(session, key=key) is None
     assert entry is not None
     assert (entry.action, entry.entity_id) == ("retention.purge", "2025-03-10")
     assert json.loads(entry.detail) == {

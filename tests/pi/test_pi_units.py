@@ -56,10 +56,12 @@ def _settings(name: str) -> dict[str, list[str]]:
     return settings
 
 
-def test_all_four_units_are_present() -> None:
+def test_all_six_units_are_present() -> None:
     assert UNITS == [
         "kiosk-backup.service",
         "kiosk-backup.timer",
+        "kiosk-notify.service",
+        "kiosk-notify.timer",
         "kiosk-tty.service",
         "kiosk.service",
     ]
@@ -115,6 +117,7 @@ def test_console_kiosk_takes_tty1_from_the_login_prompt() -> None:
     unit = _settings("kiosk-tty.service")
     assert unit["TTYPath"] == ["/dev/tty1"]
     assert unit["StandardInput"] == ["tty"]
+    assert unit["StandardError"] == ["tty"], "Textual draws on standard error: the console"
     assert "getty@tty1.service" in unit["Conflicts"][0].split()
     assert unit["Type"] == ["notify"] and unit["Restart"] == ["always"]
 

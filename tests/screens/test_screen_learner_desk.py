@@ -1,4 +1,7 @@
-"""The learner desk: the mark, the late reason for L/U only, and Admit once the steps are done."""
+"""The learner desk: the mark, the late reason for L/U only, and Admit as the lane decided.
+
+The screen holds no rule of its own: whether Admit is allowed, and why not, come in the view.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +25,14 @@ ON_TIME = LearnerDeskView(
     phone_policy="required",
     phone_done=False,
     screening_policy="required",
-    selected_for_screening=False,
+    selected_for_screening=True,
     screening_result=None,
     sen=False,
+    in_arch=True,
+    may_admit=False,
+    waiting_for="The school requires phones to be handed in first.",
 )
+READY = dict(may_admit=True, waiting_for="")
 LATE = replace(ON_TIME, mark_code="L", minutes_late=12, arrived_local="08:52")
 AFTER_REGISTER = replace(
     ON_TIME, mark_code="U", minutes_late=35, arrived_local="09:15", late_detention=True
@@ -49,13 +56,13 @@ async def test_admit_is_disabled_until_phone_and_screening_are_done() -> None:
     app = Harness(LearnerDeskScreen(ON_TIME))
     async with app.run_test(size=(100, 30)) as pilot:
         assert admit(app).disabled
-        assert "Admit waits for the phone hand-in and screening." in shown(app)
+        assert "Admit waits: The school requires phones to be handed in first." in shown(app)
         await press(pilot, "#admit")
         assert app.result is UNSET
 
 
 async def test_admit_is_enabled_once_phone_is_in_and_screening_is_clear() -> None:
-    view = replace(ON_TIME, phone_done=True, screening_result="clear")
+    view = replace(ON_TIME, phone_done=True, screening_result="clear", in_arch=False, **READY)
     app = Harness(LearnerDeskScreen(view))
     async with app.run_test(size=(100, 30)) as pilot:
         assert not admit(app).disabled
@@ -65,18 +72,31 @@ async def test_admit_is_enabled_once_phone_is_in_and_screening_is_clear() -> Non
 
 
 async def test_after_an_alarm_admit_waits_for_a_clear_wand() -> None:
-    view = replace(ON_TIME, phone_done=True, screening_result="alarm")
+    view = replace(
+        ON_TIME,
+        phone_done=True,
+        screening_result="alarm",
+        in_arch=False,
+        waiting_for="The arch alarmed: a search must be recorded first.",
+    )
     app = Harness(LearnerDeskScreen(view))
     async with app.run_test(size=(100, 30)) as pilot:
         assert admit(app).disabled
         assert not has(app, "#arch-clear"), "the arch has spoken; the wand checks the alarm"
-        assert has(app, "#search") and has(app, "#refuse")
+        assert has(app, "#search") and has(app, "#refuse") and has(app, "#send-back")
         await press(pilot, "#wand-clear")
         assert app.result == DeskAction("wand_clear")
 
 
 async def test_phone_optional_and_screening_off_admit_at_once() -> None:
-    view = replace(ON_TIME, phone_policy="optional", screening_policy="off")
+    view = replace(
+        ON_TIME,
+        phone_policy="optional",
+        screening_policy="off",
+        selected_for_screening=False,
+        in_arch=False,
+        **READY,
+    )
     app = Harness(LearnerDeskScreen(view))
     async with app.run_test(size=(100, 30)):
         assert not admit(app).disabled
@@ -85,11 +105,19 @@ async def test_phone_optional_and_screening_off_admit_at_once() -> None:
 
 
 async def test_random_screening_asks_only_the_selected_learner() -> None:
-    view = replace(ON_TIME, phone_done=True, screening_policy="random")
+    view = replace(
+        ON_TIME,
+        phone_done=True,
+        screening_policy="random",
+        selected_for_screening=False,
+        in_arch=False,
+        **READY,
+    )
     app = Harness(LearnerDeskScreen(view))
     async with app.run_test(size=(100, 30)):
         assert not admit(app).disabled and not has(app, "#arch-clear")
-    app = Harness(LearnerDeskScreen(replace(view, selected_for_screening=True)))
+    chosen = replace(view, selected_for_screening=True, in_arch=True, may_admit=False)
+    app = Harness(LearnerDeskScreen(chosen))
     async with app.run_test(size=(100, 30)):
         assert admit(app).disabled and has(app, "#arch-clear")
 

@@ -1,0 +1,196 @@
+"""The MIS commands: `kiosk mis status`, `kiosk mis send` and `kiosk roster pull`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import TypeAlias
+
+from kiosk.cli_io import OK, REJECTED, USAGE, add_command, command_config
+from kiosk.cli_io import error as _error
+from kiosk.cli_io import parse_date as _date
+from kiosk.cli_io import say as _say
+from kiosk.cli_io import utc_now as _now
+from kiosk.config import Config
+from kiosk.database import Book, open_school_book
+from kiosk.mis.connect import open_provider
+from kiosk.mis.provider import MisError, NotSupported
+from kiosk.mis.queue import queue_unsent_marks, queued_marks, retry_rejected, send_due
+from kiosk.mis.roster import pull_roster
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Tests put a recording sleep here; a 429's Retry-After is waited out with it.
+sleep: Callable[[float], None] = time.sleep
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    """Register `mis status`, `mis send` and `roster pull` on the `kiosk` parser."""
+    mis = add_command(
+        sub, "mis", common, help="the MIS write-back ([mis])", example="kiosk mis status"
+    ).add_subparsers(metavar="ACTION")
+    status = add_command(
+        mis,
+        "status",
+        common,
+        help="the write-back queue: what is sent, waiting or refused",
+        example="kiosk mis status --date 2026-11-23",
+    )
+    status.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="one day only")
+    status.set_defaults(handler=cmd_mis_status)
+    send = add_command(
+        mis,
+        "send",
+        common,
+        help="queue the day's marks and write what is due to the MIS",
+        example="kiosk mis send   # the timer runs this every few minutes",
+    )
+    send.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="the day whose marks to queue (today)"
+    )
+    send.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="try refused marks again (after fixing the roster or the MIS)",
+    )
+    send.set_defaults(handler=cmd_mis_send)
+
+    pull = add_command(
+        _roster_actions(sub, common),
+        "pull",
+        common,
+        help="import or update learners from the MIS ([mis])",
+        example="kiosk roster pull --dry-run",
+    )
+    pull.add_argument("--dry-run", action="store_true", help="check, save nothing")
+    pull.set_defaults(handler=cmd_roster_pull)
+
+
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _roster_actions(sub: SubParsers, common: argparse.ArgumentParser) -> SubParsers:
+    """The `roster` command's actions, made if `kiosk roster import` is not registered yet."""
+    roster: argparse.ArgumentParser | None = sub.choices.get("roster")
+    if roster is None:
+        made: SubParsers = sub.add_parser(
+            "roster", parents=[common], help="learners"
+        ).add_subparsers(metavar="ACTION")
+        return made
+    for action in roster._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    found: SubParsers = roster.add_subparsers(metavar="ACTION")
+    return found
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return command_config(args)
+
+
+def _open(config: Config) -> Book:
+    return open_school_book(config.database)
+
+
+def _not_configured() -> None:
+    _say(
+        'no MIS is configured ([mis] provider = "none"): nothing was sent; '
+        "use `kiosk export attendance` for the MIS's CSV import"
+    )
+
+
+def cmd_mis_status(args: argparse.Namespace) -> int:
+    config = _config(args)
+    zone = config.school.zone
+    book = _open(config)
+    try:
+        with book.sessions() as session:
+            rows = queued_marks(session, day=args.date)
+    finally:
+        book.close()
+    counts = {state: 0 for state in ("sent", "pending", "kept", "rejected")}
+    for row in rows:
+        counts[row.state] += 1
+    provider = config.mis.provider
+    _say(
+        f"MIS write-back ({provider}): {counts['sent']} sent, {counts['pending']} waiting, "
+        f"{counts['kept']} kept the MIS's own mark, {counts['rejected']} rejected"
+    )
+    for row in rows:
+        if row.state == "sent":
+            continue
+        when = ""
+        if row.state == "pending":
+            when = f"  next try {row.next_attempt_at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        tries = f"  {row.attempts} tr{'y' if row.attempts == 1 else 'ies'}" if row.attempts else ""
+        _say(
+            f"{row.state:<8} {row.date} {row.session} {row.code:<2} {row.learner} ({row.mis_id})"
+            f"{tries}{when}" + (f"  {row.last_error}" if row.last_error else "")
+        )
+    return OK
+
+
+def cmd_mis_send(args: argparse.Namespace) -> int:
+    config = _config(args)
+    now = _now()
+    day = args.date or now.astimezone(config.school.zone).date()
+    book = _open(config)
+    try:
+        with book.sessions.begin() as session:
+            queued = queue_unsent_marks(session, day, at=now)
+            retried = retry_rejected(session, at=now) if args.retry_rejected else 0
+        provider = open_provider(config.mis, sleep=sleep)
+        if provider is None:
+            _not_configured()
+            return OK
+        report = send_due(book.sessions, provider, overwrite=config.mis.overwrite, now=now)
+    finally:
+        book.close()
+    if queued or retried:
+        _say(f"queued {queued} mark(s) of {day}" + (f", retrying {retried}" if retried else ""))
+    for problem in report.problems:
+        _error(problem)
+    if report.stopped:
+        _error(f"stopped: {report.stopped}")
+    _say(report.summary())
+    # A failure fails the timer's run, so the journal and `systemctl --failed` show it.
+    return REJECTED if (report.rejected or report.failed) else OK
+
+
+def cmd_roster_pull(args: argparse.Namespace) -> int:
+    config = _config(args)
+    provider = open_provider(config.mis, sleep=sleep)
+    if provider is None:
+        _error('no MIS is configured ([mis] provider = "none"); use `kiosk roster import FILE`')
+        return USAGE
+    now = _now()
+    book = _open(config)
+    try:
+        with book.sessions() as session:
+            try:
+                pulled = pull_roster(
+                    session,
+                    provider,
+                    today=now.astimezone(config.school.zone).date(),
+                    now=now,
+                    dry_run=args.dry_run,
+                )
+            except NotSupported as exc:
+                _error(str(exc))
+                return USAGE
+            except MisError as exc:
+                _error(f"cannot read the roster from the MIS: {exc}")
+                return REJECTED
+            if args.dry_run:
+                session.rollback()
+            else:
+                session.commit()
+    finally:
+        book.close()
+    for source, reason in pulled.rejected:
+        _error(f"{provider.name}: {source}: {reason}")
+    for note in pulled.report.notes:
+        _error(f"{provider.name}: {note}")
+    _say(pulled.report.summary())
+    return REJECTED if pulled.rejected else OK

@@ -1,0 +1,1 @@
+"""Writing session marks back to the school's MIS (Wonde, Arbor, SIMS); rosters from it."""

@@ -1,0 +1,357 @@
+"""The write-back queue: marks are queued with the transaction that writes them, sent later.
+
+Sending never runs on the door's path: `kiosk mis send` (a systemd timer) reads what is due,
+and each mark is claimed, sent and recorded in transactions of its own, so the lane never
+waits on the MIS and a crash mid-send costs at most one early retry. A retry reads the MIS
+back first, so a mark the MIS already took is recorded as sent, not written twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.mis.provider import (
+    MarkToSend,
+    MisAuthError,
+    MisError,
+    MisUnavailable,
+    MisUnknownStudent,
+    Provider,
+)
+from records.models import LearnerRecord, MisWriteRecord, SessionMarkRecord
+
+log = logging.getLogger("kiosk.mis")
+
+MAX_BACKOFF_MINUTES = 60
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed try: 2, 4, 8 ... minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(attempts, 1), MAX_BACKOFF_MINUTES))
+
+
+# --- queueing: in the caller's transaction, never committed here --------------------------------
+
+
+def _field(mark: Any, name: str) -> Any:
+    return mark[name] if isinstance(mark, Mapping) else getattr(mark, name)
+
+
+def _payload(learner: LearnerRecord, mark: Any) -> dict[str, Any]:
+    day = _field(mark, "date")
+    return {
+        "mis_id": learner.mis_id,
+        "upn": learner.upn or "",
+        "date": day.isoformat() if isinstance(day, date) else str(day),
+        "session": str(_field(mark, "session")),
+        "code": str(_field(mark, "code")),
+        "minutes_late": int(_field(mark, "minutes_late") or 0),
+        "comment": str(_field(mark, "comment") or ""),
+    }
+
+
+def _canonical(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _enqueue(session: Session, mark: Any, at: datetime) -> bool:
+    learner_id = int(_field(mark, "learner_id"))
+    learner = session.get_one(LearnerRecord, learner_id)
+    text = _canonical(_payload(learner, mark))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    day = _field(mark, "date")
+    school_session = str(_field(mark, "session"))
+    row = session.scalars(
+        select(MisWriteRecord).where(
+            MisWriteRecord.learner_id == learner_id,
+            MisWriteRecord.date == day,
+            MisWriteRecord.session == school_session,
+        )
+    ).first()
+    if row is None:
+        session.add(
+            MisWriteRecord(
+                learner_id=learner_id,
+                date=day,
+                session=school_session,
+                payload=text,
+                payload_hash=digest,
+                next_attempt_at=at,
+                queued_at=at,
+                updated_at=at,
+            )
+        )
+    elif row.payload_hash == digest:
+        return False
+    else:
+        # Changed since it was queued or sent (an amendment): send the new one from scratch.
+        row.payload = text
+        row.payload_hash = digest
+        row.state = "pending"
+        row.attempts = 0
+        row.next_attempt_at = at
+        row.last_error = ""
+        row.updated_at = at
+    session.flush()
+    return True
+
+
+def enqueue_mark(
+    session: Session, mark: SessionMarkRecord | Mapping[str, Any], *, at: datetime
+) -> bool:
+    """Queue a session mark for the MIS, in the caller's transaction; True if queued anew.
+
+    `mark` is the `SessionMarkRecord` just written, or a mapping with its `learner_id`, `date`,
+    `session`, `code`, `minutes_late` and `comment`. Queuing the same mark again does nothing;
+    a changed one (an amendment) is queued again, even after it was sent.
+    """
+    return _enqueue(session, mark, at)
+
+
+def queue_unsent_marks(session: Session, day: date, *, at: datetime | None = None) -> int:
+    """Queue every mark of `day` not yet queued or changed since; how many were queued.
+
+    The sweep that makes the queue right whatever the call sites do; run before each send.
+    """
+    when = at or datetime.now(UTC)
+    marks = session.scalars(select(SessionMarkRecord).where(SessionMarkRecord.date == day))
+    return sum(_enqueue(session, mark, when) for mark in list(marks))
+
+
+def retry_rejected(session: Session, *, at: datetime) -> int:
+    """Put every rejected mark back in the queue (after the roster or the MIS was fixed)."""
+    rows = session.scalars(select(MisWriteRecord).where(MisWriteRecord.state == "rejected"))
+    count = 0
+    for row in rows:
+        row.state = "pending"
+        row.attempts = 0
+        row.next_attempt_at = at
+        row.updated_at = at
+        count += 1
+    session.flush()
+    return count
+
+
+# --- what is in the queue --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuedMark:
+    """One row of the queue as plain values, for `kiosk mis status`."""
+
+    learner: str
+    mis_id: str
+    date: date
+    session: str
+    code: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    sent_at: datetime | None
+
+
+def queued_marks(session: Session, *, day: date | None = None) -> list[QueuedMark]:
+    query = select(MisWriteRecord, LearnerRecord).join(
+        LearnerRecord, LearnerRecord.id == MisWriteRecord.learner_id
+    )
+    if day is not None:
+        query = query.where(MisWriteRecord.date == day)
+    query = query.order_by(
+        MisWriteRecord.date, MisWriteRecord.session, LearnerRecord.surname, LearnerRecord.forename
+    )
+    found = []
+    for row, learner in session.execute(query).tuples():
+        payload = json.loads(row.payload)
+        found.append(
+            QueuedMark(
+                learner=f"{learner.forename} {learner.surname}",
+                mis_id=learner.mis_id,
+                date=row.date,
+                session=row.session,
+                code=payload["code"],
+                state=row.state,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                last_error=row.last_error,
+                sent_at=row.sent_at,
+            )
+        )
+    return found
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    """What one `send_due` run did."""
+
+    written: int = 0
+    # Already in the MIS as queued (a retry after the MIS took it): recorded, not sent again.
+    confirmed: int = 0
+    # The MIS held another mark for the session: kept, not overwritten.
+    kept: int = 0
+    rejected: int = 0
+    failed: int = 0
+    not_due: int = 0
+    stopped: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"written {self.written}, already in the MIS {self.confirmed}, "
+            f"kept the MIS's own mark {self.kept}, rejected {self.rejected}, "
+            f"failed (will retry) {self.failed}, waiting to retry {self.not_due}"
+        )
+        return text + (f"; stopped: {self.stopped}" if self.stopped else "")
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    payload: str
+    payload_hash: str
+    sent_payload: str
+    who: str
+
+
+def send_due(
+    sessions: sessionmaker[Session], provider: Provider, *, overwrite: bool, now: datetime
+) -> SendReport:
+    """Send every queued mark that is due, oldest day first; each in its own transactions."""
+    report = SendReport()
+    with sessions() as session:
+        rows = session.execute(
+            select(MisWriteRecord, LearnerRecord.mis_id)
+            .join(LearnerRecord, LearnerRecord.id == MisWriteRecord.learner_id)
+            .where(MisWriteRecord.state == "pending")
+            .order_by(MisWriteRecord.date, MisWriteRecord.session, MisWriteRecord.id)
+        ).tuples()
+        due: list[_Due] = []
+        for row, mis_id in rows:
+            if row.next_attempt_at > now:
+                report.not_due += 1
+                continue
+            who = f"{mis_id} {row.date} {row.session}"
+            due.append(_Due(row.id, row.payload, row.payload_hash, row.sent_payload, who))
+    for item in due:
+        if not _claim(sessions, item, now):
+            continue
+        mark = _mark(item.payload)
+        try:
+            outcome, note = _deliver(provider, mark, item.sent_payload, overwrite=overwrite)
+        except MisAuthError as exc:
+            _record(sessions, item, now, error=str(exc))
+            report.failed += 1
+            report.stopped = str(exc)
+            log.error("MIS write-back stopped: %s", exc)
+            break
+        except MisUnavailable as exc:
+            wait = timedelta(seconds=exc.retry_after or 0)
+            _record(sessions, item, now, error=str(exc), at_least=wait)
+            report.failed += 1
+            report.problems.append(f"{item.who}: {exc}")
+            log.warning("MIS write-back of %s failed, will retry: %s", item.who, exc)
+        except MisError as exc:
+            reason = str(exc)
+            if isinstance(exc, MisUnknownStudent):
+                reason = f"unknown student: {reason}"
+            _record(sessions, item, now, error=reason, state="rejected")
+            report.rejected += 1
+            report.problems.append(f"{item.who}: {reason}")
+            log.warning("MIS write-back of %s rejected: %s", item.who, reason)
+        else:
+            if outcome == "kept":
+                _record(sessions, item, now, error=note, state="kept")
+                report.kept += 1
+            else:
+                _record(sessions, item, now, state="sent", sent=True)
+                if outcome == "written":
+                    report.written += 1
+                else:
+                    report.confirmed += 1
+            log.info("MIS write-back of %s: %s", item.who, outcome)
+    return report
+
+
+def _mark(payload: str) -> MarkToSend:
+    values = json.loads(payload)
+    return MarkToSend(
+        mis_id=values["mis_id"],
+        upn=values["upn"],
+        date=date.fromisoformat(values["date"]),
+        session=values["session"],
+        code=values["code"],
+        minutes_late=values["minutes_late"],
+        comment=values["comment"],
+    )
+
+
+def _deliver(
+    provider: Provider, mark: MarkToSend, sent_payload: str, *, overwrite: bool
+) -> tuple[str, str]:
+    """Read back, then write only where that is right: ("written" | "confirmed" | "kept", why)."""
+    held = provider.held(mark)
+    if held is not None:
+        if held.same_as(mark):
+            return "confirmed", ""
+        ours = bool(sent_payload) and json.loads(sent_payload).get("code") == held.code
+        if not ours and not overwrite:
+            return "kept", (
+                f"the MIS already holds {held.code!r} for this session (not from the kiosk); "
+                f"{mark.code!r} was not written over it ([mis] overwrite = false)"
+            )
+    provider.write(mark)
+    return "written", ""
+
+
+def _claim(sessions: sessionmaker[Session], item: _Due, now: datetime) -> bool:
+    """Count the attempt and push the next one back before the request leaves.
+
+    Committed first, so a crash between the request and recording its reply leaves the mark
+    due again after the back-off, never lost and never retried in a tight loop.
+    """
+    with sessions.begin() as session:
+        row = session.get(MisWriteRecord, item.id)
+        if row is None or row.state != "pending" or row.payload_hash != item.payload_hash:
+            return False
+        row.attempts += 1
+        row.next_attempt_at = now + backoff(row.attempts)
+        row.updated_at = now
+    return True
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    item: _Due,
+    now: datetime,
+    *,
+    error: str = "",
+    state: str | None = None,
+    sent: bool = False,
+    at_least: timedelta = timedelta(0),
+) -> None:
+    with sessions.begin() as session:
+        row = session.get_one(MisWriteRecord, item.id)
+        if sent:
+            # What the MIS holds from the kiosk now, even if the mark changed meanwhile.
+            row.sent_payload = item.payload
+            row.sent_at = now
+        row.last_error = error[:500]
+        row.updated_at = now
+        if row.payload_hash != item.payload_hash:
+            return  # amended while this one was in flight: the new one is still pending
+        if state is not None:
+            row.state = state
+        if at_least and row.next_attempt_at < now + at_least:
+            row.next_attempt_at = now + at_least

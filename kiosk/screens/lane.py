@@ -1,0 +1,158 @@
+"""The staff's home while signed on: every learner in flight, the exceptions standing out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from kiosk.domain.lane import Need
+from kiosk.screens.text import label
+from kiosk.views import LaneRow, LaneView
+
+_STEP = {
+    "phone": "phone",
+    "screening": "arch",
+    "search": "STAFF",
+    "admit": "admit",
+    "done": "done",
+}
+
+
+@dataclass(frozen=True)
+class LaneChoice:
+    """What staff chose on the queue: a learner's desk, or one of the buttons along the foot."""
+
+    kind: str  # "learner" | "duty" | "find" | "office" | "lock" | "dismiss_alarm"
+    learner_id: int | None = None
+
+
+@dataclass
+class LaneDemo(Message):
+    """The demo's buttons for the phone station and the arch (simulated hardware only)."""
+
+    what: str  # "phone" | "pass" | "alarm"
+
+
+def row_text(row: LaneRow, now: datetime) -> str:
+    waited = max(0, int((now - row.since).total_seconds()))
+    where = _STEP.get(row.step, row.step)
+    if row.in_arch == 1:
+        where = "IN ARCH"
+    elif row.in_arch:
+        where = f"arch #{row.in_arch}"
+    slot = f" slot {row.slot}" if row.slot else ""
+    needs = "  ".join(f"⚠ {n.value.upper()}" for n in row.needs)
+    return f"{row.first_name}  ·  {where}{slot}  ·  {waited // 60}:{waited % 60:02d}  {needs}"
+
+
+class LaneScreen(Screen[LaneChoice]):
+    """Dismisses with the staff's choice; the app keeps it current with `show(view)`."""
+
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+
+    def __init__(
+        self,
+        view: LaneView,
+        clock: Callable[[], datetime],
+        *,
+        office: bool = False,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.view = view
+        self.clock = clock
+        self.office = office
+        self.demo = demo
+        self.learner_line = ""
+        self._ready = False  # composed and mounted: the widgets can be updated
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="banner", markup=False)
+        yield Static("", id="learner-line", markup=False)
+        yield Static("", id="summary", markup=False)
+        yield VerticalScroll(id="queue")
+        if self.demo:
+            with Horizontal(id="demo"):
+                yield Button("Phone station", id="demo-phone", compact=True)
+                yield Button("Arch: pass", id="demo-pass", compact=True)
+                yield Button("Arch: alarm", id="demo-alarm", compact=True)
+        with Horizontal(id="actions"):
+            yield Button("Duty", id="duty")
+            yield Button("Find", id="find")
+            if self.office:
+                yield Button("Office", id="office")
+            yield Button("Lock", id="lock")
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.show(self.view)
+
+    def say(self, headline: str, next_step: str) -> None:
+        """The latest learner-facing answer, so staff see what the learner was told."""
+        self.learner_line = f"{headline}: {next_step}"
+        if self._ready:
+            self.query_one("#learner-line", Static).update(self.learner_line)
+
+    def show(self, view: LaneView) -> None:
+        self.view = view
+        if not self._ready:
+            return
+        now = self.clock()
+        banner = self.query_one("#banner", Static)
+        alarms = [r for r in view.rows if Need.ALARM in r.needs]
+        if view.alarms:
+            banner.update(
+                f"⚠ ARCH ALARM with nobody in the arch ({len(view.alarms)}): tap to clear"
+            )
+        elif alarms:
+            names = ", ".join(r.first_name for r in alarms)
+            banner.update(f"⚠ ALARM: {names}: wand check or search")
+        else:
+            banner.update("")
+        banner.set_class(bool(view.alarms or alarms), "alarm")
+        self.query_one("#learner-line", Static).update(self.learner_line)
+        self.query_one("#summary", Static).update(
+            f"In the lane {len(view.rows)}  ·  admitted {view.admitted}  ·  "
+            f"refused {view.refused}  ·  {view.session}"
+        )
+        queue = self.query_one("#queue", VerticalScroll)
+        wanted = [f"row-{row.learner_id}" for row in view.rows]
+        have = [child.id for child in queue.children]
+        if have != wanted:
+            queue.remove_children()
+            queue.mount_all(
+                Button(label(row_text(row, now)), id=f"row-{row.learner_id}", classes="row")
+                for row in view.rows
+            )
+        for row in view.rows:
+            if have == wanted:
+                button = queue.query_one(f"#row-{row.learner_id}", Button)
+                button.label = label(row_text(row, now))
+            else:
+                button = next(b for b in queue.query(Button) if b.id == f"row-{row.learner_id}")
+            button.set_class(row.blocking, "blocking")
+            button.set_class(bool(row.needs) and not row.blocking, "needs")
+
+    def on_click(self, event: object) -> None:
+        banner = self.query_one("#banner", Static)
+        widget = getattr(event, "widget", None)
+        if widget is banner and self.view.alarms:
+            self.dismiss(LaneChoice("dismiss_alarm"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button_id = event.button.id or ""
+        if button_id.startswith("row-"):
+            self.dismiss(LaneChoice("learner", int(button_id.removeprefix("row-"))))
+        elif button_id.startswith("demo-"):
+            self.post_message(LaneDemo(button_id.removeprefix("demo-")))
+        elif button_id in {"duty", "find", "office", "lock"}:
+            self.dismiss(LaneChoice(button_id))

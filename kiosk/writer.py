@@ -1,0 +1,94 @@
+"""The station's one writer: database work in order on its own thread, never on the UI thread.
+
+Jobs run one at a time in the order they were submitted, so a badge, then the arch's alarm a
+moment later, reach the lane in that order. A database another program has locked is waited
+out (the job is tried again), never dropped; the result goes back to the UI through
+`post_message`, the one thread-safe way into a Textual app.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from textual.message import Message
+
+from kiosk.checkin import is_locked
+
+log = logging.getLogger(__name__)
+
+RETRY_PAUSE_SECONDS = 0.05
+
+
+@dataclass
+class JobDone(Message):
+    """A writer job finished: `then(result)` runs on the UI thread."""
+
+    then: Callable[[Any], None]
+    result: Any
+
+
+@dataclass
+class JobFailed(Message):
+    """A writer job failed for good: nothing it would have written was written."""
+
+    error: BaseException
+
+
+class Writer:
+    def __init__(self, post: Callable[[Message], object]) -> None:
+        self._post = post
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Callable[[Any], None]] | None] = (
+            queue.Queue()
+        )
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Jobs submitted and not yet reported back: counted on the UI thread only (submit, and
+        # the app's handlers of JobDone and JobFailed), so it needs no lock.
+        self.waiting = 0
+        self.locked = False  # the last attempt found the database locked
+
+    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="kiosk-writer", daemon=True)
+            self._thread.start()
+        self.waiting += 1
+        self._jobs.put((job, then))
+
+    def _run(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, then = item
+            try:
+                result = self._until_done(job)
+            except Exception as exc:  # a job's failure must not stop the writer
+                log.exception("a database job failed")
+                self._post(JobFailed(exc))
+                continue
+            self._post(JobDone(then, result))
+
+    def _until_done(self, job: Callable[[], Any]) -> Any:
+        while True:
+            try:
+                result = job()
+            except SQLAlchemyError as exc:
+                if not is_locked(exc) or self._stopping.is_set():
+                    raise
+                if not self.locked:
+                    log.warning("database locked by another program: waiting to write")
+                self.locked = True
+                time.sleep(RETRY_PAUSE_SECONDS)
+                continue
+            self.locked = False
+            return result
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=timeout)
