@@ -222,7 +222,8 @@ class LaneKeeper:
             return self._refused(str(exc), now)
         self._ensure(day, which)
         stepped = rules.step(self.lane, event, now, self.policy)
-        if stepped.rejected is not None:
+        if stepped.rejected is not None or (stepped.lane is self.lane and also is None):
+            # Refused, or nothing changed (a second tap only reminds): nothing to record.
             return LaneOutcome(stepped.effects, self.view(now))
         by = None
         with self.sessions.begin() as db:

@@ -124,20 +124,22 @@ class LaneScreen(Screen[LaneChoice]):
             f"refused {view.refused}  ·  {view.session}"
         )
         queue = self.query_one("#queue", VerticalScroll)
-        wanted = [f"row-{row.learner_id}" for row in view.rows]
-        have = [child.id for child in queue.children]
-        if have != wanted:
-            queue.remove_children()
-            queue.mount_all(
-                Button(label(row_text(row, now)), id=f"row-{row.learner_id}", classes="row")
-                for row in view.rows
-            )
+        # Rows are kept and updated in place: a learner's row only comes or goes when they join
+        # or leave the lane (learners join at the end, as the lane orders them).
+        wanted = {f"row-{row.learner_id}" for row in view.rows}
+        shown_rows = {shown.id: shown for shown in queue.query(Button)}
+        for row_id, gone in shown_rows.items():
+            if row_id not in wanted:
+                gone.remove()
         for row in view.rows:
-            if have == wanted:
-                button = queue.query_one(f"#row-{row.learner_id}", Button)
-                button.label = label(row_text(row, now))
+            button = shown_rows.get(f"row-{row.learner_id}")
+            if button is None:
+                button = Button(
+                    label(row_text(row, now)), id=f"row-{row.learner_id}", classes="row"
+                )
+                queue.mount(button)
             else:
-                button = next(b for b in queue.query(Button) if b.id == f"row-{row.learner_id}")
+                button.label = label(row_text(row, now))
             button.set_class(row.blocking, "blocking")
             button.set_class(bool(row.needs) and not row.blocking, "needs")
 

@@ -15,7 +15,10 @@ import termios
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from gpiozero import Device
@@ -23,6 +26,7 @@ from gpiozero.pins.mock import MockFactory
 from hypothesis import settings
 
 from kiosk.cli import main
+from kiosk.domain.attendance import SessionTimes
 from tests.drivers.driverfakes import PtyDevice
 
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
@@ -209,3 +213,106 @@ def kiosk_process() -> Iterator[Callable[..., KioskProcess]]:
     for each in started:
         if each.process.poll() is None:
             each.kill()
+
+
+LANE_CONFIG = """\
+[school]
+name = "Restart Academy"
+timezone = "{zone}"
+day_starts = "{starts}"
+register_closes = "{closes}"
+
+[database]
+url = "sqlite:///{db}"
+
+[policy]
+phone_handin = "required"
+screening = "required"
+phone_slots = "1-50"
+
+[rfid]
+driver = "em4100"
+port = "{entry}"
+repeat_suppress_seconds = 3.0
+
+[rfid.phone]
+driver = "em4100"
+port = "{phone}"
+repeat_suppress_seconds = 3.0
+
+[detector]
+driver = "serial"
+port = "{arch}"
+"""
+
+
+def morning_zone(now: datetime, hour: int = 9) -> str:
+    """A fixed-offset zone in which `now` falls in the hour from `hour`:00, whenever the suite
+    runs: so the session's hours, its start and its register close can be set around the tests'
+    own taps. Offsets run from 12 hours behind UTC to 14 ahead, so one always fits."""
+    offset = (hour - now.astimezone(UTC).hour) % 24
+    if offset > 14:
+        offset -= 24
+    # The Etc/GMT names carry POSIX's sign: Etc/GMT-3 is three hours ahead of UTC.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+class LaneSchool:
+    """A kiosk fitted for the lane: an entry reader, a phone-station reader and a serial arch,
+    each a pseudo-terminal, with the school's day begun a few minutes before the first tap
+    (so every first tap is late, `L`, and a tap half an hour on would be `U`)."""
+
+    def __init__(self, folder: Path, learners: int, now: datetime) -> None:
+        self.folder = folder
+        self.db = folder / "kiosk.db"
+        self.entry = PtyDevice(folder / "usb-entry-reader")
+        self.phone = PtyDevice(folder / "usb-phone-reader")
+        self.arch = PtyDevice(folder / "usb-arch")
+        self.zone = ZoneInfo(morning_zone(now))
+        local = now.astimezone(self.zone).replace(second=0, microsecond=0, tzinfo=None)
+        self.times = SessionTimes(
+            (local - timedelta(minutes=5)).time(), (local + timedelta(minutes=25)).time()
+        )
+        self.config_path = folder / "kiosk.toml"
+        self.config_path.write_text(
+            LANE_CONFIG.format(
+                zone=self.zone.key,
+                starts=f"{self.times.starts:%H:%M}",
+                closes=f"{self.times.register_closes:%H:%M}",
+                db=self.db,
+                entry=self.entry.path,
+                phone=self.phone.path,
+                arch=self.arch.path,
+            )
+        )
+        roster = write_roster(folder / "learners.csv", learners)
+        assert main(["db", "upgrade", "--config", str(self.config_path)]) == 0
+        assert main(["roster", "import", str(roster), "--config", str(self.config_path)]) == 0
+
+    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db, timeout=10) as db:
+            return db.execute(sql, args).fetchall()
+
+    def events(self) -> list[tuple[str, str | None]]:
+        """(kind, mis_id) of every lane event recorded, in order."""
+        return self.query(
+            "SELECT e.kind, l.mis_id FROM visit_events e "
+            "LEFT JOIN learners l ON l.id = e.learner_id ORDER BY e.id"
+        )
+
+    def close(self) -> None:
+        for device in (self.entry, self.phone, self.arch):
+            device.unplug()
+
+
+@pytest.fixture
+def lane_school(tmp_path: Path) -> Iterator[Callable[[int], LaneSchool]]:
+    made: list[LaneSchool] = []
+
+    def make(learners: int = 10) -> LaneSchool:
+        made.append(LaneSchool(tmp_path, learners, datetime.now(UTC)))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
