@@ -564,7 +564,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         """Carry out what the lane decided: the learner's answer, the lights, staff's attention."""
         before = self.lane_view.session
         self.lane_view = outcome.view
-        if before and outcome.view.session and outcome.view.session != before:
+        if before and outcome.view.session != before:
+            # A session belongs to itself: its queue and its duty list end with it.
             self.desk.end_of_session()
         names = {row.learner_id: row.first_name for row in outcome.view.rows}
         for effect in outcome.effects:

@@ -42,8 +42,9 @@ def sign_in(
     tap_admits: bool = True,
 ) -> TapOutcome:
     """Who tapped; with `tap_admits` (phones and screening off) the tap is the admission."""
+    local = at.astimezone(school.zone)
     with sessions.begin() as session:
-        owner = badge_owner(session, uid, on=at.astimezone(school.zone).date())
+        owner = badge_owner(session, uid, on=local.date())
         if owner.kind in {"unknown", "unreadable", "left"}:
             return TapOutcome(
                 owner.kind,
@@ -54,6 +55,14 @@ def sign_in(
             )
         if owner.kind == "staff" or not tap_admits:
             return TapOutcome(owner.kind, f"Hello, {owner.first_name}", "", owner=owner, read_at=at)
+        if school.session_at(local.time().replace(tzinfo=None)) is None:
+            # Outside every session's hours there is no register to mark.
+            return TapOutcome(
+                "closed",
+                f"Hello, {owner.first_name}",
+                "Signing in is closed now. Please see a member of staff.",
+                read_at=at,
+            )
         assert owner.record_id is not None
         admission = admit(session, owner.record_id, arrived_at=at, admitted_at=at, school=school)
     if not admission.first_admission:

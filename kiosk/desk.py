@@ -122,7 +122,16 @@ class Desk:
             else:
                 self.staff_badge(owner, outcome.message)
 
-        self.host.push_screen(PinPadScreen(owner.first_name, message), entered)
+        pad = PinPadScreen(owner.first_name, message)
+        self.host.push_screen(pad, entered)
+        # A PIN pad left open closes by itself after the idle time, as staff screens do.
+        self.host.set_timer(
+            self.host.config.policy.staff_idle_lock_seconds, lambda: self._close_pad(pad)
+        )
+
+    def _close_pad(self, pad: PinPadScreen) -> None:
+        if pad.is_current:
+            pad.dismiss(None)
 
     def show_duty(self) -> None:
         """The staff home: who is on duty, what is missing, and finding a learner by name."""

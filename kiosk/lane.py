@@ -200,9 +200,12 @@ class LaneKeeper:
         )
 
     def tick(self, now: datetime) -> LaneOutcome:
+        """Time passing: learners waiting too long come to staff; a session's end empties the
+        lane (outside every session's hours there is no lane at all)."""
         try:
             self._ensure(*self.session_at(now))
         except OutsideSession:
+            self.lane = rules.Lane()
             return LaneOutcome((), self.view(now))
         stepped = rules.step(self.lane, rules.Tick(now), now, self.policy)
         return LaneOutcome(stepped.effects, self.view(now))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from drivers import ManualClock, SimulatedReader, simulated_outputs
+from drivers import ManualClock, SimulatedDetector, SimulatedReader, simulated_outputs
 from kiosk.app import Devices, KioskApp, make_app
 from kiosk.config import DetectorConfig, PolicyConfig
 from kiosk.launch import demo_badges, prepare_demo
@@ -69,6 +69,44 @@ def desk(tmp_path: Path) -> Iterator[Station]:
 @pytest.fixture
 def station(tmp_path: Path) -> Iterator[Station]:
     st = Station(tmp_path, MORNING, PolicyConfig(phone_handin="off", screening="off"))
+    yield st
+    st.close()
+    st.book.close()
+
+
+LANE = PolicyConfig(
+    phone_handin="required",
+    screening="required",
+    phone_slots="1-40",
+    staff_idle_lock_seconds=600,
+)
+
+
+class LaneStation(Station):
+    """A station with a phone-station reader and an arch that reports passages."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            folder,
+            MORNING,
+            LANE,
+            demo=False,
+            detector=DetectorConfig(driver="serial", port="simulated"),
+        )
+        self.phone = SimulatedReader(repeat_suppress_seconds=3.0, clock=self.clock)
+        self.arch = SimulatedDetector(clock=self.clock)
+        self.devices.phone_reader = self.phone
+        self.devices.detector = self.arch
+
+    def close(self) -> None:
+        super().close()
+        self.phone.close()
+        self.arch.close()
+
+
+@pytest.fixture
+def lane(tmp_path: Path) -> Iterator[LaneStation]:
+    st = LaneStation(tmp_path)
     yield st
     st.close()
     st.book.close()

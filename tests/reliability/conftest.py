@@ -135,6 +135,7 @@ class KioskProcess:
     """
 
     def __init__(self, config: Path, log: Path, size: tuple[int, int] = (100, 30)) -> None:
+        self.log = log
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
         env = {
