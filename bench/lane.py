@@ -284,8 +284,13 @@ class Run:
         def told(effect: Tell) -> None:
             tell(effect)
             if effect.learner_id not in prompted:
-                prompted[effect.learner_id] = 0.0  # shown at the next refresh
-                app.call_after_refresh(prompted.__setitem__, effect.learner_id, time.perf_counter())
+                learner_id = effect.learner_id
+                prompted[learner_id] = 0.0  # on screen once the next refresh is done
+
+                def drawn() -> None:
+                    prompted[learner_id] = time.perf_counter()
+
+                app.call_after_refresh(drawn)
 
         setattr(app, "_tell", told)  # noqa: B010 - an instance wrapper, the class is untouched
 

@@ -15,6 +15,7 @@ import queue
 import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +78,11 @@ log = logging.getLogger(__name__)
 GREETING_SECONDS = 3.0
 # How often the lane looks for learners who have waited too long, and the queue's clock moves.
 LANE_TICK_SECONDS = 5.0
+NOT_RECOGNISED = "Badge not recognised"
+# Cards found unknown are remembered a short while, so a flood of them is answered without the
+# database; long enough to drain a burst, short enough that a card enrolled since is read again.
+UNKNOWN_REMEMBERED = 1024
+UNKNOWN_FORGOTTEN_SECONDS = 30.0
 EXPORT_PROGRESS_EVERY = 50
 # How long a tap on the UI thread waits for another writer's lock before it is handed to the
 # tap worker, which waits as long as it takes (the screen must not freeze meanwhile).
@@ -166,6 +172,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.lane_screen: LaneScreen | None = None
         # The last answer a learner was given while staff were at the screen.
         self.last_told: tuple[str, str] | None = None
+        self._entry_pending: set[str] = set()  # entry taps on their way to the lane
+        self._unknown: OrderedDict[str, float] = OrderedDict()  # unknown cards, when seen
         self.desk = Desk(self)
 
     def on_mount(self) -> None:
@@ -368,10 +376,19 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self.back_to_idle()
         if not self.config.policy.plain_sign_in:
             uid, read_at = message.uid, message.read_at
+            if uid in self._entry_pending:
+                return  # the same card again while its first read is on its way: one tap
+            if self._known_unknown(uid):
+                self._not_recognised()  # a flood of a card nobody owns never reaches the database
+                return
+            self._entry_pending.add(uid)
             self.submit(
                 lambda: self.keeper.badge(uid, read_at),
                 lambda result: self._entry_recorded(uid, read_at, result),
             )
+            return
+        if self._known_unknown(message.uid):
+            self._not_recognised()
             return
         if not self._backlog:
             try:
@@ -473,6 +490,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self._close_answers()
             self.desk.staff_badge(outcome.owner)
             return
+        if outcome.kind == "unknown":
+            self._remember_unknown(outcome.uid)
+            self._not_recognised()
+            return
         if outcome is DISK_FULL:
             self._set_alert(DISK_FULL_STATUS)
         elif outcome.admitted:
@@ -525,6 +546,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     def _entry_recorded(
         self, uid: str, read_at: datetime, result: tuple[Any, LaneOutcome | None]
     ) -> None:
+        self._entry_pending.discard(uid)
         owner, outcome = result
         if outcome is not None:
             self._set_alert("")
@@ -541,8 +563,33 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self._close_answers()
             self.desk.unknown_badge(uid, read_at)
         else:
-            # An unknown badge is not an alarm: the door stays locked and nothing sounds.
-            self.greet("Badge not recognised", "Please see a member of staff.", admitted=False)
+            if owner.kind == "unknown":
+                self._remember_unknown(uid)
+            self._not_recognised()
+
+    def _remember_unknown(self, uid: str) -> None:
+        self._unknown[uid] = time.monotonic()
+        while len(self._unknown) > UNKNOWN_REMEMBERED:
+            self._unknown.popitem(last=False)
+
+    def _known_unknown(self, uid: str) -> bool:
+        """A card found unknown moments ago (staff signed on may enrol it: they always see it)."""
+        seen = self._unknown.get(uid)
+        if seen is None or self.desk.unlocked:
+            return False
+        if time.monotonic() - seen > UNKNOWN_FORGOTTEN_SECONDS:
+            del self._unknown[uid]  # it may have been enrolled since
+            return False
+        return True
+
+    def _not_recognised(self) -> None:
+        """An unknown badge is not an alarm: the door stays locked and nothing sounds. When the
+        screen already says so, it is left as it is, so a flood of unknown cards costs nothing
+        on screen and the next real learner is greeted at once."""
+        if self.screen is self.greeting and self.greeting.headline == NOT_RECOGNISED:
+            self.greeting.on_screen_resume()  # its few seconds start again
+            return
+        self.greet(NOT_RECOGNISED, "Please see a member of staff.", admitted=False)
 
     def lane_event(
         self,
