@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -219,7 +220,7 @@ class LaneSchool:
             ["roster", "import", str(learners)],
             ["staff", "import", str(staff)],
         ):
-            _quiet(lambda args=args: cli([*args, "--config", str(path)]))
+            _quiet(partial(cli, [*args, "--config", str(path)]))
         self.config: Config = load_config(path)
 
     def close(self) -> None:

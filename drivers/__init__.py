@@ -11,7 +11,7 @@ from drivers.badge_reader import (
     RepeatSuppressor,
     SerialBadgeReader,
 )
-from drivers.clock import Clock, ManualClock, SystemClock
+from drivers.clock import Clock, ManualClock, StartedClock, SystemClock
 from drivers.detector import (
     AlarmContact,
     AlarmDetector,
@@ -70,6 +70,7 @@ __all__ = [
     "KeystrokeReader",
     "Lights",
     "ManualClock",
+    "StartedClock",
     "MissingDependency",
     "Outputs",
     "Pn532Reader",

@@ -57,3 +57,19 @@ class ManualClock:
         with self._lock:
             self._now += timedelta(seconds=seconds)
             self._monotonic += seconds
+
+
+class StartedClock:
+    """A clock that starts at a chosen moment and then runs at the real pace (a demo's morning)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._start = start.astimezone(UTC)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+    def monotonic(self) -> float:
+        return time.monotonic()

@@ -76,6 +76,9 @@ from kiosk.writer import JobDone, JobFailed, Writer
 log = logging.getLogger(__name__)
 
 GREETING_SECONDS = 3.0
+# Where the office's exports go unless staff choose another folder: the USB stick's mount point
+# (systemd/99-kiosk-usb.rules), writable under the service's sandbox.
+EXPORT_FOLDER = "/media/kiosk-usb"
 # How often the lane looks for learners who have waited too long, and the queue's clock moves.
 LANE_TICK_SECONDS = 5.0
 NOT_RECOGNISED = "Badge not recognised"
@@ -140,8 +143,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         clock: Callable[[], datetime] = _utc_now,
         allow_quit: bool = False,
         draw: Callable[[], float] = random.random,
+        export_folder: str = EXPORT_FOLDER,
     ) -> None:
         super().__init__()
+        self.export_folder = export_folder
         self.config = config
         self.book = book
         self.devices = devices
@@ -699,10 +704,17 @@ def make_app(
     clock: Callable[[], datetime] = _utc_now,
     allow_quit: bool = False,
     draw: Callable[[], float] = random.random,
+    export_folder: str = EXPORT_FOLDER,
 ) -> KioskApp:
     """The one place the app is built: `kiosk run`, `kiosk demo` and the tests all come here."""
     return KioskApp(
-        config, book, devices or Devices(), clock=clock, allow_quit=allow_quit, draw=draw
+        config,
+        book,
+        devices or Devices(),
+        clock=clock,
+        allow_quit=allow_quit,
+        draw=draw,
+        export_folder=export_folder,
     )
 
 

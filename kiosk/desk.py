@@ -59,8 +59,6 @@ from records.models import LearnerRecord
 log = logging.getLogger(__name__)
 
 OFFICE_ROLES = (Role.OFFICE, Role.DSL)
-# Where exports go unless staff choose another folder (a USB stick mounts under /media).
-EXPORT_FOLDER = "/media"
 
 
 class DeskHost(Protocol):
@@ -71,6 +69,7 @@ class DeskHost(Protocol):
     clock: Callable[[], datetime]
     keeper: LaneKeeper
     lane_view: LaneView
+    export_folder: str  # where the office's exports go unless staff choose another
 
     def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information") -> None: ...
@@ -182,7 +181,7 @@ class Desk:
                 return
             self.show_office()
 
-        self.host.push_screen(OfficeScreen(view, EXPORT_FOLDER), acted)
+        self.host.push_screen(OfficeScreen(view, self.host.export_folder), acted)
 
     def _return_phone(self, learner_id: int) -> None:
         at, operator = self.host.clock(), self._operator()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from logging.handlers import RotatingFileHandler, SysLogHandler
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from drivers import (
     open_reader,
     simulated_outputs,
 )
-from drivers.clock import Clock, SystemClock
+from drivers.clock import Clock, StartedClock, SystemClock
 from drivers.passage import PassageBeam
 from kiosk.app import Devices, KioskApp, make_app
 from kiosk.config import (
@@ -289,9 +290,13 @@ def run_demo(db: Path | None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     _log_to(folder)
     config, book = prepare_demo(folder, db)
-    reader = SimulatedReader(repeat_suppress_seconds=config.rfid.repeat_suppress_seconds)
-    phone_reader = SimulatedReader(name="phone station")
-    detector = SimulatedDetector()
+    # The demo owns its clock: a school morning at 08:35, whatever the hour it is run at.
+    clock = StartedClock(demo_morning(datetime.now(config.school.zone), config))
+    reader = SimulatedReader(
+        repeat_suppress_seconds=config.rfid.repeat_suppress_seconds, clock=clock
+    )
+    phone_reader = SimulatedReader(name="phone station", clock=clock)
+    detector = SimulatedDetector(clock=clock)
     outputs = simulated_outputs()
     badges = learner_badges(book)
 
@@ -314,5 +319,19 @@ def run_demo(db: Path | None) -> int:
         present_phone=lambda learner_id: phone_reader.present(badges[learner_id]),
         pass_arch=detector.clear,
     )
-    app = make_app(config, book, devices, allow_quit=True)
-    return run_app(app)
+    app = make_app(
+        config, book, devices, allow_quit=True, clock=clock.now, export_folder=str(folder)
+    )
+    try:
+        return run_app(app)
+    finally:
+        if db is None:  # the throwaway folder goes with the demo
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def demo_morning(now: datetime, config: Config) -> datetime:
+    """08:35 school time on the next school day from `now` (today, if today is one)."""
+    day = now.date()
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day += timedelta(days=1)
+    return datetime.combine(day, time(8, 35), tzinfo=config.school.zone)
