@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import Code
-from records.models import LearnerRecord, MarkAmendmentRecord, SessionMarkRecord, StaffRecord
+from records.models import LearnerRecord, MarkAmendmentRecord, SessionMarkRecord
+from records.queries import staff_by_staff_id
 from records.register import audit_mark, mark_problem
 
 # Who may amend the register: the attendance officer's and the safeguarding lead's roles.
@@ -92,7 +93,7 @@ def amend_mark(
     except ValueError:
         codes = " ".join(c.value for c in Code)
         raise AmendmentError(f"{code!r} is not a code the kiosk writes ({codes})") from None
-    staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == by_staff_id)).first()
+    staff = staff_by_staff_id(session, by_staff_id)
     if staff is None or not staff.active:
         raise AmendmentError(f"no active member of staff with staff_id {by_staff_id!r}")
     if not AMENDING_ROLES & staff.role_set:

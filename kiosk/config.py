@@ -185,6 +185,46 @@ class StationConfig:
 
 
 @dataclass(frozen=True)
+class HubConfig:
+    """The school's PostgreSQL hub that several doors share; an empty url: this door alone."""
+
+    url: str = ""
+    # How often the sync worker runs a round while idle (it also runs at once after an event).
+    interval_seconds: float = 2.0
+    # Events sent in one hub transaction.
+    batch_size: int = 500
+    # How long a door waits to reach the hub before counting it offline; never the door's wait.
+    connect_timeout_seconds: float = 3.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url.strip())
+
+
+@dataclass(frozen=True)
+class OfficeConfig:
+    """`kiosk office`: where the office screens are served to browsers on the school's network."""
+
+    # host:port; the default is this machine only (put a TLS reverse proxy in front of it).
+    listen: str = "127.0.0.1:8000"
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return parse_listen(self.listen)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """ "host:port" (an IPv6 host in brackets) as a host and a port; ValueError if it is not."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isascii() or not port.isdigit():
+        raise ValueError(f'must be "host:port", e.g. "0.0.0.0:8000", got {text!r}')
+    if not 1 <= int(port) <= 65535:
+        raise ValueError(f"the port must be from 1 to 65535, got {port}")
+    return host, int(port)
+
+
+@dataclass(frozen=True)
 class Config:
     school: SchoolConfig = field(default_factory=SchoolConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -195,6 +235,8 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     mis: MisConfig = field(default_factory=MisConfig)
     station: StationConfig = field(default_factory=StationConfig)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
     # A second reader at the phone station (`[rfid.phone]`, the keys of [rfid]); None: not fitted.
     phone_reader: RfidConfig | None = None
     source: Path | None = None
@@ -222,6 +264,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "notify": NotifyConfig,
     "mis": MisConfig,
     "station": StationConfig,
+    "office": OfficeConfig,
+    "hub": HubConfig,
 }
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -330,6 +374,10 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         if value == -1:
             return None
         return _checked(int, value, "a BCM pin number (or -1: no beam)", _pin_range)
+    if section == "office" and key == "listen":
+        text = _checked(str, value, 'an address as "host:port"')
+        parse_listen(text)
+        return text
     if key == "phone_slots":
         text = _checked(str, value, 'slot numbers such as "1-120"')
         parse_slots(text)  # a bad range stops the kiosk here, not at the first tap
@@ -434,6 +482,7 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
         raise ConfigError(f'{where}: [rfid] port: required when driver = "{config.rfid.driver}"')
     _check_notify(config.notify, where)
     _check_mis(config.mis, where)
+    _check_hub(config.hub, where)
     if require_database and not config.database.url:
         raise ConfigError(
             f'{where}: [database] url: required, e.g. url = "sqlite:////var/lib/kiosk/kiosk.db"'
@@ -471,6 +520,22 @@ def _check_mis(mis: MisConfig, where: str) -> None:
             f"{where}: [mis] credentials_file: required with provider = "
             f'"{mis.provider}", e.g. credentials_file = "/etc/kiosk/mis-credentials"'
         )
+
+
+def _check_hub(hub: HubConfig, where: str) -> None:
+    if not hub.enabled:
+        return
+    if not hub.url.startswith("postgresql+psycopg://"):
+        raise ConfigError(
+            f"{where}: [hub] url: must be a PostgreSQL URL, "
+            'e.g. url = "postgresql+psycopg://kiosk_main@hub.school.example/kiosk_hub"'
+        )
+    if hub.interval_seconds <= 0 or hub.connect_timeout_seconds <= 0:
+        raise ConfigError(
+            f"{where}: [hub] interval_seconds and connect_timeout_seconds: must be more than 0"
+        )
+    if hub.batch_size < 1:
+        raise ConfigError(f"{where}: [hub] batch_size: must be 1 or more")
 
 
 def _check_notify(notify: NotifyConfig, where: str) -> None:

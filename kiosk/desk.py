@@ -25,7 +25,7 @@ from kiosk.domain.lane import Need
 from kiosk.domain.people import Role
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.station import Progress, next_step
-from kiosk.duty import Duty, sign_on
+from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.office import office_view
@@ -110,7 +110,13 @@ class Desk:
             if result is None:
                 self.host.back_to_idle()
                 return
-            outcome = sign_on(self.host.book.sessions, record_id, result.pin, at=self.host.clock())
+            pin, at = result.pin, self.host.clock()
+            # A wrong try is written (it counts towards the lockout): on the writer thread.
+            self.host.submit(
+                lambda: sign_on(self.host.book.sessions, record_id, pin, at=at), checked
+            )
+
+        def checked(outcome: SignOn) -> None:
             if outcome.accepted and outcome.member is not None:
                 self.duty = self.duty.signed_on(outcome.member)
                 self.operator = outcome.member.staff_id

@@ -22,6 +22,7 @@ from records.models import (
     RefusalRecord,
     SearchRecord,
     SessionMarkRecord,
+    SignOutRecord,
     StaffRecord,
 )
 from records.queries import on_roll
@@ -63,6 +64,11 @@ SEARCH_HEADER = (
 )
 
 REGISTER_OPEN_COMMENT = "not seen yet: the register is still open"
+
+
+def sign_out_comment(at: str, reason: str) -> str:
+    """A learner's early leaving as the mark's comment says it (`at` is local HH:MM)."""
+    return f"signed out {at}: {reason}"
 
 
 class ExportError(Exception):
@@ -148,6 +154,15 @@ def attendance_rows(
         .where(on_roll(day))
         .order_by(LearnerRecord.surname, LearnerRecord.forename, LearnerRecord.id)
     )
+    left: dict[int, list[str]] = {}
+    for learner_id, signed_out_at, reason in session.execute(
+        select(SignOutRecord.learner_id, SignOutRecord.signed_out_at, SignOutRecord.reason)
+        .where(SignOutRecord.date == day, SignOutRecord.session == school_session.value)
+        .order_by(SignOutRecord.signed_out_at, SignOutRecord.id)
+    ):
+        left.setdefault(learner_id, []).append(
+            sign_out_comment(f"{signed_out_at.astimezone(school.zone):%H:%M}", reason)
+        )
     for learner_id, mis_id, upn, surname, forename in roll:
         stored = marks.get(learner_id)
         if stored is not None:
@@ -164,6 +179,8 @@ def attendance_rows(
                 code, minutes, comment = "", 0, REGISTER_OPEN_COMMENT
             else:
                 code, minutes, comment = decided.code.value, decided.minutes_late, decided.comment
+        if learner_id in left:
+            comment = "; ".join([c for c in (comment, *left[learner_id]) if c])
         yield (
             mis_id,
             upn,

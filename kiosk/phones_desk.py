@@ -12,6 +12,7 @@ from kiosk.domain.phones import ConfiscationOutcome, confiscation_outcome, held_
 from kiosk.notify import queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
+from records.queries import staff_by_staff_id
 
 
 class PhoneDeskError(Exception):
@@ -19,7 +20,7 @@ class PhoneDeskError(Exception):
 
 
 def _staff(session: Session, staff_id: str) -> StaffRecord:
-    record = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
+    record = staff_by_staff_id(session, staff_id)
     if record is None:
         raise PhoneDeskError(f"No member of staff with staff_id {staff_id!r}.")
     return record

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.audit import append_audit
-from records.models import ScreeningRecord, StaffRecord
+from records.models import ScreeningRecord
+from records.queries import staff_by_staff_id
 
 METHODS = ("arch", "wand")
 RESULTS = ("clear", "alarm", "not_screened")
@@ -34,13 +34,9 @@ def record_screening(
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if result not in RESULTS:
         raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {result!r}")
-    operator = (
-        None
-        if operator_staff_id is None
-        else session.scalars(
-            select(StaffRecord).where(StaffRecord.staff_id == operator_staff_id)
-        ).one()
-    )
+    operator = None if operator_staff_id is None else staff_by_staff_id(session, operator_staff_id)
+    if operator_staff_id is not None and operator is None:
+        raise ValueError(f"no member of staff with staff_id {operator_staff_id!r}")
     record = ScreeningRecord(
         learner_id=learner_id,
         date=day,

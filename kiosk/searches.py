@@ -31,6 +31,7 @@ from kiosk.domain.search import (
 from kiosk.notify import queue_exception_used, queue_police_item
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
+from records.queries import staff_by_staff_id
 
 
 class SearchNotAllowed(Exception):
@@ -101,7 +102,7 @@ class RecordedSearch:
 
 
 def _staff(session: Session, staff_id: str) -> StaffRecord:
-    record = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
+    record = staff_by_staff_id(session, staff_id)
     if record is None or not record.active:
         raise SearchNotAllowed([f"No active member of staff with staff_id {staff_id!r}."])
     return record

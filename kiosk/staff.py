@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.audit import append_audit
 from records.keys import session_key
 from records.models import StaffRecord
 from records.pins import hash_pin, needs_rehash, verify_pin
+from records.queries import staff_by_staff_id
 
 MAX_WRONG_PINS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -49,7 +49,7 @@ def set_pin(
     """
     if not valid_pin(pin):
         raise PinError("a PIN is 4 to 8 digits; nothing was changed")
-    staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
+    staff = staff_by_staff_id(session, staff_id)
     if staff is None:
         raise PinError(
             f"no member of staff with staff_id {staff_id!r}; import the staff list first"

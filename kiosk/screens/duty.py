@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
 
@@ -50,30 +50,29 @@ class DutyScreen(Screen[DutyClosed]):
     def compose(self) -> ComposeResult:
         with Vertical(id="panel"):
             yield Static("On duty", id="title")
-            if self.warnings:
-                yield Static(
-                    "\n".join(f"⚠ {w}" for w in self.warnings), id="warnings", markup=False
-                )
-            else:
-                yield Static(
-                    "A searcher and a witness are on duty for every learner.", id="all-clear"
-                )
-            table: DataTable[TextCell] = DataTable(
-                id="staff", cursor_type="none", zebra_stripes=True
-            )
-            table.add_columns("Name", "Sex", "Authorised to search")
-            for member in self.on_duty:
-                table.add_row(
-                    *cells(member.name, _sex_word(member.sex), "yes" if member.may_search else "no")
-                )
-            if not self.on_duty:
-                yield Static("Nobody is signed on at this station.", id="nobody")
-            yield table
+            # The buttons stay at the foot; on a small panel the list above them scrolls.
+            with VerticalScroll(id="body"):
+                yield from self._body()
             with Horizontal(id="actions"):
                 yield Button("Find a learner", id="find-learner")
                 if self.office:
                     yield Button("Office", id="office")
                 yield Button("Close", id="close", variant="primary")
+
+    def _body(self) -> ComposeResult:
+        if self.warnings:
+            yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings", markup=False)
+        else:
+            yield Static("A searcher and a witness are on duty for every learner.", id="all-clear")
+        table: DataTable[TextCell] = DataTable(id="staff", cursor_type="none", zebra_stripes=True)
+        table.add_columns("Name", "Sex", "Authorised to search")
+        for member in self.on_duty:
+            table.add_row(
+                *cells(member.name, _sex_word(member.sex), "yes" if member.may_search else "no")
+            )
+        if not self.on_duty:
+            yield Static("Nobody is signed on at this station.", id="nobody")
+        yield table
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

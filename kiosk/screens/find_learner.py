@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
+from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.results import LearnerMatch, LearnerPicked
 from kiosk.screens.text import label
 
@@ -17,7 +18,8 @@ MAX_SHOWN = 8
 
 
 class FindLearnerScreen(Screen[LearnerPicked | None]):
-    """Type part of a name; touch the learner. `search` is given by the app (no database here)."""
+    """Tap part of a name on the letters; touch the learner. `search` is given by the app (no
+    database here). A keyboard, where one is fitted, types into the name too."""
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
 
@@ -30,14 +32,17 @@ class FindLearnerScreen(Screen[LearnerPicked | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="panel"):
             yield Static(self.purpose, id="title", markup=False)
-            yield Input(placeholder="Part of a first name or surname", id="name")
+            with Horizontal(id="actions"):
+                yield Input(placeholder="Part of a name", id="name")
+                yield Button("Cancel", id="cancel", variant="error")
             yield VerticalScroll(id="matches")
             yield Static("", id="count")
-            with Horizontal(id="actions"):
-                yield Button("Cancel", id="cancel", variant="error")
+            yield OnScreenKeyboard(always=True, digits_row=False, id="keyboard")
 
     def on_mount(self) -> None:
-        self.query_one("#name", Input).focus()
+        name = self.query_one("#name", Input)
+        self.query_one(OnScreenKeyboard).show_for(name)
+        name.focus()
 
     async def on_input_changed(self, event: Input.Changed) -> None:
         text = event.value.strip()
@@ -49,9 +54,9 @@ class FindLearnerScreen(Screen[LearnerPicked | None]):
             for n, m in enumerate(self.matches[:MAX_SHOWN])
         )
         more = len(self.matches) - MAX_SHOWN
-        self.query_one("#count", Static).update(
-            f"{more} more: type more of the name" if more > 0 else ""
-        )
+        count = self.query_one("#count", Static)
+        count.update(f"{more} more: tap more of the name" if more > 0 else "")
+        count.display = more > 0
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # Enter never picks a learner by itself

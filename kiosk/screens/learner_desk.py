@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
+from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchKey
 from kiosk.screens.results import DeskAction, DeskActionKind, LearnerDeskView
 
 LATE_CODES = frozenset({"L", "U"})
@@ -45,59 +48,80 @@ def _mark(view: LearnerDeskView) -> str:
 
 
 class LearnerDeskScreen(Screen[DeskAction | None]):
-    """Dismisses with the step staff chose (DeskAction), or None for Back."""
+    """Dismisses with the step staff chose (DeskAction), or None for Back.
+
+    `late_reasons` are the school's reasons for lateness as (button, comment) pairs: a touch on
+    the button writes the comment the MIS gets; anything else is written on the keyboard.
+    The steps scroll; the keyboard, what Admit waits for, Back and Admit stay at the foot.
+    """
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
 
-    def __init__(self, view: LearnerDeskView) -> None:
+    def __init__(self, view: LearnerDeskView, late_reasons: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.view = view
+        self.late_reasons = tuple(late_reasons)
 
     def compose(self) -> ComposeResult:
-        view = self.view
         with Vertical(id="panel"):
-            yield Static(f"{view.first_name} {view.surname}", id="name", markup=False)
-            yield Static(
-                f"{view.reg_group} · Year {view.year_group} · arrived {view.arrived_local} · "
-                f"{_mark(view)}",
-                id="mark",
-                markup=False,
-            )
-            flags = []
-            if view.late_detention:
-                flags.append("Late detention today")
-            if view.sen:
-                flags.append("SEN: make reasonable adjustments")
-            if flags:
-                yield Static(" · ".join(flags), id="flags", markup=False)
-            if view.mark_code in LATE_CODES:
+            with VerticalScroll(id="steps"):
+                yield from self._steps()
+            with Vertical(id="foot"):
+                yield OnScreenKeyboard(id="keyboard")
+                yield Static(self._waiting_for(), id="waiting", markup=False)
+                with Horizontal(id="end-row", classes="row"):
+                    yield Button("Back", id="back")
+                    yield Button(
+                        "Admit", id="admit", variant="success", disabled=not self.view.may_admit
+                    )
+
+    def _steps(self) -> ComposeResult:
+        view = self.view
+        yield Static(f"{view.first_name} {view.surname}", id="name", markup=False)
+        yield Static(
+            f"{view.reg_group} · Year {view.year_group} · arrived {view.arrived_local} · "
+            f"{_mark(view)}",
+            id="mark",
+            markup=False,
+        )
+        flags = []
+        if view.late_detention:
+            flags.append("Late detention today")
+        if view.sen:
+            flags.append("SEN: make reasonable adjustments")
+        if flags:
+            yield Static(" · ".join(flags), id="flags", markup=False)
+        if view.phone_policy != "off" and not view.phone_done:
+            with Horizontal(id="phone-row", classes="row"):
                 yield Input(
-                    view.late_reason,
-                    placeholder="Reason for being late (note or explanation)",
-                    id="late-reason",
+                    view.slot, placeholder="Slot", id="slot", classes="digits", restrict=r"\d*"
                 )
-            if view.phone_policy != "off" and not view.phone_done:
-                with Horizontal(id="phone-row", classes="row"):
-                    yield Input(view.slot, placeholder="Slot number", id="slot", type="text")
-                    yield Button("Phone in slot", id="phone-in", disabled=not view.slot)
-                    yield Button("No phone", id="no-phone")
+                yield Button("Phone in slot", id="phone-in", disabled=not view.slot)
+                yield Button("No phone", id="no-phone")
+        if screening_due(view) and view.screening_result != "clear":
+            with Horizontal(id="screening-row", classes="row"):
+                if view.screening_result is None and view.in_arch:
+                    yield Button("Arch: clear", id="arch-clear", variant="success")
+                    yield Button("Arch: alarm", id="arch-alarm", variant="warning")
+                yield Button("Wand: clear", id="wand-clear", variant="success")
+                yield Button("Wand: alarm", id="wand-alarm", variant="warning")
+        # The steps that admission waits for come first; the reason for lateness is optional.
+        if view.mark_code in LATE_CODES and self.late_reasons:
+            with Grid(id="late-reasons"):
+                for n, (button, _) in enumerate(self.late_reasons):
+                    yield TouchKey(button, id=f"late-{n}")
+        if view.mark_code in LATE_CODES:
+            yield Input(
+                view.late_reason,
+                placeholder="Reason for being late (note or explanation)",
+                id="late-reason",
+            )
+        with Horizontal(id="search-row", classes="row"):
+            yield Button("Search (grounds)", id="search", variant="warning")
+            if view.screening_result == "alarm" and not view.search_done:
+                yield Button("Walk again", id="send-back")
             if screening_due(view) and view.screening_result != "clear":
-                with Horizontal(id="screening-row", classes="row"):
-                    if view.screening_result is None and view.in_arch:
-                        yield Button("Arch: clear", id="arch-clear", variant="success")
-                        yield Button("Arch: alarm", id="arch-alarm", variant="warning")
-                    yield Button("Wand: clear", id="wand-clear", variant="success")
-                    yield Button("Wand: alarm", id="wand-alarm", variant="warning")
-            with Horizontal(id="search-row", classes="row"):
-                yield Button("Search (grounds)", id="search", variant="warning")
-                if view.screening_result == "alarm" and not view.search_done:
-                    yield Button("Walk again", id="send-back")
-                if screening_due(view) and view.screening_result != "clear":
-                    yield Button("Refuses", id="refuse", variant="error")
-            yield Static(self._waiting_for(), id="waiting", markup=False)
-            with Horizontal(id="end-row", classes="row"):
-                yield Button("Back", id="back")
-                yield Button("Admit", id="admit", variant="success", disabled=not view.may_admit)
+                yield Button("Refuses", id="refuse", variant="error")
 
     def _waiting_for(self) -> str:
         return f"Admit waits: {self.view.waiting_for}" if self.view.waiting_for else ""
@@ -118,6 +142,10 @@ class LearnerDeskScreen(Screen[DeskAction | None]):
         button_id = event.button.id or ""
         if button_id == "back":
             self.dismiss(None)
+            return
+        if button_id.startswith("late-"):
+            _, comment = self.late_reasons[int(button_id.removeprefix("late-"))]
+            self.query_one("#late-reason", Input).value = comment
             return
         kind = _ACTIONS.get(button_id)
         if kind is None or event.button.disabled:

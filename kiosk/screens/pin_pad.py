@@ -1,14 +1,20 @@
-"""The staff PIN pad: ten digits, a backspace and OK, showing a dot for each digit typed."""
+"""The staff PIN pad: ten digits, a backspace and OK, showing a dot for each digit typed.
+
+Touched on the panel; where a USB keypad or a keyboard is fitted its digits, Backspace and Enter
+work too.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from kiosk.screens.keypad import BACKSPACE, TouchKey
 from kiosk.screens.results import PinEntered
 
 MIN_PIN_DIGITS = 4
@@ -36,18 +42,14 @@ class PinPadScreen(Screen[PinEntered | None]):
             with Grid(id="pad"):
                 for key in _KEYS:
                     if key == "back":
-                        yield Button("⌫", id="key-back")
+                        yield TouchKey(BACKSPACE, id="key-back")
                     elif key == "ok":
-                        yield Button("OK", id="key-ok", variant="success", disabled=True)
+                        ok = TouchKey("OK", id="key-ok", variant="success")
+                        ok.disabled = True
+                        yield ok
                     else:
-                        yield Button(key, id=f"key-{key}")
-            yield Button("Cancel", id="cancel", variant="error")
-
-    def on_mount(self) -> None:
-        # A Button ignores clicks during its 0.2 s pressed effect, which would drop the second
-        # digit of a PIN such as 1155 typed at a normal pace.
-        for button in self.query(Button):
-            button.active_effect_duration = 0
+                        yield TouchKey(key, id=f"key-{key}")
+            yield TouchKey("Cancel", id="cancel", variant="error")
 
     def _dots(self) -> str:
         # The digits are never drawn: someone in the queue can see the panel.
@@ -59,15 +61,28 @@ class PinPadScreen(Screen[PinEntered | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        key = (event.button.id or "").removeprefix("key-")
         if event.button.id == "cancel":
             self.dismiss(None)
-        elif key == "ok":
+        else:
+            self._press((event.button.id or "").removeprefix("key-"))
+
+    def on_key(self, event: events.Key) -> None:
+        # A keypad's Enter is "enter"; its digits arrive as characters whatever NumLock says.
+        key = {"enter": "ok", "backspace": "back"}.get(event.key, event.character or "")
+        if key == "ok" or key == "back" or (len(key) == 1 and key.isdigit()):
+            event.stop()
+            self._press(key)
+        elif event.key == "escape":
+            event.stop()
+            self.dismiss(None)
+
+    def _press(self, key: str) -> None:
+        if key == "ok":
             if len(self._digits) >= MIN_PIN_DIGITS:
                 self.dismiss(PinEntered(self._digits))
         elif key == "back":
             self._digits = self._digits[:-1]
             self._refresh()
-        elif key.isdigit() and len(self._digits) < MAX_PIN_DIGITS:
+        elif len(key) == 1 and key.isdigit() and len(self._digits) < MAX_PIN_DIGITS:
             self._digits += key
             self._refresh()

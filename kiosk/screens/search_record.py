@@ -6,13 +6,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
 from kiosk.domain.items import Disposition, ItemCategory, check_disposition, item_rule
 from kiosk.domain.search import SEARCH_REMINDERS, SEARCH_SCOPE, SearchLevel
+from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchKey
 from kiosk.screens.results import ItemEntry, SearchRecorded, SearchSetup
+
+# The usual grounds, one touch each; anything else is written on the keyboard.
+GROUNDS_PRESETS: tuple[str, ...] = (
+    "arch alarm",
+    "wand alarm",
+    "item seen",
+    "information received",
+    "smell of cannabis",
+    "behaviour",
+)
 
 
 def _dsl_must_know(setup: SearchSetup, items: Sequence[ItemEntry]) -> tuple[str, ...]:
@@ -38,8 +50,10 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
         learner_first_name: str,
         setup: SearchSetup,
         categories: Sequence[ItemCategory],
+        grounds_presets: Sequence[str] = GROUNDS_PRESETS,
     ) -> None:
         super().__init__()
+        self.grounds_presets = tuple(grounds_presets)
         self.learner_first_name = learner_first_name
         self.setup = setup
         self.categories = tuple(categories)
@@ -64,7 +78,15 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
                         level.value, id=f"level-{level.value}", value=level is SearchLevel.LOW
                     )
             yield Input(placeholder="Place (room)", id="place")
+            yield Static("Grounds (required)", classes="label")
+            with Grid(classes="presets"):
+                for n, text in enumerate(self.grounds_presets):
+                    yield TouchKey(text, id=f"grounds-{n}")
             yield Input(placeholder="Grounds for the search (required)", id="grounds")
+            yield Static("What was sought (required)", classes="label")
+            with Grid(classes="presets"):
+                for n, category in enumerate(self.categories):
+                    yield TouchKey(category.label, id=f"sought-{n}")
             yield Input(placeholder="What was sought (required)", id="sought")
             yield Input(placeholder="Outcome", id="outcome")
             yield Static("Items found", classes="label")
@@ -85,9 +107,11 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
             yield Checkbox("Parent informed", id="parent-informed")
             yield Checkbox("DSL informed", id="dsl-informed")
             yield Static("", id="dsl-why", markup=False)
-        with Horizontal(id="actions"):
-            yield Button("Cancel", id="cancel", variant="error")
-            yield Button("Save search record", id="save", variant="success", disabled=True)
+        with Vertical(id="foot"):
+            yield OnScreenKeyboard(id="keyboard")
+            with Horizontal(id="actions"):
+                yield Button("Cancel", id="cancel", variant="error")
+                yield Button("Save search record", id="save", variant="success", disabled=True)
 
     def on_mount(self) -> None:
         self.query_one("#item-police-ref", Input).display = False
@@ -168,6 +192,8 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
             self.dismiss(None)
         elif button_id == "save":
             self._save()
+        elif button_id.startswith(("grounds-", "sought-")):
+            self._add_preset(button_id)
         elif button_id == "add-item":
             self._add_item()
         elif button_id.startswith("remove-"):
@@ -175,6 +201,19 @@ class SearchRecordScreen(Screen[SearchRecorded | None]):
             self.items.pop(number, None)
             self.query_one(f"#item-{number}").remove()
             self._refresh()
+
+    def _add_preset(self, button_id: str) -> None:
+        """A preset touched is added to what the box already says (grounds are often several)."""
+        field, _, number = button_id.partition("-")
+        if field == "grounds":
+            text = self.grounds_presets[int(number)]
+        else:
+            text = self.categories[int(number)].label
+        box = self.query_one(f"#{field}", Input)
+        parts = [p.strip() for p in box.value.split(";") if p.strip()]
+        if text not in parts:
+            box.value = "; ".join([*parts, text])
+        self._refresh()
 
     def _add_item(self) -> None:
         item = self._draft()

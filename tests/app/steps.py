@@ -30,6 +30,7 @@ async def sign_on(st, pilot, badge: str, pin: str = "1234") -> None:
     for digit in pin:
         await tap(pilot, f"#key-{digit}")
     await tap(pilot, "#key-ok")
+    await settled(st.app, pilot)  # the PIN is checked on the writer thread
 
 
 async def close_duty(pilot) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -51,9 +53,11 @@ def crash_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 async def test_an_error_in_the_app_is_logged_with_its_traceback_when_it_happens(caplog) -> None:
     app = TappedAndLogged()
     with pytest.raises(RuntimeError, match="could not handle"):
-        async with app.run_test() as pilot:
-            await pilot.pause(0.1)
+        async with app.run_test():
             # Logged while the app is still shutting down, before run() has returned.
+            deadline = time.monotonic() + 30
+            while not crash_records(caplog) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             assert [r.getMessage() for r in crash_records(caplog)] == [CRASHED]
     assert app.return_code == 1
     (record,) = crash_records(caplog)

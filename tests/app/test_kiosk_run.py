@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -69,12 +70,13 @@ def configure(tmp_path: Path, port: str, capsys) -> Path:
     return config
 
 
-async def until(predicate, pilot, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
+async def until(predicate, pilot, seconds: float = 30.0) -> None:
+    """Poll until `predicate()` holds; `seconds` is a bound for a busy machine, not a pause."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await pilot.pause(0.02)
 
 
 async def test_badge_frames_on_the_serial_line_sign_learners_in(

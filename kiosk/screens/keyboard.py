@@ -1,0 +1,148 @@
+"""The on-screen keyboard: letters or digits that type into the box staff last touched.
+
+The kiosk has no keyboard. A screen with boxes to write in docks one of these at its foot and
+calls `show_for(box)` when a box takes the focus; a box marked with the class `digits` (a phone
+slot) gets the digit strip, any other the letters. A physical keyboard, where one is fitted,
+still types into the focused box as before.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Input
+
+from kiosk.screens.keypad import BACKSPACE, DigitKey, DigitStrip, TouchKey
+
+_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl'", "zxcvbnm,.-")
+SHIFT = "⇧"
+
+
+class LetterKey(TouchKey):
+    """One key of the letter keyboard; `key` is the character, or "shift", "space", "back",
+    "done"."""
+
+    def __init__(self, key: str, text: str) -> None:
+        name = key if key in {"shift", "space", "back", "done"} else f"k{ord(key)}"
+        super().__init__(text, id=f"kb-{name}", variant="primary" if key == "done" else "default")
+        self.key = key
+        self.compact = True
+
+
+class OnScreenKeyboard(Vertical):
+    """Types into `target`; Done (or `hide()`) puts it away unless it is `always` shown.
+
+    `digits_row=False` leaves out the row of digits where only words are written (a name).
+    """
+
+    DEFAULT_CSS = """
+    OnScreenKeyboard {
+        height: auto;
+        width: 100%;
+        background: $panel;
+        padding: 0 1;
+    }
+    OnScreenKeyboard #letters {
+        grid-size: 10;
+        grid-gutter: 0 1;
+        grid-rows: 2;
+        height: auto;
+        width: 100%;
+    }
+    OnScreenKeyboard LetterKey {
+        height: 2;
+        width: 1fr;
+        min-width: 3;
+        content-align: center middle;
+        text-align: center;
+        text-style: bold;
+    }
+    OnScreenKeyboard #kb-space {
+        column-span: 5;
+    }
+    OnScreenKeyboard #kb-back, OnScreenKeyboard #kb-done {
+        column-span: 2;
+    }
+    """
+
+    class Done(Message):
+        """Staff finished writing in `box` (the keyboard is put away)."""
+
+        def __init__(self, box: Input) -> None:
+            super().__init__()
+            self.box = box
+
+    def __init__(
+        self, *, always: bool = False, digits_row: bool = True, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.always = always
+        self.digits_row = digits_row
+        self.target: Input | None = None
+        self.shifted = False
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="letters"):
+            for row in _ROWS if self.digits_row else _ROWS[1:]:
+                for char in row:
+                    yield LetterKey(char, char.upper() if char.isalpha() else char)
+            yield LetterKey("shift", SHIFT)
+            yield LetterKey("space", "space")
+            yield LetterKey("back", BACKSPACE)
+            if not self.always:
+                yield LetterKey("done", "Done")
+        yield DigitStrip(id="digit-strip")
+
+    def on_mount(self) -> None:
+        self.display = self.always
+        self.query_one("#digit-strip").display = False
+        # Follow the focus rather than ask every screen to: a box touched shows the keys.
+        self.watch(self.screen, "focused", self._focus_moved)
+
+    def _focus_moved(self, focused: Widget | None) -> None:
+        if isinstance(focused, Input):
+            self.show_for(focused)
+        elif not self.always:
+            self.hide()
+
+    def show_for(self, box: Input) -> None:
+        """Type into `box` from now on: digits for a box with the class `digits`, else letters."""
+        self.target = box
+        digits = box.has_class("digits")
+        self.query_one("#letters").display = not digits
+        self.query_one("#digit-strip").display = digits
+        self.display = True
+        # The keys take the foot of the screen: bring the box back into sight above them.
+        self.call_after_refresh(box.scroll_visible, animate=False)
+
+    def hide(self) -> None:
+        if not self.always:
+            self.display = False
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button
+        if not isinstance(button, LetterKey | DigitKey):
+            return
+        event.stop()
+        box = self.target
+        if box is None:
+            return
+        key = button.key
+        if key == "done":
+            self.hide()
+            self.screen.set_focus(None)
+            self.post_message(self.Done(box))
+        elif key == "back":
+            box.action_delete_left()
+        elif key == "shift":
+            self.shifted = not self.shifted
+            button.variant = "primary" if self.shifted else "default"
+        else:
+            char = " " if key == "space" else key
+            if self.shifted:
+                char = char.upper()
+                self.shifted = False
+                self.query_one("#kb-shift", Button).variant = "default"
+            box.insert_text_at_cursor(char)

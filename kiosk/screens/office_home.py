@@ -1,0 +1,37 @@
+"""The office's first screen after signing in: the morning, the fire roll, signing a learner out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from kiosk.screens.text import label
+
+OfficeChoice = Literal["morning", "roll", "sign_out", "sign_off"]
+
+
+class OfficeHomeScreen(Screen[OfficeChoice]):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+
+    def __init__(self, who: str) -> None:
+        super().__init__()
+        self.who = who
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="panel"):
+            yield Static(label(f"Office · signed in as {self.who}"), id="title")
+            yield Button("This morning", id="morning", variant="primary")
+            yield Button("Fire roll: who is on site", id="roll", variant="error")
+            yield Button("Sign a learner out", id="sign_out", variant="warning")
+            yield Button("Sign off", id="sign_off")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        choice = event.button.id
+        if choice in ("morning", "roll", "sign_out", "sign_off"):
+            self.dismiss(choice)

@@ -1,0 +1,93 @@
+"""Signing a learner out during the day: the reason, who let them go, and the roll kept right."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from kiosk.config import SchoolConfig
+from kiosk.domain.attendance import session_for
+from kiosk.exports import sign_out_comment
+from kiosk.roll import latest_sign_outs, on_site_ids
+from records.audit import append_audit
+from records.models import LearnerRecord, SignOutRecord
+from records.queries import staff_by_staff_id
+
+MAX_REASON_LENGTH = 500
+
+
+class SignOutError(Exception):
+    """The learner was not signed out; the message says why, for staff."""
+
+
+@dataclass(frozen=True)
+class SignedOut:
+    learner_id: int
+    name: str
+    day: date
+    session: str
+    at: str  # local HH:MM
+    reason: str
+
+    @property
+    def comment(self) -> str:
+        """What the attendance export says of it."""
+        return sign_out_comment(self.at, self.reason)
+
+
+def sign_out(
+    session: Session,
+    learner_id: int,
+    *,
+    at: datetime,
+    reason: str,
+    by_staff_id: str,
+    school: SchoolConfig,
+) -> SignedOut:
+    """Record that a learner on site has left, and why; audited. The caller commits."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise SignOutError("Give a reason for signing the learner out.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise SignOutError(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+    staff = staff_by_staff_id(session, by_staff_id)
+    if staff is None or not staff.active:
+        raise SignOutError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    learner = session.get(LearnerRecord, learner_id)
+    if learner is None:
+        raise SignOutError("No such learner.")
+    local = at.astimezone(school.zone)
+    day = local.date()
+    name = f"{learner.forename} {learner.surname}"
+    if learner_id not in on_site_ids(session, day, at):
+        earlier = latest_sign_outs(session, day, at).get(learner_id)
+        if earlier is not None:
+            raise SignOutError(
+                f"{name} was already signed out at "
+                f"{earlier.signed_out_at.astimezone(school.zone):%H:%M}."
+            )
+        raise SignOutError(f"{name} has not been admitted today, so is not on site.")
+    school_session = session_for(local.time(), school.am, school.pm).value
+    record = SignOutRecord(
+        learner_id=learner_id,
+        date=day,
+        session=school_session,
+        signed_out_at=at,
+        reason=reason,
+        recorded_by_id=staff.id,
+    )
+    session.add(record)
+    session.flush()
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=staff.staff_id,
+        action="learner.signed_out",
+        entity="sign_outs",
+        entity_id=str(record.id),
+        detail={"learner": learner.mis_id, "session": school_session, "reason": reason},
+    )
+    return SignedOut(learner_id, name, day, school_session, f"{local:%H:%M}", reason)
+

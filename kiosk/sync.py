@@ -1,0 +1,793 @@
+"""Sync between this door's own book and the school's hub: push what happened here, pull the rest.
+
+The door never waits for the hub. It records everything locally in one transaction, as it
+always has; a sync round, on its own thread, then
+- pushes this door's new visit events to the hub in the order they were recorded, a batch per
+  hub transaction, each row `ON CONFLICT (event_id) DO NOTHING`. How far the door has got is read
+  back from the hub (the largest local id it holds for this door), not trusted to a local note:
+  a round cut short anywhere (the network, the hub restarting, the kiosk killed) just offers
+  the unconfirmed batch again, and the hub keeps each event once;
+- pushes its admissions and refusals (the facts behind its marks) the same way, keyed by door,
+  learner, session and time; the hub's `hub_session_marks` view then gives the one mark;
+- pulls other doors' admissions today into `remote_arrivals` (by MIS id), so a learner who came
+  in at the side gate is greeted as already in here (`already_in`);
+- pulls the roster, staff (with PIN hashes) and badges when the hub's copy has changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, create_engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.config import Config, HubConfig
+from records.database import SQLITE_BEGIN
+from records.hub import (
+    ADMISSION,
+    REFUSAL,
+    HubBadgeRecord,
+    HubEventRecord,
+    HubLearnerRecord,
+    HubMarkRecord,
+    HubStaffRecord,
+)
+from records.models import (
+    BadgeRecord,
+    LearnerRecord,
+    RefusalRecord,
+    SessionMarkRecord,
+    StaffRecord,
+    VisitEventRecord,
+)
+from records.remote import HubSyncRecord, RemoteArrivalRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 500
+# Marks are offered again from this long before the newest day the hub holds from this door,
+# so a refusal overturned or a mark written the day after still reaches it.
+_MARKS_LOOKBACK = timedelta(days=1)
+# How long the worker waits between rounds while the hub is out of reach, at most.
+_MAX_BACKOFF_SECONDS = 15.0
+# The local note of progress is rewritten at least this often even when nothing moved.
+_NOTE_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one round did."""
+
+    sent: int  # events the hub did not have before
+    offered: int  # events offered (sent plus those it already had)
+    marks_sent: int  # admissions and refusals the hub did not have before
+    received: int  # other doors' arrivals new to this door
+    roster: int  # learners, staff and badges added or changed here
+    roster_version: str  # the hub roster this door now holds
+    waiting: int  # this door's events the hub does not hold yet (new since the round began)
+    synced_at: datetime
+
+    def lines(self) -> list[str]:
+        return [
+            f"sent {self.sent} event(s) to the hub ({self.offered - self.sent} it already had), "
+            f"{self.marks_sent} admission(s) and refusal(s)",
+            f"received {self.received} arrival(s) at other doors, {self.roster} roster change(s)",
+            f"{self.waiting} event(s) waiting",
+        ]
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the staff status line shows about the hub."""
+
+    online: bool | None  # None: no round has finished yet
+    waiting: int
+    last_sync_at: datetime | None
+    error: str = ""
+
+    def line(self, zone: ZoneInfo) -> str:
+        when = (
+            f"last sync {self.last_sync_at.astimezone(zone):%H:%M:%S}"
+            if self.last_sync_at is not None
+            else "never synced"
+        )
+        if self.online:
+            waiting = f", {self.waiting} events waiting" if self.waiting else ""
+            return f"hub online{waiting}, {when}"
+        if self.online is None:
+            return f"hub: connecting, {self.waiting} events waiting, {when}"
+        return f"hub offline, {self.waiting} events waiting, {when}"
+
+
+def hub_engine(hub: HubConfig | str, **kwargs: Any) -> Engine:
+    """An engine for the hub that gives up quickly: an unreachable hub is offline, not a wait.
+
+    pool_pre_ping: a pooled connection from before a hub restart is replaced, not used.
+    """
+    url = hub if isinstance(hub, str) else hub.url
+    timeout = 3.0 if isinstance(hub, str) else hub.connect_timeout_seconds
+    connect_args = {"connect_timeout": max(1, round(timeout))}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def _reader(local: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions that read without taking SQLite's write lock (the door's writer keeps it)."""
+    bind = local.kw.get("bind")
+    if isinstance(bind, Engine):
+        bind = bind.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+# --- one round --------------------------------------------------------------------------------
+
+
+def sync_once(
+    local: sessionmaker[Session],
+    hub: Engine,
+    station: str,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    batch_size: int = DEFAULT_BATCH,
+    roster_version: str = "",
+    on_batch: Callable[[int], None] | None = None,
+) -> SyncReport:
+    """One round: push events and marks, pull arrivals and (if it changed) the roster.
+
+    Raises SQLAlchemyError (OperationalError when the hub cannot be reached); what was
+    committed at the hub before that stays, and the next round carries on from there.
+    `on_batch(sent)` is called after each committed batch of events.
+    """
+    reader = _reader(local)
+    offered, sent, pushed_to = _push_events(reader, hub, station, batch_size, on_batch)
+    marks_sent = _push_marks(reader, hub, station, batch_size)
+    today = now.astimezone(zone).date()
+    received = _pull_arrivals(local, hub, station, today)
+    changed, version = _pull_roster(local, hub, now, roster_version)
+    waiting = _note_progress(local, station, pushed_to, now, force=bool(sent or received))
+    report = SyncReport(sent, offered, marks_sent, received, changed, version, waiting, now)
+    log.debug("sync round: %s", "; ".join(report.lines()))
+    return report
+
+
+def _push_events(
+    reader: sessionmaker[Session],
+    hub: Engine,
+    station: str,
+    batch_size: int,
+    on_batch: Callable[[int], None] | None,
+) -> tuple[int, int, int]:
+    with hub.connect() as conn:
+        pushed_to = conn.execute(
+            select(func.coalesce(func.max(HubEventRecord.local_id), 0)).where(
+                HubEventRecord.station == station
+            )
+        ).scalar_one()
+    with reader() as db:
+        newest = db.execute(select(func.coalesce(func.max(VisitEventRecord.id), 0))).scalar_one()
+    if pushed_to > newest:
+        # The hub holds more of this door than its log has: a new book under an old name.
+        # Offer everything again; the hub keeps what it already has once.
+        log.warning(
+            "the hub holds events up to %d from %r but this log ends at %d; offering all again",
+            pushed_to,
+            station,
+            newest,
+        )
+        pushed_to = 0
+    offered = sent = 0
+    while True:
+        with reader() as db:
+            rows = _event_rows(db, pushed_to, batch_size)
+        if not rows:
+            return offered, sent, pushed_to
+        with hub.begin() as conn:
+            result = conn.execute(
+                pg_insert(HubEventRecord)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["event_id"])
+            )
+        # Only after the hub's commit: a crash before this line offers the batch again.
+        pushed_to = rows[-1]["local_id"]
+        offered += len(rows)
+        sent += max(result.rowcount, 0)
+        if on_batch is not None:
+            on_batch(sent)
+
+
+def _event_rows(db: Session, after: int, limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(VisitEventRecord, LearnerRecord.mis_id)
+        .outerjoin(LearnerRecord, LearnerRecord.id == VisitEventRecord.learner_id)
+        .where(VisitEventRecord.id > after)
+        .order_by(VisitEventRecord.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "event_id": event.event_id,
+            "station": event.station,
+            "local_id": event.id,
+            "date": event.date,
+            "session": event.session,
+            "at": event.at,
+            "kind": event.kind,
+            "learner_mis_id": mis_id,
+            "staff_id": event.staff_id,
+            "payload": event.payload,
+            "recorded_at": event.recorded_at,
+        }
+        for event, mis_id in db.execute(query)
+    ]
+
+
+def _mark_key(row: dict[str, Any]) -> tuple[str, date, str, str, datetime]:
+    return (row["mis_id"], row["date"], row["session"], row["kind"], row["at"].astimezone(UTC))
+
+
+def _push_marks(reader: sessionmaker[Session], hub: Engine, station: str, batch_size: int) -> int:
+    with hub.connect() as conn:
+        newest: date | None = conn.execute(
+            select(func.max(HubMarkRecord.date)).where(HubMarkRecord.station == station)
+        ).scalar_one()
+        since = None if newest is None else newest - _MARKS_LOOKBACK
+        held_query = select(
+            HubMarkRecord.mis_id,
+            HubMarkRecord.date,
+            HubMarkRecord.session,
+            HubMarkRecord.kind,
+            HubMarkRecord.at,
+        ).where(HubMarkRecord.station == station)
+        if since is not None:
+            held_query = held_query.where(HubMarkRecord.date >= since)
+        held = {(m, d, s, k, at.astimezone(UTC)) for m, d, s, k, at in conn.execute(held_query)}
+    with reader() as db:
+        rows = [r for r in _mark_rows(db, station, since) if _mark_key(r) not in held]
+    # Oldest day first, so the newest day the hub holds is only ever reached once the days
+    # before it are complete (the lookback covers the day a round was cut short in).
+    rows.sort(key=lambda r: (r["date"], r["at"]))
+    sent = 0
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        with hub.begin() as conn:
+            result = conn.execute(
+                pg_insert(HubMarkRecord)
+                .values(batch)
+                .on_conflict_do_nothing(
+                    index_elements=["station", "mis_id", "date", "session", "kind", "at"]
+                )
+            )
+        sent += max(result.rowcount, 0)
+    return sent
+
+
+def _mark_rows(db: Session, station: str, since: date | None) -> Iterable[dict[str, Any]]:
+    admissions = (
+        select(SessionMarkRecord, LearnerRecord.mis_id, StaffRecord.staff_id)
+        .join(LearnerRecord, LearnerRecord.id == SessionMarkRecord.learner_id)
+        .outerjoin(StaffRecord, StaffRecord.id == SessionMarkRecord.recorded_by_id)
+        .where(SessionMarkRecord.admitted_at.is_not(None))
+    )
+    refusals = (
+        select(RefusalRecord, LearnerRecord.mis_id, StaffRecord.staff_id)
+        .join(LearnerRecord, LearnerRecord.id == RefusalRecord.learner_id)
+        .outerjoin(StaffRecord, StaffRecord.id == RefusalRecord.recorded_by_id)
+    )
+    if since is not None:
+        admissions = admissions.where(SessionMarkRecord.date >= since)
+        refusals = refusals.where(RefusalRecord.date >= since)
+    for mark, mis_id, staff_id in db.execute(admissions):
+        assert mark.admitted_at is not None
+        yield {
+            "station": station,
+            "kind": ADMISSION,
+            "mis_id": mis_id,
+            "date": mark.date,
+            "session": mark.session,
+            # The badge tap decides the mark; a mark written without one counts from admission.
+            "at": mark.arrived_at or mark.admitted_at,
+            "admitted_at": mark.admitted_at,
+            "code": mark.code,
+            "minutes_late": mark.minutes_late,
+            "comment": mark.comment,
+            "late_reason": mark.late_reason,
+            "late_detention": mark.late_detention,
+            "refusal_kind": None,
+            "recorded_by": staff_id,
+        }
+    for refusal, mis_id, staff_id in db.execute(refusals):
+        yield {
+            "station": station,
+            "kind": REFUSAL,
+            "mis_id": mis_id,
+            "date": refusal.date,
+            "session": refusal.session,
+            "at": refusal.refused_at,
+            "admitted_at": None,
+            "code": "O",
+            "minutes_late": 0,
+            "comment": f"refused {refusal.kind}: not admitted",
+            "late_reason": "",
+            "late_detention": False,
+            "refusal_kind": refusal.kind,
+            "recorded_by": staff_id,
+        }
+
+
+def _pull_arrivals(local: sessionmaker[Session], hub: Engine, station: str, today: date) -> int:
+    with hub.connect() as conn:
+        found = conn.execute(
+            select(
+                HubMarkRecord.mis_id,
+                HubMarkRecord.session,
+                HubMarkRecord.station,
+                HubMarkRecord.at,
+                HubMarkRecord.admitted_at,
+                HubMarkRecord.code,
+            )
+            .where(
+                HubMarkRecord.date == today,
+                HubMarkRecord.kind == ADMISSION,
+                HubMarkRecord.station != station,
+            )
+            .order_by(HubMarkRecord.at, HubMarkRecord.station, HubMarkRecord.id)
+        ).all()
+    earliest: dict[tuple[str, str], Any] = {}
+    for row in found:
+        earliest.setdefault((row.mis_id, row.session), row)
+    if not earliest:
+        return 0
+    with _reader(local)() as db:
+        known = {
+            (r.mis_id, r.session): r.arrived_at
+            for r in db.scalars(
+                select(RemoteArrivalRecord).where(RemoteArrivalRecord.date == today)
+            )
+        }
+    new = {
+        key: row
+        for key, row in earliest.items()
+        if key not in known or row.at.astimezone(UTC) < known[key].astimezone(UTC)
+    }
+    if not new:
+        return 0
+    with local.begin() as db:
+        for (mis_id, session_name), row in new.items():
+            if (mis_id, session_name) in known:
+                db.execute(
+                    update(RemoteArrivalRecord)
+                    .where(
+                        RemoteArrivalRecord.mis_id == mis_id,
+                        RemoteArrivalRecord.date == today,
+                        RemoteArrivalRecord.session == session_name,
+                    )
+                    .values(
+                        station=row.station,
+                        arrived_at=row.at,
+                        admitted_at=row.admitted_at,
+                        code=row.code,
+                    )
+                )
+            else:
+                db.add(
+                    RemoteArrivalRecord(
+                        mis_id=mis_id,
+                        date=today,
+                        session=session_name,
+                        station=row.station,
+                        arrived_at=row.at,
+                        admitted_at=row.admitted_at,
+                        code=row.code,
+                    )
+                )
+    return sum(1 for key in new if key not in known)
+
+
+# --- the roster -------------------------------------------------------------------------------
+
+_LEARNER_FIELDS = (
+    "upn",
+    "surname",
+    "forename",
+    "preferred_name",
+    "sex",
+    "year_group",
+    "reg_group",
+    "sen",
+    "left_on",
+)
+_STAFF_FIELDS = ("surname", "forename", "sex", "roles", "pin_hash", "active")
+
+
+def _roster_version(conn: Any) -> str:
+    parts = []
+    for stamp in (
+        HubLearnerRecord.updated_at,
+        HubStaffRecord.updated_at,
+        HubBadgeRecord.enrolled_at,
+    ):
+        count, newest = conn.execute(select(func.count(), func.max(stamp))).one()
+        parts.append(f"{count}@{newest.isoformat() if newest else '-'}")
+    return "/".join(parts)
+
+
+def _pull_roster(
+    local: sessionmaker[Session], hub: Engine, now: datetime, seen: str
+) -> tuple[int, str]:
+    """Copy the hub's roster when it changed since `seen`: learners by MIS id, staff by staff
+    id, badges by key. Nothing the hub does not name is touched; an empty hub changes nothing."""
+    with hub.connect() as conn:
+        version = _roster_version(conn)
+        if version == seen:
+            return 0, version
+        learners = conn.execute(select(HubLearnerRecord.__table__)).mappings().all()
+        staff = conn.execute(select(HubStaffRecord.__table__)).mappings().all()
+        badges = conn.execute(select(HubBadgeRecord.__table__)).mappings().all()
+    changed = 0
+    with local.begin() as db:
+        by_mis = {r.mis_id: r for r in db.scalars(select(LearnerRecord))}
+        for row in learners:
+            record = by_mis.get(row["mis_id"])
+            if record is None:
+                record = LearnerRecord(
+                    mis_id=row["mis_id"],
+                    created_at=now,
+                    updated_at=now,
+                    **{f: row[f] for f in _LEARNER_FIELDS},
+                )
+                db.add(record)
+                by_mis[record.mis_id] = record
+                changed += 1
+            elif _apply(record, row, _LEARNER_FIELDS, now):
+                changed += 1
+        by_staff = {r.staff_id: r for r in db.scalars(select(StaffRecord))}
+        for row in staff:
+            member = by_staff.get(row["staff_id"])
+            if member is None:
+                member = StaffRecord(
+                    staff_id=row["staff_id"],
+                    created_at=now,
+                    updated_at=now,
+                    **{f: row[f] for f in _STAFF_FIELDS},
+                )
+                db.add(member)
+                by_staff[member.staff_id] = member
+                changed += 1
+            elif _apply(member, row, _STAFF_FIELDS, now):
+                changed += 1
+        db.flush()
+        by_key = {b.key: b for b in db.scalars(select(BadgeRecord))}
+        for row in badges:
+            learner = by_mis.get(row["learner_mis_id"] or "")
+            member = by_staff.get(row["staff_id"] or "")
+            learner_id = learner.id if learner is not None else None
+            staff_id = member.id if member is not None else None
+            if learner_id is None and staff_id is None:
+                continue
+            badge = by_key.get(row["key"])
+            if badge is None:
+                db.add(
+                    BadgeRecord(
+                        key=row["key"],
+                        enrolled_as=row["enrolled_as"],
+                        learner_id=learner_id,
+                        staff_id=staff_id,
+                        enrolled_at=row["enrolled_at"],
+                    )
+                )
+                changed += 1
+            elif (badge.learner_id, badge.staff_id) != (learner_id, staff_id):
+                badge.learner_id, badge.staff_id = learner_id, staff_id
+                changed += 1
+    return changed, version
+
+
+def _apply(record: Any, row: Any, names: Sequence[str], now: datetime) -> bool:
+    differs = [n for n in names if getattr(record, n) != row[n]]
+    for name in differs:
+        setattr(record, name, row[name])
+    if differs:
+        record.updated_at = now
+    return bool(differs)
+
+
+def publish_roster(local: sessionmaker[Session], hub: Engine, now: datetime) -> int:
+    """Publish this book's learners, staff and badges to the hub (the office's door does this
+    after a roster import); the hub's rows are updated by MIS id, staff id and badge key."""
+    with _reader(local)() as db:
+        learners = list(db.scalars(select(LearnerRecord)))
+        staff = list(db.scalars(select(StaffRecord)))
+        mis = {r.id: r.mis_id for r in learners}
+        staff_ids = {r.id: r.staff_id for r in staff}
+        badges = list(db.scalars(select(BadgeRecord)))
+    learner_rows = [
+        {"mis_id": r.mis_id, "updated_at": now, **{f: getattr(r, f) for f in _LEARNER_FIELDS}}
+        for r in learners
+    ]
+    staff_rows = [
+        {"staff_id": r.staff_id, "updated_at": now, **{f: getattr(r, f) for f in _STAFF_FIELDS}}
+        for r in staff
+    ]
+    badge_rows = [
+        {
+            "key": b.key,
+            "enrolled_as": b.enrolled_as,
+            "learner_mis_id": mis.get(b.learner_id) if b.learner_id is not None else None,
+            "staff_id": staff_ids.get(b.staff_id) if b.staff_id is not None else None,
+            "enrolled_at": b.enrolled_at,
+        }
+        for b in badges
+    ]
+    written = 0
+    with hub.begin() as conn:
+        for record, key, rows in (
+            (HubLearnerRecord, "mis_id", learner_rows),
+            (HubStaffRecord, "staff_id", staff_rows),
+            (HubBadgeRecord, "key", badge_rows),
+        ):
+            for start in range(0, len(rows), DEFAULT_BATCH):
+                batch = rows[start : start + DEFAULT_BATCH]
+                if not batch:
+                    continue
+                statement = pg_insert(record).values(batch)
+                changing = {
+                    name: statement.excluded[name] for name in batch[0] if name not in (key,)
+                }
+                conn.execute(statement.on_conflict_do_update(index_elements=[key], set_=changing))
+                written += len(batch)
+    return written
+
+
+# --- what the door asks -------------------------------------------------------------------------
+
+
+def already_in(session: Session, learner_id: int, day: date, session_name: str) -> bool:
+    """Whether another door has admitted this learner this session (as last heard from the hub)."""
+    return (
+        session.execute(
+            select(RemoteArrivalRecord.id)
+            .join(LearnerRecord, LearnerRecord.mis_id == RemoteArrivalRecord.mis_id)
+            .where(
+                LearnerRecord.id == learner_id,
+                RemoteArrivalRecord.date == day,
+                RemoteArrivalRecord.session == session_name,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def waiting_events(session: Session, station: str) -> int:
+    """This door's events the hub was not known to hold at the last sync."""
+    pushed = session.execute(
+        select(HubSyncRecord.pushed_event_id).where(HubSyncRecord.station == station)
+    ).scalar_one_or_none()
+    return session.execute(
+        select(func.count()).where(VisitEventRecord.id > (pushed or 0))
+    ).scalar_one()
+
+
+def last_sync_at(session: Session, station: str) -> datetime | None:
+    return session.execute(
+        select(HubSyncRecord.last_sync_at).where(HubSyncRecord.station == station)
+    ).scalar_one_or_none()
+
+
+def _note_progress(
+    local: sessionmaker[Session], station: str, pushed_to: int, now: datetime, *, force: bool
+) -> int:
+    """Keep the local hint of how far the hub has got; returns the events still waiting."""
+    with _reader(local)() as db:
+        note = db.scalars(select(HubSyncRecord).where(HubSyncRecord.station == station)).first()
+        waiting = db.execute(
+            select(func.count()).where(VisitEventRecord.id > pushed_to)
+        ).scalar_one()
+    stale = (
+        note is None
+        or note.pushed_event_id != pushed_to
+        or note.last_sync_at is None
+        or now - note.last_sync_at >= _NOTE_EVERY
+    )
+    if force or stale:
+        with local.begin() as db:
+            note = db.scalars(select(HubSyncRecord).where(HubSyncRecord.station == station)).first()
+            if note is None:
+                db.add(HubSyncRecord(station=station, pushed_event_id=pushed_to, last_sync_at=now))
+            else:
+                note.pushed_event_id = pushed_to
+                note.last_sync_at = now
+    return int(waiting)
+
+
+# --- the worker -------------------------------------------------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncWorker:
+    """Sync rounds on a thread of their own: every `interval_seconds`, and soon after `nudge()`.
+
+    The door's own work never waits for it. While the hub is unreachable rounds fail quietly
+    and are retried (backing off to 15 s); the backlog drains by itself when the hub returns.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        local: sessionmaker[Session],
+        *,
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.config = config
+        self.local = local
+        self.station = config.station.name
+        self._hub = engine if engine is not None else hub_engine(config.hub)
+        self._own_engine = engine is None
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._roster_version = ""
+        with _reader(local)() as db:
+            self._status = SyncStatus(
+                None, waiting_events(db, self.station), last_sync_at(db, self.station)
+            )
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="hub-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._own_engine:
+            self._hub.dispose()
+
+    def nudge(self) -> None:
+        """Something was recorded: run a round soon rather than at the next interval."""
+        self._wake.set()
+
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def run_once(self) -> SyncReport | None:
+        """One round now, on the caller's thread; None when the hub could not be reached."""
+        now = self._clock()
+        hub = self.config.hub
+        try:
+            report = sync_once(
+                self.local,
+                self._hub,
+                self.station,
+                now=now,
+                zone=self.config.school.zone,
+                batch_size=hub.batch_size,
+                roster_version=self._roster_version,
+            )
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0:1]
+            try:
+                with _reader(self.local)() as db:
+                    waiting = waiting_events(db, self.station)
+            except SQLAlchemyError:
+                waiting = self.status().waiting
+            with self._lock:
+                was = self._status
+                self._status = SyncStatus(False, waiting, was.last_sync_at, "".join(reason))
+            if was.online is not False:
+                log.warning("hub offline: %s", "".join(reason))
+            return None
+        self._roster_version = report.roster_version
+        with self._lock:
+            was = self._status
+            self._status = SyncStatus(True, report.waiting, report.synced_at)
+        if was.online is False:
+            log.info("hub back online; sent %d event(s)", report.sent)
+        return report
+
+    def _run(self) -> None:
+        interval = self.config.hub.interval_seconds
+        delay = 0.0
+        while not self._stopping.is_set():
+            self._wake.wait(delay)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                report = self.run_once()
+            except Exception:  # a round must never end the thread
+                log.exception("sync round failed")
+                report = None
+            if report is None:
+                delay = min(max(delay * 2, interval), _MAX_BACKOFF_SECONDS)
+            else:
+                delay = interval
+
+
+__all__ = [
+    "SyncReport",
+    "SyncStatus",
+    "SyncWorker",
+    "already_in",
+    "check_hub",
+    "hub_engine",
+    "publish_roster",
+    "sync_once",
+    "waiting_events",
+]
+
+
+# --- `kiosk check` ------------------------------------------------------------------------------
+
+
+def check_hub(config: Config) -> list[Any]:
+    """`kiosk check`'s lines for the hub (kiosk.check.CheckResult): reachable, at the current
+    schema, and this door's backlog with the time of its last sync."""
+    from kiosk.check import CheckResult
+    from records.database import make_engine, make_sessionmaker
+    from records.hub import hub_head_revision, hub_revision
+
+    if not config.hub.enabled:
+        return [CheckResult("hub", True, "none configured: this door works alone")]
+    backlog = ""
+    if config.database.url:
+        engine = make_engine(config.database.url)
+        try:
+            with make_sessionmaker(engine, read_only=True)() as db:
+                station = config.station.name
+                waiting, synced = waiting_events(db, station), last_sync_at(db, station)
+            when = (
+                f"{synced.astimezone(config.school.zone):%Y-%m-%d %H:%M:%S}" if synced else "never"
+            )
+            backlog = f"{waiting} event(s) waiting, last sync {when}"
+        except SQLAlchemyError:
+            backlog = "backlog unknown (the local database cannot be read)"
+        finally:
+            engine.dispose()
+    hub = hub_engine(config.hub)
+    try:
+        with hub.connect() as conn:
+            at = hub_revision(conn)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return [
+            CheckResult(
+                "hub",
+                False,
+                f"cannot reach it: {reason}; {backlog or 'the door keeps working alone'}",
+                "check [hub] url, the network and the server (docs/hub.md); the door keeps "
+                "admitting and the backlog is sent when the hub is back",
+            )
+        ]
+    finally:
+        hub.dispose()
+    if at != hub_head_revision():
+        return [
+            CheckResult(
+                "hub",
+                False,
+                f"reachable but not at the current schema ({at or 'empty'}); {backlog}",
+                "run `kiosk hub upgrade` (as the hub's owner, not a door's login)",
+            )
+        ]
+    return [CheckResult("hub", True, f"reachable and current; {backlog}")]
