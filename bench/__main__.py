@@ -1,7 +1,9 @@
 """Run every benchmark and print its figures (`make bench`)."""
 
-from bench import endtoend, roster, usecases
+from bench import endtoend, lane, roster, sync, usecases
 
 usecases.main()
 endtoend.main()
 roster.main()
+lane.main([])  # LANE_BENCH_LEARNERS sets the morning's size (1,000 by default)
+sync.main()

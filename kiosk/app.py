@@ -69,6 +69,7 @@ from kiosk.screens.lane import LaneChoice, LaneDemo, LaneScreen
 from kiosk.screens.office import ExportRequested, OfficeScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.text import plain
+from kiosk.sync import SyncWorker
 from kiosk.systemd_notify import Notifier, watchdog_interval
 from kiosk.views import LaneView
 from kiosk.writer import JobDone, JobFailed, Writer
@@ -174,6 +175,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.writer = Writer(self.post_message)
         self.keeper = LaneKeeper(config, book.sessions, station=config.station.name, draw=draw)
         self.lane_view = LaneView((), (), 0, 0, "")
+        # With a hub, this door's log is pushed to it on a thread of its own; never waited for.
+        self.sync = SyncWorker(config, book.sessions) if config.hub.enabled else None
         self.lane_screen: LaneScreen | None = None
         # The last answer a learner was given while staff were at the screen.
         self.last_told: tuple[str, str] | None = None
@@ -185,10 +188,13 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.install_screen(self.greeting, "greeting")  # kept, and reused for every tap
         self.push_screen(self.idle)
         self.call_after_refresh(self._started)
+        if self.sync is not None:
+            self.sync.start()
+        self.desk.nobody_on_duty()  # a spell left open by a restart is over
         if not self.config.policy.plain_sign_in:
             # The lane as it was left (a restart mid-morning keeps the queue), then kept moving.
             self.submit(lambda: self.keeper.start(self.clock()), self._lane_started)
-            self.set_interval(LANE_TICK_SECONDS, self._tick)
+        self.set_interval(LANE_TICK_SECONDS, self._tick)
         if (interval := watchdog_interval()) is not None:
             self.set_interval(interval / 2, self.notifier.watchdog)  # a frozen loop stops pinging
         reader = self.devices.reader
@@ -239,6 +245,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     def on_unmount(self) -> None:
         self.notifier.stopping()
         self.writer.stop()
+        if self.sync is not None:
+            self.sync.stop()
         self._stopping.set()
         if self._worker is not None:
             self._waiting.put(None)
@@ -430,19 +438,19 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self._show(SAVING)
 
     def _show_backlog(self) -> None:
-        if self.writer.locked and self.writer.waiting:
-            self.idle.show_status(
-                f"Database busy (another program is writing): {self.writer.waiting} event(s) "
-                "waiting to be saved; nothing is lost"
-            )
-        elif self._backlog:
-            self.idle.show_status(
-                f"Database busy (another program is writing): {self._backlog} sign-in(s) "
+        """The staff's line at the foot of the idle screen (redrawn only when it changes)."""
+        waiting = self.writer.waiting if self.writer.locked else self._backlog
+        if waiting:
+            text = (
+                f"Database busy (another program is writing): {waiting} sign-in(s) "
                 "waiting to be saved; nothing is lost"
             )
         else:
-            devices = "  ·  ".join(s for s in (self.reader_status, self.detector_status) if s)
-            self.idle.show_status(self.alert or devices)
+            hub = self.sync.status().line(self.config.school.zone) if self.sync else ""
+            parts = (self.reader_status, self.detector_status, hub)
+            text = self.alert or "  ·  ".join(s for s in parts if s)
+        if text != self.idle.status_text:
+            self.idle.show_status(text)
 
     def _record_waiting_taps(self) -> None:
         """The tap worker's thread: one tap at a time, in the order they were read."""
@@ -512,7 +520,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         # An unknown badge is not an alarm: the door stays locked and nothing sounds, so a
         # learner who forgot their badge is not made a spectacle of.
         if outcome.admitted:
-            self.drive_outputs("admitted")
+            self.drive_outputs(rules.Signal.ADMITTED)
 
     # --- the lane ---------------------------------------------------------------------------
 
@@ -545,7 +553,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.lane_view = view
 
     def _tick(self) -> None:
-        if not self.writer.waiting:  # the queue moves on its own; never pile ticks up
+        self._show_backlog()  # the hub's line moves on by itself
+        if (
+            not self.config.policy.plain_sign_in and not self.writer.waiting
+        ):  # the queue moves on its own; never pile ticks up
             self.submit(lambda: self.keeper.tick(self.clock()), self.apply)
 
     def _entry_recorded(
@@ -616,6 +627,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         """Carry out what the lane decided: the learner's answer, the lights, staff's attention."""
         before = self.lane_view.session
         self.lane_view = outcome.view
+        if self.sync is not None:
+            self.sync.nudge()
         if before and outcome.view.session != before:
             # A session belongs to itself: its queue and its duty list end with it.
             self.desk.end_of_session()
@@ -624,7 +637,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             if isinstance(effect, rules.Tell):
                 self._tell(effect)
             elif isinstance(effect, rules.Light):
-                self.drive_outputs(effect.signal.value)
+                self.drive_outputs(effect.signal)
             elif isinstance(effect, rules.CallStaff) and effect.need is rules.Need.ALARM:
                 who = names.get(effect.learner_id or 0, "")
                 if self.desk.unlocked:
@@ -686,10 +699,16 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         while len(self.screen_stack) > 2 and self.screen is not self.idle:
             self.pop_screen()
 
-    def drive_outputs(self, what: str) -> None:
+    def drive_outputs(self, signal: rules.Signal) -> None:
         outputs = self.devices.outputs
-        if outputs is not None:
-            getattr(outputs, what)()
+        if outputs is None:
+            return
+        show = {
+            rules.Signal.ADMITTED: outputs.admitted,
+            rules.Signal.ALARM: outputs.alarm,
+            rules.Signal.REFUSED: outputs.refused,
+        }
+        show[signal]()
 
     def _outputs_idle(self) -> None:
         if self.devices.outputs is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from drivers.probe import probe_gpio, probe_serial_port
 from kiosk.config import Config
+from kiosk.sync import check_hub
 from records.database import is_up_to_date, make_engine
 
 
@@ -36,6 +37,7 @@ def run_checks(config: Config) -> Iterator[CheckResult]:
     for warning in config.warnings:
         yield CheckResult("config", False, warning, "see [school] in the config", warning=True)
     yield from _check_database(config.database.url)
+    yield from check_hub(config)
     yield from _check_clock()
     yield from _check_reader(config)
     yield from _check_detector(config)

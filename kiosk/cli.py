@@ -20,6 +20,7 @@ from typing import IO, Any, NoReturn, TypeAlias, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.cli_hub import add_commands as add_hub_commands
 from kiosk.cli_io import (
     OK,
     REJECTED,
@@ -37,6 +38,7 @@ from kiosk.cli_io import utc_now as _now
 from kiosk.cli_marks import add_commands as add_mark_commands
 from kiosk.cli_mis import add_commands as add_mis_commands
 from kiosk.cli_office import add_commands as add_office_commands
+from kiosk.cli_office_web import add_commands as add_office_web_commands
 from kiosk.cli_pi import add_commands as add_pi_commands
 from kiosk.config import Config
 from kiosk.database import open_school_book
@@ -157,13 +159,17 @@ def add_station_commands(
     db = sub.add_parser("db", parents=[common], help="the database").add_subparsers(
         metavar="ACTION"
     )
-    add_command(
+    upgrade_db = add_command(
         db,
         "upgrade",
         common,
         help="create or migrate the database (safe to repeat)",
-        example="kiosk db upgrade --config /etc/kiosk/kiosk.toml",
-    ).set_defaults(handler=cmd_db_upgrade)
+        example="kiosk db upgrade --config /etc/kiosk/kiosk.toml\nkiosk db upgrade --hub",
+    )
+    upgrade_db.add_argument(
+        "--hub", action="store_true", help="migrate the hub ([hub] url) instead of this door's"
+    )
+    upgrade_db.set_defaults(handler=cmd_db_upgrade)
 
     roster = sub.add_parser("roster", parents=[common], help="learners").add_subparsers(
         metavar="ACTION"
@@ -283,6 +289,8 @@ COMMAND_GROUPS: tuple[Registrar, ...] = (
     add_pi_commands,
     add_mark_commands,
     add_mis_commands,  # after the station's: `roster pull` joins `roster import`
+    add_hub_commands,
+    add_office_web_commands,
 )
 
 
@@ -299,6 +307,10 @@ def _book(config: Config) -> Any:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    if args.hub:
+        from kiosk.cli_hub import cmd_hub_upgrade
+
+        return cmd_hub_upgrade(args)
     config = command_config(args, creating=True)
     try:
         upgrade(config.database.url, key_file=config.database.key_path)
@@ -391,6 +403,26 @@ def _read_pin() -> str:
 
 def cmd_export_attendance(args: argparse.Namespace) -> int:
     config = command_config(args)
+    if config.hub.enabled:  # the whole school's morning, every door's: the hub's one answer
+        from kiosk.hub_export import hub_attendance_rows
+        from kiosk.sync import hub_engine
+
+        engine = hub_engine(config.hub)
+        try:
+            with engine.connect() as conn:
+                rows = list(
+                    hub_attendance_rows(
+                        conn,
+                        day=args.date,
+                        school_session=SchoolSession(args.session),
+                        school=config.school,
+                        now=_now(),
+                    )
+                )
+        finally:
+            engine.dispose()
+        _write(args.out, ATTENDANCE_HEADER, rows)
+        return OK
     with _book(config) as book, book.sessions() as session:
         rows = list(
             attendance_rows(

@@ -1,4 +1,4 @@
-"""The hub's commands: `kiosk sync` (one round by hand), `kiosk hub upgrade`, `kiosk hub publish`."""
+"""The hub's commands: `kiosk sync` (one round by hand), `kiosk hub upgrade` and `publish`."""
 
 from __future__ import annotations
 

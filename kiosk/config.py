@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,9 @@ from kiosk.domain.attendance import (
     session_for,
 )
 from kiosk.domain.lane import parse_slots
+from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.screening import ScreeningPolicy
+from kiosk.domain.station import RefusalPolicy
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
 DEFAULT_KEY_PATH = Path("/var/lib/kiosk/kiosk.key")
@@ -85,9 +89,9 @@ class DatabaseConfig:
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    phone_handin: str = "required"
-    on_refusal: str = "deny"
-    screening: str = "required"
+    phone_handin: PhonePolicy = PhonePolicy.REQUIRED
+    on_refusal: RefusalPolicy = RefusalPolicy.DENY
+    screening: ScreeningPolicy = ScreeningPolicy.REQUIRED
     random_screening_percent: int = 20
     school_rules_items: tuple[str, ...] = ("e-cigarette", "lighter", "matches", "mobile phone")
     staff_idle_lock_seconds: int = 120
@@ -245,10 +249,14 @@ class Config:
 
 
 # Allowed values for the keys that take one of a few words.
+# Keys whose words are the domain's own enums: parsed straight into them.
+_ENUMS: dict[tuple[str, str], type[StrEnum]] = {
+    ("policy", "phone_handin"): PhonePolicy,
+    ("policy", "on_refusal"): RefusalPolicy,
+    ("policy", "screening"): ScreeningPolicy,
+}
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("policy", "phone_handin"): ("required", "optional", "off"),
-    ("policy", "on_refusal"): ("deny", "search"),
-    ("policy", "screening"): ("required", "random", "off"),
+    **{where: tuple(member.value for member in enum) for where, enum in _ENUMS.items()},
     ("rfid", "driver"): ("em4100", "id12", "pn532", "keyboard", "none"),
     ("detector", "driver"): ("gpio", "serial", "none"),
     ("mis", "provider"): ("wonde", "arbor", "sims", "none"),
@@ -347,7 +355,8 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     if choices is not None:
         if value not in choices:
             raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
+        enum = _ENUMS.get((section, key))
+        return value if enum is None else enum(value)
     if section == "school" and key in {
         "day_starts",
         "register_closes",

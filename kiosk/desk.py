@@ -29,7 +29,9 @@ from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.office import office_view
+from kiosk.on_site import SignOutChosen
 from kiosk.phones_desk import PhoneDeskError, return_phone
+from kiosk.roll import fire_roll
 from kiosk.screens.duty import DutyScreen, duty_warnings
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.lane import LaneChoice
@@ -49,16 +51,22 @@ from kiosk.screens.results import (
     SearchSetup,
 )
 from kiosk.screens.results import RefusalConfirmed as RefusalConfirmedResult
+from kiosk.screens.roll import RollScreen
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
+from kiosk.screens.sign_out import SignOutScreen
 from kiosk.screens.text import plain
 from kiosk.searches import SearchForm, SearchNotAllowed, who_may_search
+from kiosk.signout import SignOutError, sign_out
+from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
 from kiosk.views import LaneRow, LaneView
 from records.models import LearnerRecord
 
 log = logging.getLogger(__name__)
 
 OFFICE_ROLES = (Role.OFFICE, Role.DSL)
+# What keeps a learner's desk open after a step: staff still have something to do there.
+DESK_NEEDS = frozenset({Need.ALARM, Need.REFUSED, Need.ARCH, Need.ADMIT})
 
 
 class DeskHost(Protocol):
@@ -120,6 +128,7 @@ class Desk:
             if outcome.accepted and outcome.member is not None:
                 self.duty = self.duty.signed_on(outcome.member)
                 self.operator = outcome.member.staff_id
+                self._presence(record_sign_on, outcome.member.staff_id)
                 self.touch()
                 self.show_duty()
             elif outcome.locked:
@@ -296,6 +305,10 @@ class Desk:
             self.find_learner()
         elif choice.kind == "office":
             self.show_office()
+        elif choice.kind == "roll":
+            self.show_roll()
+        elif choice.kind == "sign_out":
+            self.show_sign_out()
         elif choice.kind == "dismiss_alarm":
             self._event(lane.AlarmDismissed(self.host.clock()), self.learner_id_none)
         else:  # "lock": the station returns to the learners' screen
@@ -308,13 +321,88 @@ class Desk:
         """The member of staff at the screen signs off: off duty, and the screens close."""
         if self.operator is not None:
             self.duty = self.duty.signed_off(self.operator)
+            self._presence(record_sign_off, self.operator)
         self.lock()
 
     def end_of_session(self) -> None:
         """A new session begins: nobody is on duty until they sign on again."""
-        self.duty = Duty()
+        self.nobody_on_duty()
         if self.operator is not None:
             self.lock()
+
+    def nobody_on_duty(self) -> None:
+        """At start and at a session's end the duty list is empty, in memory and on record."""
+        self.duty = Duty()
+        self._presence(None, None)
+
+    def _presence(self, record: Callable[..., None] | None, staff_id: str | None) -> None:
+        """Who is on duty at this door, as the fire roll reads it (None: everyone off)."""
+        config, at = self.host.config, self.host.clock()
+
+        def job() -> None:
+            with self.host.book.sessions.begin() as db:
+                if record is None or staff_id is None:
+                    record_all_signed_off(db, station=config.station.name, at=at)
+                elif record is record_sign_on:
+                    record_sign_on(
+                        db, staff_id, station=config.station.name, at=at, zone=config.school.zone
+                    )
+                else:
+                    record(db, staff_id, station=config.station.name, at=at)
+
+        self.host.submit(job, lambda _: None)
+
+    def show_roll(self) -> None:
+        """The fire roll: who is on site now, by registration group, from the local record."""
+        with self.host.book.sessions() as db:
+            roll = fire_roll(db, school=self.host.config.school, now=self.host.clock())
+
+        def closed(choice: str | None) -> None:
+            self.touch()
+            if choice == "refresh":
+                self.show_roll()
+            else:
+                self.show_lane()
+
+        self.host.push_screen(RollScreen(roll), closed)
+
+    def show_sign_out(self, message: str = "") -> None:
+        """A learner leaving early is signed out, with a reason, so the roll stays right."""
+        with self.host.book.sessions() as db:
+            roll = fire_roll(db, school=self.host.config.school, now=self.host.clock())
+
+        def chosen(choice: SignOutChosen | None) -> None:
+            self.touch()
+            if choice is None:
+                self.show_lane()
+                return
+            config, at, operator = self.host.config, self.host.clock(), self._operator()
+
+            def job() -> str:
+                try:
+                    with self.host.book.sessions.begin() as db:
+                        sign_out(
+                            db,
+                            choice.learner_id,
+                            at=at,
+                            reason=choice.reason,
+                            by_staff_id=operator,
+                            school=config.school,
+                        )
+                except SignOutError as exc:
+                    return str(exc)
+                return ""
+
+            def done(problem: str) -> None:
+                if problem:
+                    self.show_sign_out(problem)
+                else:
+                    self.host.notify("Signed out.", title="Saved")
+                    self.show_lane()
+
+            self.host.submit(job, done)
+
+        self.host.push_screen(SignOutScreen(roll, message), chosen)
 
     def _row(self, learner_id: int) -> LaneRow | None:
         return next((r for r in self.host.lane_view.rows if r.learner_id == learner_id), None)
@@ -433,7 +521,9 @@ class Desk:
     def _after(self, learner_id: int) -> None:
         """After a step: that learner's desk while they still need staff, else the queue."""
         row = self._row(learner_id)
-        if row is not None and (row.needs or row.step in ("search", "admit")):
+        # Back to this learner only for something staff must still do here; a late flag or a
+        # long wait is shown on the queue and needs no extra touch.
+        if row is not None and (set(row.needs) & DESK_NEEDS or row.step in ("search", "admit")):
             self.open(learner_id)
         else:
             self.show_lane()

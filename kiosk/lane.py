@@ -30,6 +30,7 @@ from kiosk.domain.station import RefusalPolicy
 from kiosk.phones_desk import hand_in
 from kiosk.screenings import record_screening
 from kiosk.searches import SearchForm, SearchNotAllowed, record_search
+from kiosk.sync import already_in
 from kiosk.views import LaneRow, LaneView
 from records.models import PhoneHandinRecord, ScreeningRecord, VisitEventRecord
 from records.queries import staff_by_staff_id
@@ -168,9 +169,16 @@ class LaneKeeper:
         decides the mark, and the screening draw is made now and recorded with it."""
         school = self.config.school
         try:
-            _, which = self.session_at(at)
+            day, which = self.session_at(at)
         except OutsideSession as exc:
             return self._refused(str(exc), at)
+        with self.sessions() as db:
+            elsewhere = already_in(db, learner_id, day, which.value)
+        if elsewhere:  # admitted at another door this session (as the hub last told us)
+            told = rules.Tell(
+                learner_id, f"You're already signed in, {first_name}", "Please go through."
+            )
+            return LaneOutcome((told,), self.view(at))
         times = school.times_for(which)
         assert times is not None
         local = at.astimezone(school.zone).time().replace(tzinfo=None)

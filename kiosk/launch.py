@@ -36,7 +36,9 @@ from kiosk.config import (
 from kiosk.crash import run_app
 from kiosk.database import Book, open_school_book
 from kiosk.demo import DEMO_LEARNERS, DEMO_PIN, DEMO_STAFF
+from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.roster import display_first_name
+from kiosk.domain.screening import ScreeningPolicy
 from kiosk.roster_import import import_learners, import_staff
 from kiosk.staff import set_pin
 from records.database import upgrade
@@ -222,7 +224,11 @@ def demo_config(url: str) -> Config:
     return Config(
         school=SchoolConfig(name="Demo Academy · simulated hardware"),
         database=DatabaseConfig(url=url),
-        policy=PolicyConfig(phone_handin="required", screening="required", phone_slots="1-120"),
+        policy=PolicyConfig(
+            phone_handin=PhonePolicy.REQUIRED,
+            screening=ScreeningPolicy.REQUIRED,
+            phone_slots="1-120",
+        ),
         rfid=RfidConfig(driver="none", port=""),
         # The simulated arch behaves as a serial arch with a pass line: its clear is a passage.
         detector=DetectorConfig(driver="serial", port="simulated"),

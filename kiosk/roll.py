@@ -176,7 +176,14 @@ def roll_rows(roll: Roll) -> Iterator[tuple[str, ...]]:
                 learner.admitted,
             )
     for member in roll.staff:
-        yield ("staff", member.station, member.staff_id, member.surname, member.forename, member.since)
+        yield (
+            "staff",
+            member.station,
+            member.staff_id,
+            member.surname,
+            member.forename,
+            member.since,
+        )
 
 
 def roll_text(roll: Roll) -> str:
@@ -190,9 +197,7 @@ def roll_text(roll: Roll) -> str:
         lines += ["No learners on site.", ""]
     for group in roll.groups:
         lines.append(f"{group.reg_group} ({len(group.learners)})")
-        lines += [
-            f"  [ ] {learner.name:<40} in {learner.admitted}" for learner in group.learners
-        ]
+        lines += [f"  [ ] {learner.name:<40} in {learner.admitted}" for learner in group.learners]
         lines.append("")
     lines.append(f"Staff ({len(roll.staff)})")
     lines += [

@@ -90,4 +90,3 @@ def sign_out(
         detail={"learner": learner.mis_id, "session": school_session, "reason": reason},
     )
     return SignedOut(learner_id, name, day, school_session, f"{local:%H:%M}", reason)
-

@@ -195,11 +195,13 @@ def _push_events(
                 pg_insert(HubEventRecord)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(HubEventRecord.id)
             )
+            added = len(result.all())
         # Only after the hub's commit: a crash before this line offers the batch again.
         pushed_to = rows[-1]["local_id"]
         offered += len(rows)
-        sent += max(result.rowcount, 0)
+        sent += added
         if on_batch is not None:
             on_batch(sent)
 
@@ -265,8 +267,9 @@ def _push_marks(reader: sessionmaker[Session], hub: Engine, station: str, batch_
                 .on_conflict_do_nothing(
                     index_elements=["station", "mis_id", "date", "session", "kind", "at"]
                 )
+                .returning(HubMarkRecord.id)
             )
-        sent += max(result.rowcount, 0)
+            sent += len(result.all())
     return sent
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from records.amendments import MarkAmendmentRecord
 from records.audit import AuditRecord
 from records.base import Base, NaiveDatetimeError, UTCDateTime
+from records.duty import StaffSignOnRecord
 from records.mis_queue import MisWriteRecord
 from records.morning import (
     PhoneHandinRecord,
@@ -13,8 +14,10 @@ from records.morning import (
     SessionMarkRecord,
 )
 from records.outbox import NotificationRecord
+from records.remote import HubSyncRecord, RemoteArrivalRecord
 from records.people import BadgeRecord, LearnerRecord, StaffRecord
 from records.safeguarding import FoundItemRecord, SearchRecord
+from records.signouts import SignOutRecord
 from records.visits import VisitEventRecord
 
 metadata = Base.metadata
@@ -24,6 +27,7 @@ __all__ = [
     "BadgeRecord",
     "Base",
     "FoundItemRecord",
+    "HubSyncRecord",
     "LearnerRecord",
     "MarkAmendmentRecord",
     "MisWriteRecord",
@@ -31,10 +35,13 @@ __all__ = [
     "NotificationRecord",
     "PhoneHandinRecord",
     "RefusalRecord",
+    "RemoteArrivalRecord",
     "ScreeningRecord",
     "SearchRecord",
     "SessionMarkRecord",
+    "SignOutRecord",
     "StaffRecord",
+    "StaffSignOnRecord",
     "UTCDateTime",
     "VisitEventRecord",
     "metadata",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install or update the kiosk on Raspberry Pi OS Bookworm, from this checkout. Run as root.
 # Safe to run again: it updates the code and units and never overwrites /etc/kiosk/kiosk.toml.
-#   sudo systemd/install.sh          the touch kiosk (cage + foot on tty1), kiosk.service
+#   sudo systemd/install.sh          the touch kiosk (cage + Chromium on tty1), kiosk.service
 #   sudo systemd/install.sh --tty    the keyboard-only kiosk on tty1, kiosk-tty.service
 set -euo pipefail
 
@@ -27,13 +27,13 @@ KIOSK_GROUPS=(dialout gpio input video render)
 
 step() { echo "==> $*"; }
 
-step "packages: cage, foot, python3-lgpio"
+step "packages: cage, chromium, python3-lgpio"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # python3-lgpio: gpiozero's pin library on a Pi 5 and Bookworm; the venv sees it through
 # --system-site-packages since it is not installable from PyPI without a C toolchain.
 apt-get install -y -qq --no-install-recommends \
-  python3 python3-venv python3-lgpio cage foot fonts-dejavu-core >/dev/null
+  python3 python3-venv python3-lgpio cage chromium fonts-dejavu-core >/dev/null
 
 step "the kiosk user"
 for group in "${KIOSK_GROUPS[@]}"; do
@@ -108,19 +108,19 @@ step "the database"
 (cd "$STATE" && runuser -u kiosk -- "$VENV/bin/kiosk" db upgrade --config "$CONFIG")
 
 step "systemd units ($MODE kiosk)"
-for unit in kiosk.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer \
+for unit in kiosk.service kiosk-panel.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer \
   kiosk-notify.service kiosk-notify.timer; do
   install -m 0644 "$SRC/systemd/$unit" "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
 if [[ $MODE == tty ]]; then
-  systemctl disable --quiet kiosk.service || true
+  systemctl disable --quiet kiosk.service kiosk-panel.service || true
   systemctl enable --quiet kiosk-tty.service
   # The console kiosk starts at power-on without a desktop.
   systemctl set-default multi-user.target >/dev/null
 else
   systemctl disable --quiet kiosk-tty.service || true
-  systemctl enable --quiet kiosk.service
+  systemctl enable --quiet kiosk-panel.service kiosk.service
   systemctl set-default graphical.target >/dev/null
 fi
 # A desktop's own login screen would fight the kiosk for the display.

@@ -7,17 +7,17 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchScreen
 from kiosk.screens.results import LearnerMatch, LearnerPicked
 from kiosk.screens.text import label
 
 MAX_SHOWN = 8
 
 
-class FindLearnerScreen(Screen[LearnerPicked | None]):
+class FindLearnerScreen(TouchScreen[LearnerPicked | None]):
     """Tap part of a name on the letters; touch the learner. `search` is given by the app (no
     database here). A keyboard, where one is fitted, types into the name too."""
 

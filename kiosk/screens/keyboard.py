@@ -96,16 +96,18 @@ class OnScreenKeyboard(Vertical):
         yield DigitStrip(id="digit-strip")
 
     def on_mount(self) -> None:
+        for key in self.query(TouchKey):
+            key.on_tap = self._type
         self.display = self.always
         self.query_one("#digit-strip").display = False
         # Follow the focus rather than ask every screen to: a box touched shows the keys.
         self.watch(self.screen, "focused", self._focus_moved)
 
     def _focus_moved(self, focused: Widget | None) -> None:
+        # The keys stay up when the focus leaves the box (only Done puts them away): hiding them
+        # under a finger that is still down would move the button it is pressing.
         if isinstance(focused, Input):
             self.show_for(focused)
-        elif not self.always:
-            self.hide()
 
     def show_for(self, box: Input) -> None:
         """Type into `box` from now on: digits for a box with the class `digits`, else letters."""
@@ -115,17 +117,22 @@ class OnScreenKeyboard(Vertical):
         self.query_one("#digit-strip").display = digits
         self.display = True
         # The keys take the foot of the screen: bring the box back into sight above them.
-        self.call_after_refresh(box.scroll_visible, animate=False)
+        # Twice: the first refresh lays the keys out, the second sees the smaller form.
+        self.call_after_refresh(self.call_after_refresh, box.scroll_visible, animate=False)
 
     def hide(self) -> None:
         if not self.always:
             self.display = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        button = event.button
+        # Off a TouchScreen the keys are plain buttons.
+        if isinstance(event.button, TouchKey):
+            event.stop()
+            self._type(event.button)
+
+    def _type(self, button: TouchKey) -> None:
         if not isinstance(button, LetterKey | DigitKey):
             return
-        event.stop()
         box = self.target
         if box is None:
             return

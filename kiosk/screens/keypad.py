@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.errors import NoWidget
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button
+from textual.widgets.button import ButtonVariant
+
+ResultT = TypeVar("ResultT")
 
 BACKSPACE = "⌫"
 
@@ -14,7 +24,8 @@ class TouchKey(Button, can_focus=False):
     """A button a finger presses without moving the focus.
 
     The focus stays in the box being written (so a key types into it), and a physical Enter
-    pressed later never presses the key that was last touched.
+    pressed later never presses the key that was last touched. On a `TouchScreen` a tap calls
+    `on_tap(key)` if it is set, else sends `Button.Pressed` to the screen, in the order tapped.
     """
 
     DEFAULT_CSS = """
@@ -24,11 +35,59 @@ class TouchKey(Button, can_focus=False):
     }
     """
 
-    def __init__(self, text: str, *, id: str | None = None, variant: str = "default") -> None:
-        super().__init__(Content(text), id=id, variant=variant)  # type: ignore[arg-type]
-        # A Button ignores presses during its 0.2 s pressed effect: the second 5 of "55",
-        # tapped at a normal pace, would be lost.
+    def __init__(
+        self, text: str, *, id: str | None = None, variant: ButtonVariant = "default"
+    ) -> None:
+        super().__init__(Content(text), id=id, variant=variant)
         self.active_effect_duration = 0
+        self.on_tap: Callable[[TouchKey], None] | None = None
+
+    def tapped(self) -> None:
+        if self.on_tap is not None:
+            self.on_tap(self)
+        else:
+            self.screen.post_message(Button.Pressed(self))
+
+
+class TouchScreen(Screen[ResultT]):
+    """A screen where a tap acts only on what was under the finger when it went down, and touch
+    keys act in the order they were tapped.
+
+    A tap on a box brings the keyboard up and moves the form before the finger lifts: the
+    click must not land on whatever moved under it (a letter, or Go back). And Textual hands
+    each widget's events to that widget's own queue, so two keys tapped quickly ("2" then "0")
+    could be acted on as "02": taps on a `TouchKey` are taken here, in the screen's order.
+    """
+
+    _down_on: Widget | None = None
+
+    def _widget_at(self, x: int, y: int) -> Widget | None:
+        try:
+            widget, _ = self.get_widget_at(x, y)
+        except NoWidget:
+            return None
+        return widget
+
+    def _forward_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.MouseDown | events.Click)
+            and not event.is_forwarded
+            and self.app.mouse_captured is None
+        ):
+            widget = self._widget_at(event.x, event.y)
+            if isinstance(event, events.MouseDown):
+                self._down_on = widget
+            else:
+                down, self._down_on = self._down_on, None
+                if widget is not down:
+                    event._set_forwarded()
+                    return
+                if isinstance(widget, TouchKey):
+                    event._set_forwarded()
+                    if not widget.disabled:
+                        widget.tapped()
+                    return
+        super()._forward_event(event)
 
 
 class DigitKey(TouchKey):

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from kiosk.screens.keyboard import OnScreenKeyboard
-from kiosk.screens.keypad import TouchKey
+from kiosk.screens.keypad import TouchKey, TouchScreen
 from kiosk.screens.results import DeskAction, DeskActionKind, LearnerDeskView
 
 LATE_CODES = frozenset({"L", "U"})
@@ -47,7 +46,7 @@ def _mark(view: LearnerDeskView) -> str:
     return f"Mark {view.mark_code}"
 
 
-class LearnerDeskScreen(Screen[DeskAction | None]):
+class LearnerDeskScreen(TouchScreen[DeskAction | None]):
     """Dismisses with the step staff chose (DeskAction), or None for Back.
 
     `late_reasons` are the school's reasons for lateness as (button, comment) pairs: a touch on

@@ -13,6 +13,12 @@ from textual.widgets import Button, Static
 from kiosk.screens.text import label
 
 OfficeChoice = Literal["morning", "roll", "sign_out", "sign_off"]
+_CHOICES: dict[str, OfficeChoice] = {
+    "morning": "morning",
+    "roll": "roll",
+    "sign_out": "sign_out",
+    "sign_off": "sign_off",
+}
 
 
 class OfficeHomeScreen(Screen[OfficeChoice]):
@@ -32,6 +38,6 @@ class OfficeHomeScreen(Screen[OfficeChoice]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        choice = event.button.id
-        if choice in ("morning", "roll", "sign_out", "sign_off"):
+        choice = _CHOICES.get(event.button.id or "")
+        if choice is not None:
             self.dismiss(choice)

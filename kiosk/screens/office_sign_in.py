@@ -34,7 +34,13 @@ class OfficeSignInScreen(Screen[None]):
             yield Static("Staff id", classes="label")
             yield Input(id="staff-id", placeholder="e.g. S07")
             yield Static("PIN", classes="label")
-            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=8)
+            yield Input(
+                id="pin",
+                placeholder="4 to 8 digits",
+                password=True,
+                restrict=r"[0-9]*",
+                max_length=8,
+            )
             yield Button("Sign in", id="sign-in", variant="primary")
             yield Static(self.message, id="message", markup=False)
 

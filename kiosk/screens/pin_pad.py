@@ -11,10 +11,9 @@ from pathlib import Path
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.screens.keypad import BACKSPACE, TouchKey
+from kiosk.screens.keypad import BACKSPACE, TouchKey, TouchScreen
 from kiosk.screens.results import PinEntered
 
 MIN_PIN_DIGITS = 4
@@ -23,7 +22,7 @@ MAX_PIN_DIGITS = 8
 _KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "back", "0", "ok")
 
 
-class PinPadScreen(Screen[PinEntered | None]):
+class PinPadScreen(TouchScreen[PinEntered | None]):
     """Asks `staff_first_name` for their PIN; dismisses with the digits, or None on Cancel."""
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")

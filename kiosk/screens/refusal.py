@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchScreen
 from kiosk.screens.results import RefusalConfirmed
 
 _WHAT = {"screening": "screened", "search": "searched"}
 
 
-class RefusalScreen(Screen[RefusalConfirmed | None]):
+class RefusalScreen(TouchScreen[RefusalConfirmed | None]):
     """`kind` is "screening" or "search"; Confirm dismisses with the note, Go back with None."""
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
@@ -28,7 +29,7 @@ class RefusalScreen(Screen[RefusalConfirmed | None]):
 
     def compose(self) -> ComposeResult:
         name = self.learner_first_name
-        with Vertical(id="panel"):
+        with VerticalScroll(id="panel"):
             yield Static(f"{name} refuses to be {_WHAT[self.kind]}", id="title", markup=False)
             yield Static(
                 "\n".join(
@@ -47,6 +48,7 @@ class RefusalScreen(Screen[RefusalConfirmed | None]):
             with Horizontal(id="actions"):
                 yield Button("Go back", id="back")
                 yield Button("Confirm refusal", id="confirm", variant="error")
+        yield OnScreenKeyboard(id="keyboard")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # Enter in the note must not confirm by itself.

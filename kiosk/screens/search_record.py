@@ -7,13 +7,12 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
 from kiosk.domain.items import Disposition, ItemCategory, check_disposition, item_rule
 from kiosk.domain.search import SEARCH_REMINDERS, SEARCH_SCOPE, SearchLevel
 from kiosk.screens.keyboard import OnScreenKeyboard
-from kiosk.screens.keypad import TouchKey
+from kiosk.screens.keypad import TouchKey, TouchScreen
 from kiosk.screens.results import ItemEntry, SearchRecorded, SearchSetup
 
 # The usual grounds, one touch each; anything else is written on the keyboard.
@@ -40,7 +39,7 @@ def _dsl_must_know(setup: SearchSetup, items: Sequence[ItemEntry]) -> tuple[str,
     return tuple(dict.fromkeys(why))
 
 
-class SearchRecordScreen(Screen[SearchRecorded | None]):
+class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
     """The search record form; Save dismisses with SearchRecorded, Cancel with None."""
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")

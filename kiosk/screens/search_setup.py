@@ -7,11 +7,12 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Static
 
 from kiosk.domain.people import StaffMember
 from kiosk.domain.search import MIN_EXCEPTION_REASON_LENGTH, SearchRequirement, UrgentException
+from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchScreen
 from kiosk.screens.results import SearchSetup
 from kiosk.screens.text import label
 
@@ -28,7 +29,7 @@ def _distinct(on_duty: Sequence[StaffMember]) -> tuple[StaffMember, ...]:
     return tuple(people)
 
 
-class SearchSetupScreen(Screen[SearchSetup | None]):
+class SearchSetupScreen(TouchScreen[SearchSetup | None]):
     """Staff pick a searcher and a witness (never the same person); None on Cancel.
 
     Buttons are numbered by the member's place in the on-duty list, so `#searcher-2` and
@@ -121,15 +122,17 @@ class SearchSetupScreen(Screen[SearchSetup | None]):
                         f"Why (at least {MIN_EXCEPTION_REASON_LENGTH} characters):",
                         classes="heading",
                     )
-                    yield TextArea(id="exception-reason")
+                    yield Input(placeholder="Why, in a sentence", id="exception-reason")
                     yield Static(
                         "The designated safeguarding lead will be told that the exception was "
                         "used.",
                         id="dsl-note",
                     )
-        with Horizontal(id="actions"):
-            yield Button("Cancel", id="cancel", variant="error")
-            yield Button("Start search", id="start", variant="success", disabled=True)
+        with Vertical(id="foot"):
+            yield OnScreenKeyboard(id="keyboard")
+            with Horizontal(id="actions"):
+                yield Button("Cancel", id="cancel", variant="error")
+                yield Button("Start search", id="start", variant="success", disabled=True)
 
     def on_mount(self) -> None:
         self._refresh()
@@ -140,7 +143,7 @@ class SearchSetupScreen(Screen[SearchSetup | None]):
         return UrgentException(
             serious_harm_risk=self.query_one("#serious-harm", Checkbox).value,
             not_practicable=self.query_one("#not-practicable", Checkbox).value,
-            reason=self.query_one("#exception-reason", TextArea).text.strip(),
+            reason=self.query_one("#exception-reason", Input).value.strip(),
         )
 
     def _ready(self) -> bool:
@@ -169,9 +172,12 @@ class SearchSetupScreen(Screen[SearchSetup | None]):
         event.stop()
         self._refresh()
 
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+    def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._refresh()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter must not start a search by itself.
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

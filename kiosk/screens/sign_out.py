@@ -21,7 +21,9 @@ class SignOutScreen(Screen[SignOutChosen | None]):
     def __init__(self, roll: Roll, message: str = "") -> None:
         super().__init__()
         self.learners: tuple[RollLearner, ...] = roll.learners
-        self.groups = {learner.learner_id: g.reg_group for g in roll.groups for learner in g.learners}
+        self.groups = {
+            learner.learner_id: g.reg_group for g in roll.groups for learner in g.learners
+        }
         self.message = message
         self.picked: RollLearner | None = None
         self.reason = ""

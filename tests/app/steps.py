@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ async def type_into(pilot, selector: str, text: str) -> None:
 
 async def sign_on(st, pilot, badge: str, pin: str = "1234") -> None:
     st.reader.present(badge)
-    await pilot.pause()
+    await settled(st.app, pilot)  # the badge is looked up on the writer thread
     assert isinstance(st.app.screen, PinPadScreen)
     for digit in pin:
         await tap(pilot, f"#key-{digit}")
@@ -37,14 +38,17 @@ async def close_duty(pilot) -> None:
     await tap(pilot, "#close")
 
 
-async def settled(app, pilot) -> None:
-    """Wait until the writer has recorded everything sent to it and the screen has caught up."""
-    for _ in range(200):
-        await pilot.pause()
-        if not app.writer.waiting:
-            await pilot.pause()
-            return
-    raise AssertionError("the writer did not finish")
+async def settled(app, pilot, seconds: float = 30.0) -> None:
+    """Wait until the writer has recorded everything sent to it and the screen has caught up.
+
+    A deadline in time, not a count of passes: under load each fsync'd write takes longer."""
+    deadline = time.monotonic() + seconds
+    await pilot.pause()
+    while app.writer.waiting:
+        if time.monotonic() > deadline:
+            raise AssertionError("the writer did not finish")
+        await pilot.pause(0.01)
+    await pilot.pause()
 
 
 async def arrives(st, pilot, badge: str) -> None:
@@ -61,13 +65,14 @@ async def open_learner(st, pilot, first_name: str) -> None:
     assert isinstance(st.app.screen, LearnerDeskScreen)
 
 
-async def eventually(pilot, condition, seconds: float = 2.0) -> bool:
+async def eventually(pilot, condition, seconds: float = 5.0) -> bool:
     """Whether `condition()` holds within `seconds` (a flashing light is off half the time)."""
-    for _ in range(int(seconds / 0.05)):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if condition():
             return True
-        await pilot.pause(0.05)
-    return False
+        await pilot.pause(0.02)
+    return condition()
 
 
 async def press(st, pilot, selector: str) -> None:

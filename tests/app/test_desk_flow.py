@@ -69,6 +69,7 @@ async def test_five_wrong_pins_lock_the_badge(desk) -> None:
             for digit in "9999":
                 await tap(pilot, f"#key-{digit}")
             await tap(pilot, "#key-ok")
+            await settled(desk.app, pilot)
         assert isinstance(desk.app.screen, GreetingScreen)
         assert "locked" in shown(desk.app)
         assert not desk.app.desk.unlocked
@@ -197,13 +198,12 @@ async def test_staff_screens_lock_after_the_idle_time(desk) -> None:
     from dataclasses import replace
 
     desk.app.config = replace(
-        desk.app.config, policy=replace(desk.app.config.policy, staff_idle_lock_seconds=1)
+        desk.app.config, policy=replace(desk.app.config.policy, staff_idle_lock_seconds=3)
     )
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, BETHAN)
         assert isinstance(desk.app.screen, DutyScreen)
-        await pilot.pause(1.3)
-        assert isinstance(desk.app.screen, IdleScreen)
+        assert await eventually(pilot, lambda: isinstance(desk.app.screen, IdleScreen), 10.0)
         assert not desk.app.desk.unlocked
 
 

@@ -3,7 +3,6 @@ saves every tap made meanwhile once the lock is gone, in order, exactly once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import time
@@ -13,12 +12,12 @@ from drivers.framing import encode_frame
 from kiosk.config import load_config
 from kiosk.launch import build_production
 from kiosk.screens.greeting import GreetingScreen
-from tests.reliability.conftest import badge, mis_id
+from tests.reliability.conftest import WAIT_SECONDS, badge, mis_id
 
 LOCK_SECONDS = 6.5  # longer than the 5 s busy_timeout, so the kiosk must retry, not give up
 
 
-async def until(predicate, pilot, seconds: float = 10.0) -> None:
+async def until(predicate, pilot, seconds: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -51,9 +50,10 @@ async def test_taps_during_a_long_lock_are_saved_in_order_once_it_is_released(
         other.execute("BEGIN IMMEDIATE")  # e.g. a backup or a bulk import holding the lock
         other.execute("UPDATE learners SET reg_group = reg_group")
         locked_at = time.monotonic()
-        for n in (3, 1, 2, 5):
+        for count, n in enumerate((3, 1, 2, 5), start=2):
             place.reader.write(encode_frame(badge(n)))
-            await asyncio.sleep(0.15)
+            # One tap after another, as a queue taps: each read before the next is presented.
+            await until(lambda count=count: app.devices.reader.read_count == count, pilot)
         await until(lambda: "4 sign-in(s) waiting" in status_line(app), pilot)
         assert "Database busy" in status_line(app)
         assert isinstance(app.screen, GreetingScreen)  # the screen still answers while it waits
@@ -65,14 +65,14 @@ async def test_taps_during_a_long_lock_are_saved_in_order_once_it_is_released(
         other.execute("COMMIT")
         other.close()
 
-        await until(lambda: len(place.marks()) == 5, pilot)
-        await pilot.pause(0.3)
+        # Every queued tap reported back (the status line is the reader's again): nothing more
+        # is coming, so the marks can be counted.
+        await until(lambda: status_line(app) == "reader online", pilot)
         marks = place.marks()
         assert [who for who, _ in marks] == [mis_id(n) for n in (0, 3, 1, 2, 5)]
         arrivals = [at for _, at in marks]
         assert arrivals == sorted(arrivals)
         assert all(_utc(at) < released for at in arrivals), "the read time is the arrival time"
         assert place.admissions_audited() == 5
-        await until(lambda: status_line(app) == "reader online", pilot)
         assert app.screen.headline.endswith("Learner5")
     assert "taps are queued" in caplog.text

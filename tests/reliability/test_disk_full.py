@@ -13,12 +13,12 @@ from drivers.framing import encode_frame
 from kiosk.app import DISK_FULL_STATUS
 from kiosk.config import load_config
 from kiosk.launch import build_production
-from tests.reliability.conftest import badge, mis_id
+from tests.reliability.conftest import WAIT_SECONDS, badge, mis_id
 
 LEARNERS = 400
 
 
-async def until(predicate, pilot, seconds: float = 10.0) -> None:
+async def until(predicate, pilot, seconds: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():

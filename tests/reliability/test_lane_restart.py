@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from gpiozero.pins.mock import MockFactory
+
 from drivers.clock import ManualClock
 from drivers.framing import encode_frame
 from kiosk.config import load_config
 from kiosk.domain.attendance import Session, mark_for_admission
 from kiosk.launch import build_production
-from tests.reliability.conftest import LaneSchool, badge, mis_id
+from tests.reliability.conftest import WAIT_SECONDS, KioskProcess, LaneSchool, badge, mis_id
 
 # Who is where when the power goes (learner numbers in the generated roster).
 ALARMED = 2  # walked through, the arch alarmed: waiting for staff
@@ -22,11 +24,9 @@ HEAD = 1  # phone in, at the head of the arch
 BEHIND = 3  # phone in, next in the arch after HEAD
 TOLD = 0  # told their slot at the entry, not yet at the phone station
 
-WAIT = 30.0  # an upper bound for a busy machine; a passing test returns as soon as it can
-
 
 def wait_for(
-    condition: Callable[[], bool], what: str, seconds: float = WAIT, log: Path | None = None
+    condition: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS, log: Path | None = None
 ) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -37,7 +37,7 @@ def wait_for(
 
 
 async def until(pilot: Any, condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
+    deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}: {_seen(pilot.app)}")
@@ -45,13 +45,17 @@ async def until(pilot: Any, condition: Callable[[], bool], what: str) -> None:
 
 
 def _seen(app: Any) -> str:
-    screen = app.screen
-    return f"{type(screen).__name__} {getattr(screen, 'headline', '')!r} {getattr(screen, 'next_step', '')!r}"
+    """What the learner-facing screen last said, for a failure's message."""
+    return f"{type(app.screen).__name__}: {app.greeting.headline!r} {app.greeting.next_step!r}"
 
 
 def recorded(place: LaneSchool, *expected: tuple[str, str | None]) -> Callable[[], bool]:
     """The lane's log holds exactly `expected`: each event committed, and nothing else."""
     return lambda: place.events() == list(expected)
+
+
+def at_least(place: LaneSchool, count: int) -> Callable[[], bool]:
+    return lambda: len(place.events()) >= count
 
 
 def first_tap_at(place: LaneSchool, n: int) -> datetime:
@@ -96,7 +100,10 @@ def queue(app: Any) -> list[tuple[str, str, str, int | None, bool, str | None, d
 
 
 async def test_a_kiosk_killed_mid_morning_comes_back_with_the_same_queue_and_carries_on(
-    lane_school, kiosk_process, mock_pins, tmp_path
+    lane_school: Callable[[int], LaneSchool],
+    kiosk_process: Callable[[Path, Path], KioskProcess],
+    mock_pins: MockFactory,
+    tmp_path: Path,
 ) -> None:
     place = lane_school(10)
     kiosk = kiosk_process(place.config_path, tmp_path / "kiosk.log")
@@ -120,7 +127,7 @@ async def test_a_kiosk_killed_mid_morning_comes_back_with_the_same_queue_and_car
         (tap, encode_frame(badge(TOLD)), 8),
     ):
         device.write(data)
-        wait_for(lambda count=count: len(place.events()) >= count, f"event {count}", log=kiosk.log)
+        wait_for(at_least(place, count), f"event {count}", log=kiosk.log)
     kiosk.wait_drawn("Phone in slot 4, then walk through the arch.")
     before_the_cut = [
         ("EntryTapped", mis_id(ALARMED)),

@@ -13,9 +13,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from drivers.framing import encode_frame
-from tests.reliability.conftest import WAIT_SECONDS, PtyDevice, badge, mis_id
+from tests.drivers.driverfakes import PtyDevice
+from tests.reliability.conftest import WAIT_SECONDS, KioskProcess, School, badge, mis_id
 
 LEARNERS = 120
 BURST = 80
@@ -61,7 +63,9 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
 
 
 def test_every_tap_answered_before_a_power_cut_is_kept_once_and_the_restart_takes_the_rest(
-    school, kiosk_process, tmp_path
+    school: Callable[[int], School],
+    kiosk_process: Callable[[Path, Path], KioskProcess],
+    tmp_path: Path,
 ) -> None:
     place = school(LEARNERS)
     kiosk = kiosk_process(place.config_path, tmp_path / "kiosk.log")
@@ -78,7 +82,6 @@ def test_every_tap_answered_before_a_power_cut_is_kept_once_and_the_restart_take
     door.stop()
 
     told = answered(kiosk.screen())  # everything drawn before the process died
-    print("DEBUG tapped", len(door.tapped), "told", len(told), "recorded", len(place.marks()))
     assert len(told) >= ANSWERED_BEFORE_THE_CUT
     recorded = [who for who, _ in place.marks()]
     assert len(recorded) == len(set(recorded)), "a tap was recorded twice"

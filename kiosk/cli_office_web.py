@@ -1,0 +1,108 @@
+"""The office away from the door: `kiosk office` (the office screens in a browser) and
+`kiosk roll` (the fire roll, printable, from the local record with the network down)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from kiosk.cli_io import OK, USAGE, KioskError, add_command, command_config
+from kiosk.cli_io import say as _say
+from kiosk.cli_io import utc_now as _now
+from kiosk.config import config_path
+from kiosk.database import open_school_book
+from kiosk.domain.csvsafe import spreadsheet_safe
+from kiosk.exports import write_export_file
+from kiosk.roll import ROLL_HEADER, fire_roll, roll_rows, roll_text
+from records.csvfiles import write_csv
+
+
+def add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Register `kiosk office` and `kiosk roll` on the `kiosk` parser's subcommands."""
+    office = add_command(
+        sub,
+        "office",
+        common,
+        help="serve the office screens to browsers on the school's network ([office] listen)",
+        example="kiosk office --config /etc/kiosk/kiosk.toml",
+    )
+    office.set_defaults(handler=cmd_office)
+    roll = add_command(
+        sub,
+        "roll",
+        common,
+        help="the fire roll: who is on site now, by registration group, and the staff signed on",
+        example="kiosk roll | lp\nkiosk roll --format csv --out /media/kiosk-usb/roll.csv",
+    )
+    roll.add_argument(
+        "--format",
+        choices=["text", "csv"],
+        help="text, laid out for printing, or csv (default: csv for an --out ending .csv, "
+        "else text)",
+    )
+    roll.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
+    roll.set_defaults(handler=cmd_roll)
+
+
+def cmd_office(args: argparse.Namespace) -> int:
+    from kiosk.office_serve import serve_office
+
+    config = command_config(args)
+    host, port = config.office.host_port
+    # Fail here, once, rather than in every browser's app process.
+    open_school_book(config.database).close()
+    where = config.source or config_path(getattr(args, "config", None))
+    try:
+        serve_office(where, host=host, port=port, title=f"{config.school.name} office")
+    except OSError as exc:
+        raise KioskError(
+            f"[office] listen: cannot listen on {config.office.listen}: {exc.strerror or exc}",
+            USAGE,
+        ) from None
+    return OK
+
+
+def cmd_roll(args: argparse.Namespace) -> int:
+    config = command_config(args)
+    book = open_school_book(config.database)
+    try:
+        with book.sessions() as session:
+            roll = fire_roll(session, school=config.school, now=_now())
+    finally:
+        book.close()
+    out: Path | None = args.out
+    kind = args.format or ("csv" if out is not None and out.suffix.lower() == ".csv" else "text")
+    if kind == "csv":
+        if out is None:
+            write_csv(sys.stdout, ROLL_HEADER, roll_rows(roll), escape=spreadsheet_safe)
+            sys.stdout.flush()
+        else:
+            write_export_file(out, ROLL_HEADER, roll_rows(roll))
+    elif out is None:
+        sys.stdout.write(roll_text(roll))
+        sys.stdout.flush()
+    else:
+        _write_text(out, roll_text(roll))
+    if out is not None:
+        _say(f"{roll.taken_at}: {roll.learner_count} learner(s), {len(roll.staff)} staff -> {out}")
+    return OK
+
+
+def _write_text(out: Path, text: str) -> None:
+    """A file that appears whole or not at all, as the exports are written."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise KioskError(f"{folder}: no such folder for the roll")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

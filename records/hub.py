@@ -1,0 +1,234 @@
+"""The hub: the PostgreSQL book several doors share, with its own tables and migrations.
+
+Each door keeps its own SQLite book and pushes what happened there; the hub only ever gains
+rows. `hub_events` mirrors each door's visit log (one row per `event_id`, whichever door sent it
+and however often), `hub_marks` holds each door's admissions and refusals as facts, and the view
+`hub_session_marks` picks the one mark per learner and session every door would agree on: the
+earliest admission (by the badge tap), else the earliest refusal. The roster tables are the
+school's roster as the office publishes it; doors copy them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, ClassVar
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TableClause,
+    UniqueConstraint,
+    column,
+    func,
+    table,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from records.base import NAMING_CONVENTION, UTCDateTime
+from records.database import migration_connection
+
+HUB_MIGRATIONS = Path(__file__).resolve().parent / "hub_migrations"
+# The hub may live in a database that also holds a kiosk's own tables: its own version table.
+HUB_VERSION_TABLE = "hub_alembic_version"
+# Group roles the migrations grant to (logins are made IN ROLE one of them; docs/hub.md).
+DOOR_ROLE = "kiosk_door"
+OFFICE_ROLE = "kiosk_office"
+
+ADMISSION, REFUSAL = "admission", "refusal"
+
+
+class HubBase(DeclarativeBase):
+    """The hub's tables: a metadata apart from the door's, migrated by `records/hub_migrations`."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        str: String(),
+        dt.datetime: UTCDateTime(),
+    }
+
+
+class HubEventRecord(HubBase):
+    """One door's visit event as it arrived at the hub; never updated, never deleted."""
+
+    __tablename__ = "hub_events"
+    __table_args__ = (
+        CheckConstraint("session IN ('AM', 'PM')", name="session"),
+        Index(None, "station", "local_id"),
+        Index(None, "date", "session"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[str] = mapped_column(unique=True)
+    station: Mapped[str]
+    # The event's id in its door's own log: the door pushes in that order, so the largest one
+    # here is how far the door has got.
+    local_id: Mapped[int] = mapped_column(BigInteger)
+    date: Mapped[dt.date]
+    session: Mapped[str]
+    at: Mapped[dt.datetime]
+    kind: Mapped[str]
+    # Doors number learners differently: the MIS id is the one they share.
+    learner_mis_id: Mapped[str | None]
+    staff_id: Mapped[str | None]
+    payload: Mapped[str]
+    recorded_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class HubMarkRecord(HubBase):
+    """An admission or a refusal at one door, with the mark that door gave it."""
+
+    __tablename__ = "hub_marks"
+    __table_args__ = (
+        UniqueConstraint("station", "mis_id", "date", "session", "kind", "at"),
+        CheckConstraint("session IN ('AM', 'PM')", name="session"),
+        CheckConstraint("kind IN ('admission', 'refusal')", name="kind"),
+        CheckConstraint("kind = 'refusal' OR admitted_at IS NOT NULL", name="admitted"),
+        Index(None, "date", "session", "mis_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str]
+    kind: Mapped[str]
+    mis_id: Mapped[str]
+    date: Mapped[dt.date]
+    session: Mapped[str]
+    # Admission: the badge tap (which decides the mark); refusal: when it was refused.
+    at: Mapped[dt.datetime]
+    admitted_at: Mapped[dt.datetime | None]
+    code: Mapped[str]
+    minutes_late: Mapped[int] = mapped_column(default=0)
+    comment: Mapped[str] = mapped_column(default="")
+    late_reason: Mapped[str] = mapped_column(default="")
+    late_detention: Mapped[bool] = mapped_column(default=False)
+    refusal_kind: Mapped[str | None]
+    recorded_by: Mapped[str | None]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class HubLearnerRecord(HubBase):
+    """A learner on the school's roster as published to the doors."""
+
+    __tablename__ = "hub_learners"
+    __table_args__ = (CheckConstraint("sex IN ('F', 'M')", name="sex"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mis_id: Mapped[str] = mapped_column(unique=True)
+    upn: Mapped[str] = mapped_column(default="")
+    surname: Mapped[str]
+    forename: Mapped[str]
+    preferred_name: Mapped[str] = mapped_column(default="")
+    sex: Mapped[str | None]
+    year_group: Mapped[str] = mapped_column(default="")
+    reg_group: Mapped[str] = mapped_column(default="")
+    sen: Mapped[bool] = mapped_column(default=False)
+    left_on: Mapped[dt.date | None]
+    updated_at: Mapped[dt.datetime]
+
+
+class HubStaffRecord(HubBase):
+    """A member of staff as published to the doors, with the PIN hash every door checks."""
+
+    __tablename__ = "hub_staff"
+    __table_args__ = (CheckConstraint("sex IN ('F', 'M')", name="sex"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(unique=True)
+    surname: Mapped[str]
+    forename: Mapped[str]
+    sex: Mapped[str | None]
+    roles: Mapped[str] = mapped_column(default="")
+    pin_hash: Mapped[str | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[dt.datetime]
+
+
+class HubBadgeRecord(HubBase):
+    """A badge key and whose it is, by MIS id or staff id."""
+
+    __tablename__ = "hub_badges"
+    __table_args__ = (
+        CheckConstraint("(learner_mis_id IS NULL) <> (staff_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(unique=True)
+    enrolled_as: Mapped[str]
+    learner_mis_id: Mapped[str | None]
+    staff_id: Mapped[str | None]
+    enrolled_at: Mapped[dt.datetime]
+
+
+hub_metadata = HubBase.metadata
+
+# The one mark per learner, day and session (made by the migration; a view, so not in the
+# metadata alembic compares). Read it through this table clause.
+hub_session_marks: TableClause = table(
+    "hub_session_marks",
+    column("mis_id", String()),
+    column("date", Date()),
+    column("session", String()),
+    column("kind", String()),
+    column("station", String()),
+    column("at", UTCDateTime()),
+    column("admitted_at", UTCDateTime()),
+    column("code", String()),
+    column("minutes_late", Integer()),
+    column("comment", String()),
+)
+
+
+def hub_alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HUB_MIGRATIONS))
+    return config
+
+
+def hub_head_revision() -> str:
+    head = ScriptDirectory.from_config(hub_alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {HUB_MIGRATIONS}")
+    return head
+
+
+def upgrade_hub(url: str, revision: str = "head") -> None:
+    """Create the hub's tables or migrate them to `revision`; doing it again changes nothing."""
+    with migration_connection(url) as connection:
+        config = hub_alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def hub_revision(connection: Any) -> str | None:
+    """The revision the hub is at over an open connection; None before its first upgrade."""
+    context = MigrationContext.configure(connection, opts={"version_table": HUB_VERSION_TABLE})
+    return context.get_current_revision()
+
+
+__all__ = [
+    "ADMISSION",
+    "DOOR_ROLE",
+    "HUB_VERSION_TABLE",
+    "OFFICE_ROLE",
+    "REFUSAL",
+    "HubBadgeRecord",
+    "HubEventRecord",
+    "HubLearnerRecord",
+    "HubMarkRecord",
+    "HubStaffRecord",
+    "hub_head_revision",
+    "hub_metadata",
+    "hub_revision",
+    "hub_session_marks",
+    "upgrade_hub",
+]
