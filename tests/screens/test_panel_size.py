@@ -268,6 +268,11 @@ async def _typing_what_was_sought(pilot) -> None:
 
 async def _two_letters(pilot) -> None:
     await on_keys(pilot, "ch")
+    for _ in range(100):  # the matches are mounted after the name changes
+        if pilot.app.screen.query("#match-7") and pilot.app.screen.query_one("#count").display:
+            break
+        await pilot.pause()
+    await pilot.pause()
 
 
 async def _three_digits(pilot) -> None:
