@@ -44,6 +44,39 @@ def add_commands(
     )
     backup.set_defaults(handler=cmd_backup)
 
+    panel = add_command(
+        sub,
+        "panel",
+        common,
+        help="serve the kiosk to the panel's browser on this Pi (Chromium under cage)",
+        example="kiosk panel --listen 127.0.0.1:8080",
+    )
+    panel.add_argument(
+        "--listen",
+        default="127.0.0.1:8080",
+        metavar="HOST:PORT",
+        help="where the panel's browser connects (default 127.0.0.1:8080: this Pi only)",
+    )
+    panel.set_defaults(handler=cmd_panel)
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    """Each browser connection runs `kiosk run`; the device lock keeps it to one at a time."""
+    import shlex
+    import sys
+
+    from kiosk.office_serve import OfficeServer
+
+    config = command_config(args)
+    host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise KioskError(f"--listen {args.listen!r}: give HOST:PORT, e.g. 127.0.0.1:8080")
+    source = config.source.resolve() if config.source else None
+    run = [sys.executable, "-m", "kiosk", "run", *(["--config", str(source)] if source else [])]
+    command = " ".join(shlex.quote(part) for part in run)
+    OfficeServer(command, host=host, port=int(port), title=config.school.name).serve()
+    return OK
+
 
 def _days(text: str) -> int:
     try:

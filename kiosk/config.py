@@ -95,6 +95,13 @@ class PolicyConfig:
     random_screening_percent: int = 20
     school_rules_items: tuple[str, ...] = ("e-cigarette", "lighter", "matches", "mobile phone")
     staff_idle_lock_seconds: int = 120
+    # The school's reasons for lateness, as buttons on the desk: button -> the comment the MIS gets.
+    late_reasons: tuple[tuple[str, str], ...] = (
+        ("Bus late", "bus late"),
+        ("Medical appointment", "medical appointment"),
+        ("Overslept", "overslept"),
+        ("Family reasons", "family reasons"),
+    )
     # Staff who search (searcher, dsl) may be required a longer PIN than the 4-digit minimum.
     min_pin_length_search_roles: int = 4
     # The numbered phone slots the kiosk hands out in order, e.g. "1-120"; empty: staff write one.
@@ -387,6 +394,15 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         text = _checked(str, value, 'an address as "host:port"')
         parse_listen(text)
         return text
+    if key == "late_reasons":
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+            for k, v in value.items()
+        ):
+            raise ValueError(
+                'must be a table of button = "comment", e.g. { "Bus late" = "bus late" }'
+            )
+        return tuple((k.strip(), v.strip()) for k, v in value.items())
     if key == "phone_slots":
         text = _checked(str, value, 'slot numbers such as "1-120"')
         parse_slots(text)  # a bad range stops the kiosk here, not at the first tap

@@ -415,7 +415,7 @@ class Desk:
             self.show_lane()
             return
         self.host.push_screen(
-            LearnerDeskScreen(self._view(row)),
+            LearnerDeskScreen(self._view(row), self.host.config.policy.late_reasons),
             lambda action: self._acted(row, action),
         )
 

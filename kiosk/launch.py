@@ -36,6 +36,7 @@ from kiosk.config import (
 from kiosk.crash import run_app
 from kiosk.database import Book, open_school_book
 from kiosk.demo import DEMO_LEARNERS, DEMO_PIN, DEMO_STAFF
+from kiosk.device_lock import DevicesBusy, hold_devices
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.roster import display_first_name
 from kiosk.domain.screening import ScreeningPolicy
@@ -107,11 +108,18 @@ def run_production(config: Config) -> int:
     _log_to(Path(state) if state else None)
     log.info("starting with %s", config.source or "the built-in defaults")
     try:
+        devices = hold_devices()  # before any device opens: a reloaded panel waits its turn
+    except DevicesBusy as exc:
+        log.error("stopped: %s", exc)
+        raise ConfigError(str(exc)) from None
+    try:
         status = run_app(build_production(config))
     except ConfigError as exc:
         # Standard error is the screen, gone when the kiosk stops: the log keeps the reason.
         log.error("stopped: %s", exc)
         raise
+    finally:
+        devices.close()
     log.info("stopped with exit status %s", status)
     return status
 

@@ -61,6 +61,7 @@ def test_every_service_is_scored() -> None:
     assert SERVICES == [
         "kiosk-backup.service",
         "kiosk-notify.service",
+        "kiosk-panel.service",
         "kiosk-tty.service",
         "kiosk.service",
     ]

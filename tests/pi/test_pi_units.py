@@ -56,12 +56,13 @@ def _settings(name: str) -> dict[str, list[str]]:
     return settings
 
 
-def test_all_six_units_are_present() -> None:
+def test_all_seven_units_are_present() -> None:
     assert UNITS == [
         "kiosk-backup.service",
         "kiosk-backup.timer",
         "kiosk-notify.service",
         "kiosk-notify.timer",
+        "kiosk-panel.service",
         "kiosk-tty.service",
         "kiosk.service",
     ]
@@ -88,16 +89,19 @@ def test_the_verify_copy_still_checks_what_follows_the_executable() -> None:
     assert "not-on-this-machine" not in _runnable_copy(line)
 
 
-def test_touch_kiosk_notifies_from_its_grandchild_and_is_restarted_forever() -> None:
+def test_touch_kiosk_is_the_served_app_in_chromium_under_cage_restarted_forever() -> None:
+    panel = _settings("kiosk-panel.service")
+    assert panel["NotifyAccess"] == ["all"]  # the watchdog pings come from `kiosk run`, a child
+    assert "WatchdogSec" in panel
+    assert panel["Restart"] == ["always"]
+    assert panel["RuntimeDirectory"] == ["kiosk"]  # where the device lock lives
+    assert panel["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk panel --listen 127.0.0.1:8080"]
     unit = _settings("kiosk.service")
-    assert unit["Type"] == ["notify"]
-    assert unit["NotifyAccess"] == ["all"]  # READY comes from kiosk under cage -> foot
     assert unit["Restart"] == ["always"]
     assert unit["StartLimitIntervalSec"] == ["0"]
-    assert "WatchdogSec" in unit
     [command] = unit["ExecStart"]
-    assert command.startswith("/usr/bin/cage ") and "/usr/bin/foot" in command
-    assert command.endswith("-u WATCHDOG_PID /opt/kiosk/venv/bin/kiosk run")
+    assert command.startswith("/usr/bin/cage ") and "/usr/bin/chromium --kiosk" in command
+    assert "http://127.0.0.1:8080/" in _unit("kiosk.service").split("ExecStart=", 1)[1]
 
 
 @pytest.mark.parametrize("name", ["kiosk.service", "kiosk-tty.service"])
