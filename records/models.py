@@ -14,8 +14,8 @@ from records.morning import (
     SessionMarkRecord,
 )
 from records.outbox import NotificationRecord
-from records.remote import HubSyncRecord, RemoteArrivalRecord
 from records.people import BadgeRecord, LearnerRecord, StaffRecord
+from records.remote import HubSyncRecord, RemoteArrivalRecord
 from records.safeguarding import FoundItemRecord, SearchRecord
 from records.signouts import SignOutRecord
 from records.visits import VisitEventRecord

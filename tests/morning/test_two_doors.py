@@ -1,4 +1,4 @@
-"""Two doors admitting the same learner at the same moment: one mark, and no one told "not saved"."""
+"""Two doors admitting one learner at the same moment: one mark, and nobody told "not saved"."""
 
 from __future__ import annotations
 
