@@ -30,7 +30,8 @@ _STEP = {
 class LaneChoice:
     """What staff chose on the queue: a learner's desk, or one of the buttons along the foot."""
 
-    kind: str  # "learner" | "duty" | "find" | "office" | "lock" | "dismiss_alarm"
+    # "learner" | "duty" | "find" | "roll" | "sign_out" | "office" | "lock" | "dismiss_alarm"
+    kind: str
     learner_id: int | None = None
 
 
@@ -50,7 +51,9 @@ def row_text(row: LaneRow, now: datetime) -> str:
         where = f"arch #{row.in_arch}"
     slot = f" slot {row.slot}" if row.slot else ""
     needs = "  ".join(f"⚠ {n.value.upper()}" for n in row.needs)
-    return f"{row.first_name}  ·  {where}{slot}  ·  {waited // 60}:{waited % 60:02d}  {needs}"
+    # Whole minutes: a row's text changes when something happens, not every second.
+    waiting = "<1 min" if waited < 60 else f"{waited // 60} min"
+    return f"{row.first_name}  ·  {where}{slot}  ·  {waiting}  {needs}"
 
 
 class LaneScreen(Screen[LaneChoice]):
@@ -73,6 +76,8 @@ class LaneScreen(Screen[LaneChoice]):
         self.demo = demo
         self.learner_line = ""
         self._ready = False  # composed and mounted: the widgets can be updated
+        self._row_texts: dict[int, str] = {}  # what each row shows now
+        self._texts: dict[str, str] = {}  # what each line above the queue shows now
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner", markup=False)
@@ -87,9 +92,11 @@ class LaneScreen(Screen[LaneChoice]):
         with Horizontal(id="actions"):
             yield Button("Duty", id="duty")
             yield Button("Find", id="find")
+            yield Button("Roll", id="roll")
+            yield Button("Leaving", id="sign_out")
             if self.office:
                 yield Button("Office", id="office")
-            yield Button("Lock", id="lock")
+            yield Button("Sign off", id="lock")
 
     def on_mount(self) -> None:
         self._ready = True
@@ -99,29 +106,33 @@ class LaneScreen(Screen[LaneChoice]):
         """The latest learner-facing answer, so staff see what the learner was told."""
         self.learner_line = f"{headline}: {next_step}"
         if self._ready:
-            self.query_one("#learner-line", Static).update(self.learner_line)
+            self._set("#learner-line", self.learner_line)
+
+    def _set(self, selector: str, text: str) -> None:
+        """Redraw a line only when its words change: every redraw is paid for by the next tap."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def show(self, view: LaneView) -> None:
         self.view = view
         if not self._ready:
             return
         now = self.clock()
-        banner = self.query_one("#banner", Static)
         alarms = [r for r in view.rows if Need.ALARM in r.needs]
         if view.alarms:
-            banner.update(
-                f"⚠ ARCH ALARM with nobody in the arch ({len(view.alarms)}): tap to clear"
-            )
+            text = f"⚠ ARCH ALARM with nobody in the arch ({len(view.alarms)}): tap to clear"
         elif alarms:
-            names = ", ".join(r.first_name for r in alarms)
-            banner.update(f"⚠ ALARM: {names}: wand check or search")
+            text = f"⚠ ALARM: {', '.join(r.first_name for r in alarms)}: wand check or search"
         else:
-            banner.update("")
-        banner.set_class(bool(view.alarms or alarms), "alarm")
-        self.query_one("#learner-line", Static).update(self.learner_line)
-        self.query_one("#summary", Static).update(
+            text = ""
+        self._set("#banner", text)
+        self.query_one("#banner", Static).set_class(bool(text), "alarm")
+        self._set("#learner-line", self.learner_line)
+        self._set(
+            "#summary",
             f"In the lane {len(view.rows)}  ·  admitted {view.admitted}  ·  "
-            f"refused {view.refused}  ·  {view.session}"
+            f"refused {view.refused}  ·  {view.session}",
         )
         queue = self.query_one("#queue", VerticalScroll)
         # Rows are kept and updated in place: a learner's row only comes or goes when they join
@@ -132,14 +143,14 @@ class LaneScreen(Screen[LaneChoice]):
             if row_id not in wanted:
                 gone.remove()
         for row in view.rows:
+            text = row_text(row, now)
             button = shown_rows.get(f"row-{row.learner_id}")
             if button is None:
-                button = Button(
-                    label(row_text(row, now)), id=f"row-{row.learner_id}", classes="row"
-                )
+                button = Button(label(text), id=f"row-{row.learner_id}", classes="row")
                 queue.mount(button)
-            else:
-                button.label = label(row_text(row, now))
+            elif self._row_texts.get(row.learner_id) != text:
+                button.label = label(text)  # a relayout: only when the row really changed
+            self._row_texts[row.learner_id] = text
             button.set_class(row.blocking, "blocking")
             button.set_class(bool(row.needs) and not row.blocking, "needs")
 
@@ -156,5 +167,5 @@ class LaneScreen(Screen[LaneChoice]):
             self.dismiss(LaneChoice("learner", int(button_id.removeprefix("row-"))))
         elif button_id.startswith("demo-"):
             self.post_message(LaneDemo(button_id.removeprefix("demo-")))
-        elif button_id in {"duty", "find", "office", "lock"}:
+        elif button_id in {"duty", "find", "roll", "sign_out", "office", "lock"}:
             self.dismiss(LaneChoice(button_id))
