@@ -398,6 +398,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self.submit(
                 lambda: self.keeper.badge(uid, read_at),
                 lambda result: self._entry_recorded(uid, read_at, result),
+                urgent=True,  # a new arrival changes nothing for those already in the lane
             )
             return
         if self._known_unknown(message.uid):
@@ -524,9 +525,11 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
     # --- the lane ---------------------------------------------------------------------------
 
-    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+    def submit(
+        self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
+    ) -> None:
         """Database work for the writer thread; `then(result)` runs back here, in order."""
-        self.writer.submit(job, then)
+        self.writer.submit(job, then, urgent=urgent)
         self._show_backlog()
 
     def on_job_done(self, message: JobDone) -> None:

@@ -1,13 +1,16 @@
 """The station's one writer: database work in order on its own thread, never on the UI thread.
 
 Jobs run one at a time in the order they were submitted, so a badge, then the arch's alarm a
-moment later, reach the lane in that order. A database another program has locked is waited
-out (the job is tried again), never dropped; the result goes back to the UI through
-`post_message`, the one thread-safe way into a Textual app.
+moment later, reach the lane in that order. The one exception is a learner's tap at the door
+(`urgent`): it may go ahead of steps already queued for the learners in front, which it cannot
+change (it only adds a learner at the back), so the learner is answered at once. A database
+another program has locked is waited out (the job is tried again), never dropped; the result
+goes back to the UI through `post_message`, the one thread-safe way into a Textual app.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -24,6 +27,7 @@ from kiosk.checkin import is_locked
 log = logging.getLogger(__name__)
 
 RETRY_PAUSE_SECONDS = 0.05
+_URGENT, _IN_TURN, _LAST = 0, 1, 2
 
 
 @dataclass
@@ -44,9 +48,9 @@ class JobFailed(Message):
 class Writer:
     def __init__(self, post: Callable[[Message], object]) -> None:
         self._post = post
-        self._jobs: queue.Queue[tuple[Callable[[], Any], Callable[[Any], None]] | None] = (
-            queue.Queue()
-        )
+        # (rank, order, job, then): urgent jobs first, otherwise first come, first served.
+        self._jobs: queue.PriorityQueue[tuple[int, int, Any, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         # Jobs submitted and not yet reported back: counted on the UI thread only (submit, and
@@ -54,16 +58,20 @@ class Writer:
         self.waiting = 0
         self.locked = False  # the last attempt found the database locked
 
-    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+    def submit(
+        self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
+    ) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="kiosk-writer", daemon=True)
             self._thread.start()
         self.waiting += 1
-        self._jobs.put((job, then))
+        self._jobs.put((_URGENT if urgent else _IN_TURN, next(self._order), job, then))
 
     def _run(self) -> None:
-        while (item := self._jobs.get()) is not None:
-            job, then = item
+        while True:
+            _, _, job, then = self._jobs.get()
+            if job is None:
+                return
             try:
                 result = self._until_done(job)
             except Exception as exc:  # a job's failure must not stop the writer
@@ -90,5 +98,5 @@ class Writer:
     def stop(self, timeout: float = 2.0) -> None:
         self._stopping.set()
         if self._thread is not None:
-            self._jobs.put(None)
+            self._jobs.put((_LAST, next(self._order), None, None))
             self._thread.join(timeout=timeout)
