@@ -489,9 +489,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kiosk.launch import run_production
+    from kiosk.launch import run_production, start_logging
 
-    return run_production(command_config(args))
+    # Logging first: a config that cannot be used must reach the journal too, not only the
+    # screen that goes dark when the kiosk stops.
+    start_logging()
+    try:
+        config = command_config(args)
+    except Exception as exc:
+        log.error("stopped before starting: %s", exc)
+        raise
+    return run_production(config)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -103,9 +103,14 @@ def _journal_handler(address: str = "/dev/log") -> logging.Handler | None:
     return handler
 
 
-def run_production(config: Config) -> int:
+def start_logging() -> None:
+    """The service's log: the state folder's rotated file (or $KIOSK_LOG) and the journal."""
     state = os.environ.get("STATE_DIRECTORY")
     _log_to(Path(state) if state else None)
+
+
+def run_production(config: Config) -> int:
+    start_logging()
     log.info("starting with %s", config.source or "the built-in defaults")
     try:
         devices = hold_devices()  # before any device opens: a reloaded panel waits its turn
