@@ -24,6 +24,7 @@ from kiosk.domain.items import ItemCategory
 from kiosk.domain.lane import Need
 from kiosk.domain.people import Role
 from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.search import duty_warnings
 from kiosk.domain.station import Progress, next_step
 from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.lane import LaneKeeper, LaneOutcome
@@ -32,7 +33,7 @@ from kiosk.office import office_view
 from kiosk.on_site import SignOutChosen
 from kiosk.phones_desk import PhoneDeskError, return_phone
 from kiosk.roll import fire_roll
-from kiosk.screens.duty import DutyScreen, duty_warnings
+from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.learner_desk import LearnerDeskScreen

@@ -286,3 +286,13 @@ def check_search(
             "The designated safeguarding lead will be told.",
         ),
     )
+
+
+def duty_warnings(on_duty: Sequence[StaffMember]) -> tuple[str, ...]:
+    """What the staff on duty could not do lawfully for a female or a male learner, once each."""
+    warnings: list[str] = []
+    for sex in (Sex.FEMALE, Sex.MALE):
+        for missing in search_requirement(sex, on_duty).missing:
+            if missing not in warnings:
+                warnings.append(missing)
+    return tuple(warnings)

@@ -11,19 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
 
 from kiosk.domain.people import Sex, StaffMember
-from kiosk.domain.search import search_requirement
 from kiosk.screens.results import DutyClosed
 from kiosk.screens.text import TextCell, cells
-
-
-def duty_warnings(on_duty: Sequence[StaffMember]) -> tuple[str, ...]:
-    """What the staff on duty could not do lawfully for a female or a male learner, once each."""
-    warnings: list[str] = []
-    for sex in (Sex.FEMALE, Sex.MALE):
-        for missing in search_requirement(sex, on_duty).missing:
-            if missing not in warnings:
-                warnings.append(missing)
-    return tuple(warnings)
 
 
 def _sex_word(sex: Sex | None) -> str:

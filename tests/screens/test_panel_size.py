@@ -11,8 +11,8 @@ from textual.widgets import Input
 
 from kiosk.domain.items import ItemCategory
 from kiosk.domain.people import Role, Sex, StaffMember
-from kiosk.domain.search import search_requirement
-from kiosk.screens.duty import DutyScreen, duty_warnings
+from kiosk.domain.search import duty_warnings, search_requirement
+from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen

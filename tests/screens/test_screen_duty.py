@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.domain.people import Role, Sex, StaffMember
-from kiosk.screens.duty import DutyScreen, duty_warnings
+from kiosk.domain.search import duty_warnings
+from kiosk.screens.duty import DutyScreen
 from kiosk.screens.results import DutyClosed
 from tests.screens.harness import Harness, shown
 
