@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import SchoolConfig
-from kiosk.domain.attendance import RefusalKind, decide_session_mark
+from kiosk.domain.attendance import RefusalKind, SessionTimes, decide_session_mark
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.csvsafe import spreadsheet_safe
 from records.csvfiles import write_csv
@@ -168,17 +168,9 @@ def attendance_rows(
         if stored is not None:
             code, minutes, comment = stored
         else:
-            decided = decide_session_mark(
-                admitted_at=None,
-                refusal=refusals.get(learner_id),
-                register_closed=register_closed,
-                session=school_session,
-                times=times,
+            code, minutes, comment = unmarked_cells(
+                refusals.get(learner_id), register_closed, school_session, times
             )
-            if decided is None:
-                code, minutes, comment = "", 0, REGISTER_OPEN_COMMENT
-            else:
-                code, minutes, comment = decided.code.value, decided.minutes_late, decided.comment
         if learner_id in left:
             comment = "; ".join([c for c in (comment, *left[learner_id]) if c])
         yield (
@@ -192,6 +184,23 @@ def attendance_rows(
             str(minutes),
             comment,
         )
+
+
+def unmarked_cells(
+    refusal: RefusalKind | None, register_closed: bool, session: SchoolSession, times: SessionTimes
+) -> tuple[str, int, str]:
+    """Code, minutes late and comment for a learner with no mark stored: `O` after a refusal,
+    `N` once the register has closed, else blank while it is still open."""
+    decided = decide_session_mark(
+        admitted_at=None,
+        refusal=refusal,
+        register_closed=register_closed,
+        session=session,
+        times=times,
+    )
+    if decided is None:
+        return "", 0, REGISTER_OPEN_COMMENT
+    return decided.code.value, decided.minutes_late, decided.comment
 
 
 def search_rows(

@@ -9,8 +9,7 @@ from sqlalchemy import Connection, or_, select
 
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.domain.attendance import decide_session_mark
-from kiosk.exports import REGISTER_OPEN_COMMENT, ExportError
+from kiosk.exports import ExportError, unmarked_cells
 from records.hub import HubLearnerRecord, hub_session_marks
 
 
@@ -54,17 +53,7 @@ def hub_attendance_rows(
         if stored is not None:
             code, minutes, comment = stored
         else:
-            decided = decide_session_mark(
-                admitted_at=None,
-                refusal=None,
-                register_closed=register_closed,
-                session=school_session,
-                times=times,
-            )
-            if decided is None:
-                code, minutes, comment = "", 0, REGISTER_OPEN_COMMENT
-            else:
-                code, minutes, comment = decided.code.value, decided.minutes_late, decided.comment
+            code, minutes, comment = unmarked_cells(None, register_closed, school_session, times)
         yield (
             mis_id,
             upn,
