@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,25 +38,9 @@ from records.visits import events_of_session
 
 log = logging.getLogger(__name__)
 
-_EVENTS: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        rules.EntryTapped,
-        rules.PhoneStationTapped,
-        rules.PhoneTaken,
-        rules.ArchPassed,
-        rules.ArchAlarmed,
-        rules.ArchConfirmed,
-        rules.WandChecked,
-        rules.SearchRecorded,
-        rules.RefusalStated,
-        rules.RefusalConfirmed,
-        rules.StaffAdmitted,
-        rules.SentBack,
-        rules.LateReasonGiven,
-        rules.AlarmDismissed,
-    )
-}
+# Every event the lane knows, by the name the visit log stores: read from the domain's own
+# union, so a new kind of event cannot be recorded and then fail to replay.
+_EVENTS: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(rules.Event)}
 
 
 _PHONE_EVENTS = (rules.PhoneStationTapped, rules.PhoneTaken)

@@ -399,10 +399,15 @@ def _without(lane: Lane, learner_id: int, outcome: str) -> Lane:
     return replace(
         lane,
         learners=tuple(x for x in lane.learners if x.learner_id != learner_id),
-        arch=tuple(x for x in lane.arch if x != learner_id),
+        arch=_off_arch(lane, learner_id).arch,
         done=(*lane.done, (learner_id, outcome)),
         slots_in_use=lane.slots_in_use - unused,
     )
+
+
+def _off_arch(lane: Lane, learner_id: int) -> Lane:
+    """The learner is no longer called to the arch (screened, refusing, searched or gone)."""
+    return replace(lane, arch=tuple(x for x in lane.arch if x != learner_id))
 
 
 def _free_slot(lane: Lane, policy: LanePolicy) -> str:
@@ -645,7 +650,7 @@ def _for_learner(lane: Lane, learner: InFlight, event: Event, policy: LanePolicy
         result = "clear" if clear else "alarm"
         if wand and learner.screening == "clear":
             return Stepped(lane, (Rejected("This learner has already screened clear."),))
-        lane = replace(lane, arch=tuple(x for x in lane.arch if x != learner.learner_id))
+        lane = _off_arch(lane, learner.learner_id)
         learner = replace(learner, screening=result, selected=True, since=at)
         saved = SaveScreening(learner.learner_id, "wand" if wand else "arch", result, by_staff=True)
         if not clear:
@@ -662,7 +667,7 @@ def _for_learner(lane: Lane, learner: InFlight, event: Event, policy: LanePolicy
         return Stepped(moved.lane, (saved, *moved.effects))
     if isinstance(event, SearchRecorded):
         # After a search, staff decide: admit, or refuse. Nothing opens the door by itself.
-        lane = replace(lane, arch=tuple(x for x in lane.arch if x != learner.learner_id))
+        lane = _off_arch(lane, learner.learner_id)
         searched = replace(
             learner,
             search_done=True,
@@ -676,13 +681,13 @@ def _for_learner(lane: Lane, learner: InFlight, event: Event, policy: LanePolicy
         if policy.on_refusal is RefusalPolicy.SEARCH and learner.screening is None:
             # The school searches instead of refusing entry: the learner goes to a search.
             # Refusing once screened (the search itself, after an alarm) is a refusal.
-            lane = replace(lane, arch=tuple(x for x in lane.arch if x != learner.learner_id))
+            lane = _off_arch(lane, learner.learner_id)
             learner = replace(learner, screening="alarm", selected=True, since=at)
             return Stepped(
                 _put(lane, learner),
                 (CallStaff(learner.learner_id, Need.ALARM, "Refused the arch: a search instead."),),
             )
-        lane = replace(lane, arch=tuple(x for x in lane.arch if x != learner.learner_id))
+        lane = _off_arch(lane, learner.learner_id)
         learner = replace(learner, refusing=True, since=at)
         return Stepped(
             _put(lane, learner), (CallStaff(learner.learner_id, Need.REFUSED, "Refuses: confirm."),)
