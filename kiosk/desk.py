@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -129,7 +130,12 @@ class Desk:
             if outcome.accepted and outcome.member is not None:
                 self.duty = self.duty.signed_on(outcome.member)
                 self.operator = outcome.member.staff_id
-                self._presence(record_sign_on, outcome.member.staff_id)
+                staff_id, zone = outcome.member.staff_id, self.host.config.school.zone
+                self._presence(
+                    lambda db, station, at: record_sign_on(
+                        db, staff_id, station=station, at=at, zone=zone
+                    )
+                )
                 self.touch()
                 self.show_duty()
             elif outcome.locked:
@@ -322,7 +328,10 @@ class Desk:
         """The member of staff at the screen signs off: off duty, and the screens close."""
         if self.operator is not None:
             self.duty = self.duty.signed_off(self.operator)
-            self._presence(record_sign_off, self.operator)
+            leaving = self.operator
+            self._presence(
+                lambda db, station, at: record_sign_off(db, leaving, station=station, at=at)
+            )
         self.lock()
 
     def end_of_session(self) -> None:
@@ -334,22 +343,16 @@ class Desk:
     def nobody_on_duty(self) -> None:
         """At start and at a session's end the duty list is empty, in memory and on record."""
         self.duty = Duty()
-        self._presence(None, None)
+        self._presence(lambda db, station, at: record_all_signed_off(db, station=station, at=at))
 
-    def _presence(self, record: Callable[..., None] | None, staff_id: str | None) -> None:
-        """Who is on duty at this door, as the fire roll reads it (None: everyone off)."""
-        config, at = self.host.config, self.host.clock()
+    def _presence(self, record: Callable[[Session, str, datetime], None]) -> None:
+        """Who is on duty at this door, as the fire roll reads it: `record(db, station, at)`
+        in its own transaction, on the writer thread."""
+        station, at = self.host.config.station.name, self.host.clock()
 
         def job() -> None:
             with self.host.book.sessions.begin() as db:
-                if record is None or staff_id is None:
-                    record_all_signed_off(db, station=config.station.name, at=at)
-                elif record is record_sign_on:
-                    record_sign_on(
-                        db, staff_id, station=config.station.name, at=at, zone=config.school.zone
-                    )
-                else:
-                    record(db, staff_id, station=config.station.name, at=at)
+                record(db, station, at)
 
         self.host.submit(job, lambda _: None)
 

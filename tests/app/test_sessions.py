@@ -110,3 +110,22 @@ async def test_a_learners_tap_closes_a_pin_pad_left_open(desk) -> None:
         await settled(desk.app, pilot)
         assert isinstance(desk.app.screen, GreetingScreen)
         assert "Shiv" in shown(desk.app)
+
+
+async def test_staff_on_duty_are_on_record_for_the_fire_roll_until_the_session_ends(desk) -> None:
+    from records.duty import StaffSignOnRecord
+
+    def spells() -> list[tuple[str, bool]]:
+        with desk.book.sessions() as session:
+            rows = session.scalars(select(StaffSignOnRecord)).all()
+            return [(r.station, r.signed_off_at is None) for r in rows]
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        await settled(desk.app, pilot)
+        assert spells() == [("main", True)], "signed on: on site"
+        desk.clock.advance(timedelta(hours=10).total_seconds())  # the day has ended
+        desk.app._tick()
+        await settled(desk.app, pilot)
+        assert spells() == [("main", False)], "signed off with the session"
