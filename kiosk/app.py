@@ -1,8 +1,8 @@
 """The Textual app: hardware events in through messages, the use cases, screens and outputs out.
 
-With phones and screening off a tap is the admission, saved here (queued while another writer
-holds the database). Otherwise each tap, phone-station tap and arch signal is a lane event
-(kiosk.lane), recorded in order on the station's writer thread; the app carries out what the
+Every write runs on the station's one writer thread (kiosk.writer), never on the UI thread. With
+phones and screening off a tap is the admission, saved there. Otherwise each tap, phone-station
+tap and arch signal is a lane event (kiosk.lane), recorded in order; the app carries out what the
 lane decided (the learner's answer, the lights, the door) and the desk (kiosk.desk) is where
 staff sign on and handle the exceptions.
 """
@@ -10,10 +10,9 @@ staff sign on and handle the exceptions.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
-import queue
 import random
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +24,6 @@ from typing import Any, ClassVar
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events
 from textual.binding import BindingType
-from textual.message import Message
 
 from kiosk.checkin import (
     DISK_FULL,
@@ -35,7 +33,6 @@ from kiosk.checkin import (
     is_disk_full,
     is_locked,
     sign_in,
-    waiting_at_most,
 )
 from kiosk.config import Config
 from kiosk.crash import LogsCrashes
@@ -89,11 +86,9 @@ NOT_RECOGNISED = "Badge not recognised"
 UNKNOWN_REMEMBERED = 1024
 UNKNOWN_FORGOTTEN_SECONDS = 30.0
 EXPORT_PROGRESS_EVERY = 50
-# How long a tap on the UI thread waits for another writer's lock before it is handed to the
-# tap worker, which waits as long as it takes (the screen must not freeze meanwhile).
-UI_LOCK_WAIT_MS = 100
-# Pause between the tap worker's attempts while the database stays locked.
-RETRY_PAUSE_SECONDS = 0.05
+# A sign-in not saved within this time is shown as waiting: the learner is told "One moment"
+# and staff see how many sign-ins wait (another program holds the database, or the disk stalls).
+SAVE_PATIENCE_SECONDS = 0.1
 DISK_FULL_STATUS = (
     "DISK FULL: sign-ins are NOT being saved. Free space on the kiosk's disk, then tap again."
 )
@@ -101,13 +96,6 @@ DISK_FULL_STATUS = (
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class TapRecorded(Message):
-    """The tap worker saved a tap that had waited for the database (or gave up on it)."""
-
-    outcome: TapOutcome
 
 
 @dataclass
@@ -167,11 +155,11 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.reader_status = ""
         self.detector_status = ""
         self.alert = ""  # a fault staff must act on (the disk full), until a tap is saved again
-        # Taps waiting for the database: recorded in order, one at a time, by the tap worker.
-        self._waiting: queue.Queue[BadgeScanned | None] = queue.Queue()
-        self._backlog = 0  # taps handed to the worker and not yet reported back (UI thread only)
-        self._stopping = threading.Event()
-        self._worker: threading.Thread | None = None
+        # Sign-ins on their way to the writer, and those of them that took longer than
+        # SAVE_PATIENCE_SECONDS (UI thread only).
+        self._tap_numbers = itertools.count()
+        self._saving: set[int] = set()
+        self._saving_late: set[int] = set()
         self.notifier = Notifier()
         self.writer = Writer(self.post_message)
         self.keeper = LaneKeeper(config, book.sessions, station=config.station.name, draw=draw)
@@ -251,12 +239,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.writer.stop()
         if self.sync is not None:
             self.sync.stop()
-        self._stopping.set()
-        if self._worker is not None:
-            self._waiting.put(None)
-            self._worker.join(timeout=2.0)
-        if self._backlog:
-            log.error("shutting down with %d tap(s) not yet saved", self._backlog)
+        if self._saving:
+            log.error("shutting down with %d tap(s) not yet saved", len(self._saving))
         self.devices.close_all()
 
     def on_key(self, event: events.Key) -> None:
@@ -383,21 +367,20 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self._show_backlog()
 
     def on_badge_scanned(self, message: BadgeScanned) -> None:
-        """Record the tap: here on the UI thread when the database is free (a few ms), else
-        in order on the tap worker, which waits out another writer's lock however long it
-        holds it. Either way the read time is the arrival time, so the mark is right.
+        """Record the tap on the writer, in the order taps were read; the read time is the
+        arrival time, so the mark is right however long the database keeps it waiting.
 
         When the school asks for more than a tap, the tap goes to the lane instead."""
         if isinstance(self.screen, PinPadScreen):
             # A learner's tap closes a PIN pad left open: the learner's answer comes first.
             self.back_to_idle()
+        uid, read_at = message.uid, message.read_at
+        if self._known_unknown(uid):
+            self._not_recognised()  # a flood of a card nobody owns never reaches the database
+            return
         if not self.config.policy.plain_sign_in:
-            uid, read_at = message.uid, message.read_at
             if uid in self._entry_pending:
                 return  # the same card again while its first read is on its way: one tap
-            if self._known_unknown(uid):
-                self._not_recognised()  # a flood of a card nobody owns never reaches the database
-                return
             self._entry_pending.add(uid)
             self.submit(
                 lambda: self.keeper.badge(uid, read_at),
@@ -405,46 +388,48 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 urgent=True,  # a new arrival changes nothing for those already in the lane
             )
             return
-        if self._known_unknown(message.uid):
-            self._not_recognised()
-            return
-        if not self._backlog:
-            try:
-                with waiting_at_most(
-                    self.book.engine, UI_LOCK_WAIT_MS, self.book.sessions
-                ) as sessions:
-                    outcome = sign_in(
-                        sessions,
-                        message.uid,
-                        at=message.read_at,
-                        school=self.config.school,
-                        tap_admits=self.config.policy.plain_sign_in,
-                    )
-            except SQLAlchemyError as exc:
-                if not is_locked(exc):
-                    self._show(self._failed(exc))
-                    return
-            else:
-                self._show(outcome)
-                return
-        self._queue(message)
+        number = next(self._tap_numbers)
+        self._saving.add(number)
+        self.submit(lambda: self._sign_in(uid, read_at), lambda out: self._signed_in(number, out))
+        self.set_timer(SAVE_PATIENCE_SECONDS, lambda: self._still_saving(number))
 
-    def _queue(self, message: BadgeScanned) -> None:
-        if self._worker is None:
-            self._worker = threading.Thread(
-                target=self._record_waiting_taps, name="kiosk-taps", daemon=True
+    def _sign_in(self, uid: str, read_at: datetime) -> TapOutcome:
+        """The writer's job for a plain tap. A lock is raised, for the writer to wait out;
+        any other failure is the learner's answer (sent to staff) and the staff line's."""
+        try:
+            return sign_in(
+                self.book.sessions,
+                uid,
+                at=read_at,
+                school=self.config.school,
+                tap_admits=self.config.policy.plain_sign_in,
             )
-            self._worker.start()
-        self._backlog += 1
-        self._waiting.put(message)
-        if self._backlog == 1:
-            log.warning("database locked by another program: taps are queued until it is free")
+        except Exception as exc:  # the learner is answered whatever went wrong
+            if isinstance(exc, SQLAlchemyError) and is_locked(exc):
+                raise
+            return self._failed(exc)
+
+    def _still_saving(self, number: int) -> None:
+        if number not in self._saving:
+            return
+        if not self._saving_late:
+            log.warning("database busy: taps are queued until it is free")
+        self._saving_late.add(number)
         self._show_backlog()
         self._show(SAVING)
 
+    def _signed_in(self, number: int, outcome: TapOutcome) -> None:
+        self._saving.discard(number)
+        if number in self._saving_late:
+            self._saving_late.discard(number)
+            if not self._saving_late:
+                log.warning("database free again: every queued tap is saved")
+            self._show_backlog()
+        self._show(outcome)
+
     def _show_backlog(self) -> None:
         """The staff's line at the foot of the idle screen (redrawn only when it changes)."""
-        waiting = self.writer.waiting if self.writer.locked else self._backlog
+        waiting = self.writer.waiting if self.writer.locked or self._saving_late else 0
         if waiting:
             text = (
                 f"Database busy (another program is writing): {waiting} sign-in(s) "
@@ -457,27 +442,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         if text != self.idle.status_text:
             self.idle.show_status(text)
 
-    def _record_waiting_taps(self) -> None:
-        """The tap worker's thread: one tap at a time, in the order they were read."""
-        while (message := self._waiting.get()) is not None:
-            self.post_message(TapRecorded(self._record_until_saved(message)))
-
-    def _record_until_saved(self, message: BadgeScanned) -> TapOutcome:
-        while True:
-            try:
-                return sign_in(
-                    self.book.sessions,
-                    message.uid,
-                    at=message.read_at,
-                    school=self.config.school,
-                    tap_admits=self.config.policy.plain_sign_in,
-                )
-            except SQLAlchemyError as exc:
-                if not is_locked(exc) or self._stopping.is_set():
-                    return self._failed(exc)
-            time.sleep(RETRY_PAUSE_SECONDS)
-
-    def _failed(self, exc: SQLAlchemyError) -> TapOutcome:
+    def _failed(self, exc: Exception) -> TapOutcome:
         """A tap that cannot be saved: logged, and the outcome says why (any thread)."""
         if is_disk_full(exc):
             log.error("disk full: a tap was not saved: %s", getattr(exc, "orig", exc))
@@ -489,13 +454,6 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         if text != self.alert:
             self.alert = text
             self._show_backlog()
-
-    def on_tap_recorded(self, message: TapRecorded) -> None:
-        self._backlog -= 1
-        if not self._backlog:
-            log.warning("database free again: every queued tap is saved")
-        self._show_backlog()
-        self._show(message.outcome)
 
     def _show(self, outcome: TapOutcome) -> None:
         if outcome.kind == "unknown" and outcome.read_at and self.desk.unlocked:

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.arrivals import BadgeOwner, admit, badge_owner
 from kiosk.config import SchoolConfig
-from records.database import SQLITE_BUSY_TIMEOUT_MS, make_sessionmaker
-from records.keys import SESSION_AUDIT_ANCHOR, SESSION_KEY
 
 
 @dataclass(frozen=True)
@@ -105,27 +99,3 @@ def is_disk_full(exc: BaseException) -> bool:
     """SQLite's SQLITE_FULL ("database or disk is full"), or PostgreSQL's out of disk space."""
     text = str(getattr(exc, "orig", exc)).lower()
     return isinstance(exc, OperationalError) and ("disk is full" in text or "no space left" in text)
-
-
-@contextmanager
-def waiting_at_most(
-    engine: Engine, milliseconds: int, like: sessionmaker[Session] | None = None
-) -> Iterator[sessionmaker[Session]]:
-    """Sessions on one connection whose SQLite lock wait is `milliseconds` instead of the
-    engine's busy_timeout, so the UI thread can try a tap without freezing behind a long lock.
-    They carry the key and audit anchor of `like` (the book's own sessions)."""
-    info = dict(like.kw.get("info", {})) if like is not None else {}
-    with engine.connect() as connection:
-        raw: Any = connection.connection.driver_connection
-        sqlite = engine.dialect.name == "sqlite" and raw is not None
-        if sqlite:  # the raw DBAPI connection: no BEGIN is emitted for the pragma
-            raw.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
-        try:
-            yield make_sessionmaker(
-                connection,  # type: ignore[arg-type]  # a Connection binds like an Engine
-                key=info.get(SESSION_KEY),
-                audit_anchor=info.get(SESSION_AUDIT_ANCHOR),
-            )
-        finally:
-            if sqlite:
-                raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")

@@ -24,11 +24,14 @@ class GreetingScreen(Screen[None]):
         self.tone = tone
         self.seconds = seconds
         self._timer: Timer | None = None
+        # Held, not queried: the next answer may arrive before the first has finished mounting.
+        self._headline = Static(headline, id="headline", markup=False)
+        self._next_step = Static(next_step, id="next-step", markup=False)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="card"):
-            yield Static(self.headline, id="headline", markup=False)
-            yield Static(self.next_step, id="next-step", markup=False)
+            yield self._headline
+            yield self._next_step
 
     def show(self, headline: str, next_step: str, *, tone: str) -> None:
         """New words for the next learner: the app keeps one greeting screen and reuses it,
@@ -37,9 +40,8 @@ class GreetingScreen(Screen[None]):
         self.remove_class(self.tone)
         self.add_class(tone)
         self.tone = tone
-        if self.is_mounted:
-            self.query_one("#headline", Static).update(headline)
-            self.query_one("#next-step", Static).update(next_step)
+        self._headline.update(headline)
+        self._next_step.update(next_step)
 
     def on_screen_resume(self) -> None:
         if self._timer is not None:
