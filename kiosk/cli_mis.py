@@ -16,7 +16,7 @@ from kiosk.config import Config
 from kiosk.database import Book, open_school_book
 from kiosk.mis.connect import open_provider
 from kiosk.mis.provider import MisError, NotSupported
-from kiosk.mis.queue import queue_unsent_marks, queued_marks, retry_rejected, send_due
+from kiosk.mis.queue import queue_status, send_round
 from kiosk.mis.roster import pull_roster
 
 Handler = Callable[[argparse.Namespace], int]
@@ -106,18 +106,16 @@ def cmd_mis_status(args: argparse.Namespace) -> int:
     book = _open(config)
     try:
         with book.sessions() as session:
-            rows = queued_marks(session, day=args.date)
+            status = queue_status(session, day=args.date)
     finally:
         book.close()
-    counts = {state: 0 for state in ("sent", "pending", "kept", "rejected")}
-    for row in rows:
-        counts[row.state] += 1
     provider = config.mis.provider
     _say(
-        f"MIS write-back ({provider}): {counts['sent']} sent, {counts['pending']} waiting, "
-        f"{counts['kept']} kept the MIS's own mark, {counts['rejected']} rejected"
+        f"MIS write-back ({provider}): {status.count('sent')} sent, "
+        f"{status.count('pending')} waiting, "
+        f"{status.count('kept')} kept the MIS's own mark, {status.count('rejected')} rejected"
     )
-    for row in rows:
+    for row in status.marks:
         if row.state == "sent":
             continue
         when = ""
@@ -135,18 +133,26 @@ def cmd_mis_send(args: argparse.Namespace) -> int:
     config = _config(args)
     now = _now()
     day = args.date or now.astimezone(config.school.zone).date()
+    if not config.mis.enabled:
+        # The timer runs this at every school: without a MIS it touches nothing.
+        _not_configured()
+        return OK
     book = _open(config)
     try:
-        with book.sessions.begin() as session:
-            queued = queue_unsent_marks(session, day, at=now)
-            retried = retry_rejected(session, at=now) if args.retry_rejected else 0
-        provider = open_provider(config.mis, sleep=sleep)
-        if provider is None:
-            _not_configured()
-            return OK
-        report = send_due(book.sessions, provider, overwrite=config.mis.overwrite, now=now)
+        done = send_round(
+            book.sessions,
+            config.mis,
+            day=day,
+            now=now,
+            retry_refused=args.retry_rejected,
+            sleep=sleep,
+        )
     finally:
         book.close()
+    queued, retried, report = done.queued, done.retried, done.report
+    if report is None:
+        _not_configured()
+        return OK
     if queued or retried:
         _say(f"queued {queued} mark(s) of {day}" + (f", retrying {retried}" if retried else ""))
     for problem in report.problems:

@@ -92,7 +92,41 @@ constraints=()
   "$SRC${EXTRAS:+[$EXTRAS]}"
 install -d "$PREFIX/docs"
 install -m 0644 "$SRC/docs/raspberry-pi.md" "$PREFIX/docs/raspberry-pi.md"
+install -m 0644 "$SRC/docs/mis.md" "$PREFIX/docs/mis.md"
 ln -sfn "$VENV/bin/kiosk" /usr/local/bin/kiosk
+
+step "the MIS credentials ([mis] credentials_file)"
+MIS_CREDENTIALS="$(python3 - "$CONFIG" <<'PY'
+import sys
+import tomllib
+
+try:
+    with open(sys.argv[1], "rb") as file:
+        mis = tomllib.load(file).get("mis", {})
+except (OSError, tomllib.TOMLDecodeError):
+    sys.exit(0)  # `kiosk check` says what is wrong with it
+if not isinstance(mis, dict) or mis.get("provider", "none") == "none":
+    sys.exit(0)
+found = mis.get("credentials_file", "")
+print(found if isinstance(found, str) else "")
+PY
+)"
+# The token or password is the kiosk user's alone: `kiosk mis send` refuses a file that anyone
+# else may read. Put right only under /etc/kiosk, which root alone may write: elsewhere a link
+# planted in the file's place would hand another file to the kiosk user.
+if [[ -z $MIS_CREDENTIALS ]]; then
+  echo "    no MIS configured ([mis] provider): marks go by the CSV export"
+elif [[ $(dirname "$MIS_CREDENTIALS") == /etc/kiosk && -f $MIS_CREDENTIALS && ! -L $MIS_CREDENTIALS ]]; then
+  chown kiosk:kiosk "$MIS_CREDENTIALS"
+  chmod 0600 "$MIS_CREDENTIALS"
+  echo "    $MIS_CREDENTIALS: the kiosk user's alone (mode 0600)"
+elif [[ -e $MIS_CREDENTIALS ]]; then
+  echo "    left $MIS_CREDENTIALS as it is: it must belong to kiosk, mode 0600"
+else
+  echo "    $MIS_CREDENTIALS does not exist yet: make it with"
+  echo "    sudo install -o kiosk -g kiosk -m 0600 /dev/null $MIS_CREDENTIALS"
+  echo "    and write in it token = \"...\" (Wonde), or username and password (Arbor, SIMS)"
+fi
 
 step "udev rules for /dev/kiosk-reader and a USB stick at /media/kiosk-usb, PAM for the touch session"
 install -m 0644 "$SRC/systemd/99-kiosk-reader.rules" /etc/udev/rules.d/99-kiosk-reader.rules
@@ -109,7 +143,7 @@ step "the database"
 
 step "systemd units ($MODE kiosk)"
 for unit in kiosk.service kiosk-panel.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer \
-  kiosk-notify.service kiosk-notify.timer; do
+  kiosk-notify.service kiosk-notify.timer kiosk-mis.service kiosk-mis.timer; do
   install -m 0644 "$SRC/systemd/$unit" "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
@@ -125,12 +159,13 @@ else
 fi
 # A desktop's own login screen would fight the kiosk for the display.
 systemctl disable --quiet lightdm.service 2>/dev/null || true
-systemctl enable --quiet --now kiosk-backup.timer kiosk-notify.timer
+# kiosk-mis.timer runs with every config: with [mis] provider = "none" a run sends nothing.
+systemctl enable --quiet --now kiosk-backup.timer kiosk-notify.timer kiosk-mis.timer
 
 cat <<DONE
 
 Installed. Next:
-  1. edit $CONFIG (school, times, [rfid] port, [policy], [notify]);
+  1. edit $CONFIG (school, times, [rfid] port, [policy], [notify], [mis]);
      a PostgreSQL url or a keyboard reader: run this script again to install what they need;
   2. run: sudo -u kiosk kiosk check
   3. reboot: the kiosk starts at power-on. Logs: journalctl -u kiosk (or kiosk-tty) and $STATE/kiosk.log

@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.config import MisConfig
+from kiosk.mis.connect import open_provider
 from kiosk.mis.provider import (
     MarkToSend,
     MisAuthError,
@@ -127,6 +130,22 @@ def queue_unsent_marks(session: Session, day: date, *, at: datetime | None = Non
     return sum(_enqueue(session, mark, when) for mark in list(marks))
 
 
+def bring_forward(session: Session, *, at: datetime) -> int:
+    """Make every waiting mark due at `at`, failed ones too: staff asked to send now."""
+    rows = session.scalars(
+        select(MisWriteRecord).where(
+            MisWriteRecord.state == "pending", MisWriteRecord.next_attempt_at > at
+        )
+    )
+    count = 0
+    for row in rows:
+        row.next_attempt_at = at
+        row.updated_at = at
+        count += 1
+    session.flush()
+    return count
+
+
 def retry_rejected(session: Session, *, at: datetime) -> int:
     """Put every rejected mark back in the queue (after the roster or the MIS was fixed)."""
     rows = session.scalars(select(MisWriteRecord).where(MisWriteRecord.state == "rejected"))
@@ -144,9 +163,15 @@ def retry_rejected(session: Session, *, at: datetime) -> int:
 # --- what is in the queue --------------------------------------------------------------------
 
 
+# A row's state as staff read it. A waiting mark whose last try failed is "failed": it is
+# retried by itself, and the reason is worth seeing meanwhile.
+SHOWN_STATES = ("waiting", "failed", "sent", "skipped", "refused")
+_SHOWN = {"pending": "waiting", "sent": "sent", "kept": "skipped", "rejected": "refused"}
+
+
 @dataclass(frozen=True)
 class QueuedMark:
-    """One row of the queue as plain values, for `kiosk mis status`."""
+    """One row of the queue as plain values, for `kiosk mis status` and the office screen."""
 
     learner: str
     mis_id: str
@@ -159,12 +184,25 @@ class QueuedMark:
     last_error: str
     sent_at: datetime | None
 
+    @property
+    def shown_state(self) -> str:
+        """One of SHOWN_STATES."""
+        if self.state == "pending" and self.last_error:
+            return "failed"
+        return _SHOWN[self.state]
 
-def queued_marks(session: Session, *, day: date | None = None) -> list[QueuedMark]:
+
+def queued_marks(
+    session: Session, *, day: date | None = None, unsent_too: bool = False
+) -> list[QueuedMark]:
+    """The queue's rows, oldest day first; `day` alone, or with `unsent_too` also every row of
+    another day that is not sent (what the office must still see)."""
     query = select(MisWriteRecord, LearnerRecord).join(
         LearnerRecord, LearnerRecord.id == MisWriteRecord.learner_id
     )
-    if day is not None:
+    if day is not None and unsent_too:
+        query = query.where(or_(MisWriteRecord.date == day, MisWriteRecord.state != "sent"))
+    elif day is not None:
         query = query.where(MisWriteRecord.date == day)
     query = query.order_by(
         MisWriteRecord.date, MisWriteRecord.session, LearnerRecord.surname, LearnerRecord.forename
@@ -189,6 +227,29 @@ def queued_marks(session: Session, *, day: date | None = None) -> list[QueuedMar
     return found
 
 
+@dataclass(frozen=True)
+class QueueStatus:
+    """The queue's rows and how many are in each state, as `kiosk mis status` counts them."""
+
+    marks: tuple[QueuedMark, ...]
+
+    def count(self, state: str) -> int:
+        """Rows in a stored state ("pending", "sent", "kept", "rejected")."""
+        return sum(mark.state == state for mark in self.marks)
+
+    def shown_counts(self) -> tuple[tuple[str, int], ...]:
+        """(shown state, rows) for each of SHOWN_STATES, in that order."""
+        return tuple(
+            (shown, sum(mark.shown_state == shown for mark in self.marks)) for shown in SHOWN_STATES
+        )
+
+
+def queue_status(
+    session: Session, *, day: date | None = None, unsent_too: bool = False
+) -> QueueStatus:
+    return QueueStatus(tuple(queued_marks(session, day=day, unsent_too=unsent_too)))
+
+
 # --- sending ------------------------------------------------------------------------------------
 
 
@@ -208,6 +269,10 @@ class SendReport:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        if not any(
+            (self.written, self.confirmed, self.kept, self.rejected, self.failed, self.not_due)
+        ):
+            return "nothing to send"
         text = (
             f"written {self.written}, already in the MIS {self.confirmed}, "
             f"kept the MIS's own mark {self.kept}, rejected {self.rejected}, "
@@ -284,6 +349,45 @@ def send_due(
     return report
 
 
+@dataclass(frozen=True)
+class SendRound:
+    """One round of queueing and sending; `report` is None when no MIS is configured."""
+
+    day: date
+    queued: int = 0
+    retried: int = 0
+    report: SendReport | None = None
+
+
+def send_round(
+    sessions: sessionmaker[Session],
+    config: MisConfig,
+    *,
+    day: date,
+    now: datetime,
+    retry_refused: bool = False,
+    send_waiting_now: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendRound:
+    """Queue `day`'s marks not yet queued and send every due one: what the timer runs and the
+    office's "Send now" does (with `send_waiting_now`, failed marks need not wait their turn;
+    with `retry_refused`, refused ones are tried again after a person fixed the cause).
+
+    With no MIS configured the database is not touched and no request leaves. Raises
+    CredentialsError when the credentials file cannot be used.
+    """
+    provider = open_provider(config, sleep=sleep)
+    if provider is None:
+        return SendRound(day)
+    with sessions.begin() as session:
+        queued = queue_unsent_marks(session, day, at=now)
+        retried = retry_rejected(session, at=now) if retry_refused else 0
+        if send_waiting_now:
+            bring_forward(session, at=now)
+    report = send_due(sessions, provider, overwrite=config.overwrite, now=now)
+    return SendRound(day, queued, retried, report)
+
+
 def _mark(payload: str) -> MarkToSend:
     values = json.loads(payload)
     return MarkToSend(
@@ -325,6 +429,8 @@ def _claim(sessions: sessionmaker[Session], item: _Due, now: datetime) -> bool:
         row = session.get(MisWriteRecord, item.id)
         if row is None or row.state != "pending" or row.payload_hash != item.payload_hash:
             return False
+        if row.next_attempt_at > now:
+            return False  # another run (the timer, the office's Send now) claimed it first
         row.attempts += 1
         row.next_attempt_at = now + backoff(row.attempts)
         row.updated_at = now

@@ -47,6 +47,34 @@ def test_no_request_leaves_when_no_mis_is_configured(wonde_school: School, kiosk
     assert wonde_school.fake.requests == []
 
 
+def test_the_timers_run_with_nothing_to_send_succeeds_and_asks_the_mis_nothing(
+    wonde_school: School, kiosk: Kiosk
+) -> None:
+    config = wonde_school.write_config()
+
+    code, out, err = kiosk("mis", "send", "--date", "2026-03-09", "--config", str(config))
+
+    assert (code, err) == (0, "")
+    assert "nothing to send" in out
+    assert wonde_school.fake.requests == []
+
+
+def test_without_a_mis_the_timers_run_does_not_open_the_database(
+    wonde_school: School, kiosk: Kiosk
+) -> None:
+    config = wonde_school.write_config(provider="none")
+    text = config.read_text(encoding="utf-8")
+    gone = wonde_school.tmp / "no-such-folder" / "school.db"
+    config.write_text(text.replace(wonde_school.url, f"sqlite:///{gone}"), encoding="utf-8")
+
+    code, out, _ = kiosk("mis", "send", "--config", str(config))
+
+    assert code == 0
+    assert "no MIS is configured" in out
+    assert not gone.exists()
+    assert wonde_school.fake.requests == []
+
+
 def test_a_credentials_file_others_can_read_is_refused(wonde_school: School, kiosk: Kiosk) -> None:
     config = wonde_school.write_config()
     wonde_school.add_marks(MORNING)

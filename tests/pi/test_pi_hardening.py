@@ -60,6 +60,7 @@ def _settings(name: str) -> dict[str, list[str]]:
 def test_every_service_is_scored() -> None:
     assert SERVICES == [
         "kiosk-backup.service",
+        "kiosk-mis.service",
         "kiosk-notify.service",
         "kiosk-panel.service",
         "kiosk-tty.service",
@@ -117,6 +118,89 @@ def test_install_script_installs_and_starts_the_notify_timer() -> None:
     assert "kiosk-notify.service" in script and "kiosk-notify.timer" in script
     assert re.search(r"enable --quiet --now [^\n]*kiosk-notify\.timer", script)
     assert "99-kiosk-usb.rules" in script and "/media/kiosk-usb" in script
+
+
+def test_marks_go_to_the_mis_every_few_minutes_from_boot() -> None:
+    timer = _settings("kiosk-mis.timer")
+    assert timer["OnBootSec"] and timer["OnUnitActiveSec"] == ["5min"]
+    service = _settings("kiosk-mis.service")
+    assert service["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk mis send"]
+    assert service["Type"] == ["oneshot"] and service["User"] == ["kiosk"]
+    assert {"AF_INET", "AF_INET6"} <= set(service["RestrictAddressFamilies"][0].split())
+    assert "PrivateNetwork" not in service, "the MIS is reached over the network"
+
+
+def test_install_script_installs_and_starts_the_mis_timer() -> None:
+    script = (SYSTEMD / "install.sh").read_text(encoding="utf-8")
+    assert "kiosk-mis.service" in script and "kiosk-mis.timer" in script
+    assert re.search(r"enable --quiet --now [^\n]*kiosk-mis\.timer", script)
+
+
+def _mis_credentials_step(etc: Path) -> str:
+    """install.sh's step that finds the MIS credentials file and makes it the kiosk user's,
+    with /etc/kiosk moved to `etc` and the kiosk user replaced by whoever runs the test."""
+    script = (SYSTEMD / "install.sh").read_text(encoding="utf-8")
+    start = script.index('step "the MIS credentials')
+    end = script.index("\nfi\n", start) + 4
+    owner = f"{os.getuid()}:{os.getgid()}"
+    return script[start:end].replace("/etc/kiosk", str(etc)).replace("kiosk:kiosk", owner)
+
+
+def _run_mis_credentials_step(config: str, etc: Path) -> str:
+    bash = shutil.which("bash") or pytest.skip("bash is not installed")
+    if not shutil.which("python3"):
+        pytest.skip("python3 is not on PATH")
+    path = etc / "kiosk.toml"
+    path.write_text(config.replace("ETC", str(etc)), encoding="utf-8")
+    done = subprocess.run(
+        [bash, "-c", f"step() {{ :; }}\nCONFIG={path}\n{_mis_credentials_step(etc)}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+WONDE = '[mis]\nprovider = "wonde"\ncredentials_file = "ETC/mis-credentials"\n'
+
+
+def test_install_script_makes_the_mis_credentials_the_kiosk_users_alone(tmp_path: Path) -> None:
+    credentials = tmp_path / "mis-credentials"
+    credentials.write_text('token = "t"\n', encoding="utf-8")
+    credentials.chmod(0o644)
+
+    said = _run_mis_credentials_step(WONDE, tmp_path)
+
+    assert credentials.stat().st_mode & 0o777 == 0o600, said
+    assert "mode 0600" in said
+
+
+def test_install_script_never_follows_a_link_in_the_credentials_place(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "someone-elses-file"
+    elsewhere.write_text("not the kiosk's\n", encoding="utf-8")
+    elsewhere.chmod(0o644)
+    (tmp_path / "mis-credentials").symlink_to(elsewhere)
+
+    said = _run_mis_credentials_step(WONDE, tmp_path)
+
+    assert elsewhere.stat().st_mode & 0o777 == 0o644
+    assert "left" in said and "mode 0600" in said
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ("", "no MIS configured"),
+        ('[mis]\nprovider = "none"\ncredentials_file = "ETC/x"\n', "no MIS configured"),
+        ("not toml [", "no MIS configured"),
+        (WONDE, "does not exist yet"),
+    ],
+)
+def test_install_script_says_what_to_do_about_the_mis_credentials(
+    config: str, said: str, tmp_path: Path
+) -> None:
+    assert said in _run_mis_credentials_step(config, tmp_path)
 
 
 def _extras_for(config: str, tmp_path: Path) -> str:

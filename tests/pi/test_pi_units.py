@@ -56,10 +56,12 @@ def _settings(name: str) -> dict[str, list[str]]:
     return settings
 
 
-def test_all_seven_units_are_present() -> None:
+def test_all_nine_units_are_present() -> None:
     assert UNITS == [
         "kiosk-backup.service",
         "kiosk-backup.timer",
+        "kiosk-mis.service",
+        "kiosk-mis.timer",
         "kiosk-notify.service",
         "kiosk-notify.timer",
         "kiosk-panel.service",
