@@ -494,6 +494,23 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.writer.submit(job, then, urgent=urgent)
         self._show_backlog()
 
+    def read(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """A read that may wait on the network (the hub): on a thread of its own, so neither
+        the screen nor the writer waits for it; `then(result)` runs back here."""
+
+        def work() -> None:
+            try:
+                result = job()
+            except Exception:
+                log.exception("a read for the staff screen failed")
+                self.call_from_thread(
+                    self.notify, "The record could not be read. Try again.", severity="error"
+                )
+                return
+            self.call_from_thread(then, result)
+
+        self.run_worker(work, thread=True, group="reads")
+
     def on_job_done(self, message: JobDone) -> None:
         self.writer.waiting -= 1
         self._show_backlog()

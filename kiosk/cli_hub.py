@@ -85,6 +85,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             now=_now(),
             zone=config.school.zone,
             batch_size=args.batch_size or config.hub.batch_size,
+            store=config.station.store,
         )
     except SQLAlchemyError as exc:
         raise KioskError(

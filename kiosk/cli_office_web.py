@@ -16,7 +16,7 @@ from kiosk.config import config_path
 from kiosk.database import open_school_book
 from kiosk.domain.csvsafe import spreadsheet_safe
 from kiosk.exports import write_export_file
-from kiosk.roll import ROLL_HEADER, fire_roll, roll_rows, roll_text
+from kiosk.roll import ROLL_HEADER, roll_rows, roll_text, school_roll
 from records.csvfiles import write_csv
 
 
@@ -72,7 +72,7 @@ def cmd_roll(args: argparse.Namespace) -> int:
     book = open_school_book(config.database)
     try:
         with book.sessions() as session:
-            roll = fire_roll(session, school=config.school, now=_now())
+            roll = school_roll(session, config=config, now=_now())
     finally:
         book.close()
     out: Path | None = args.out

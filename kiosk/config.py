@@ -193,6 +193,13 @@ class StationConfig:
     """This door: its name goes on every event it records (several doors share one school)."""
 
     name: str = "main"
+    # The phone cabinet this door's slots belong to; doors naming the same store share its
+    # slots (a slot holding a phone at one is not handed out at another). Empty: this door's own.
+    phone_store: str = ""
+
+    @property
+    def store(self) -> str:
+        return self.phone_store.strip() or self.name
 
 
 @dataclass(frozen=True)

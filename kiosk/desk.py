@@ -30,10 +30,10 @@ from kiosk.domain.station import Progress, next_step
 from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
-from kiosk.office import office_view
-from kiosk.on_site import SignOutChosen
+from kiosk.office import school_office_view
+from kiosk.on_site import Roll, SignOutChosen
 from kiosk.phones_desk import PhoneDeskError, return_phone
-from kiosk.roll import fire_roll
+from kiosk.roll import fire_roll, school_roll
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.lane import LaneChoice
@@ -48,6 +48,7 @@ from kiosk.screens.results import (
     LearnerMatch,
     LearnerPicked,
     OfficeAction,
+    OfficeView,
     PinEntered,
     SearchRecorded,
     SearchSetup,
@@ -92,6 +93,7 @@ class DeskHost(Protocol):
     ) -> None: ...
     def arrive(self, learner_id: int, first_name: str, at: datetime) -> None: ...
     def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+    def read(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
     def apply(self, outcome: LaneOutcome) -> None: ...
 
 
@@ -185,13 +187,11 @@ class Desk:
         if not self._operator_has(*OFFICE_ROLES):
             self.host.back_to_idle()
             return
-        with self.host.book.sessions() as db:
-            view = office_view(
-                db,
-                school=self.host.config.school,
-                now=self.host.clock(),
-                is_dsl=self.operator_is_dsl,
-            )
+        config, now, is_dsl = self.host.config, self.host.clock(), self.operator_is_dsl
+
+        def read() -> OfficeView:
+            with self.host.book.sessions() as db:
+                return school_office_view(db, config=config, now=now, is_dsl=is_dsl)
 
         def acted(action: OfficeAction | None) -> None:
             self.touch()
@@ -203,7 +203,11 @@ class Desk:
                 return
             self.show_office()
 
-        self.host.push_screen(OfficeScreen(view, self.host.export_folder), acted)
+        def shown(view: OfficeView) -> None:
+            if self.unlocked:  # staff may have signed off while the hub was asked
+                self.host.push_screen(OfficeScreen(view, self.host.export_folder), acted)
+
+        self.host.read(read, shown)
 
     def _return_phone(self, learner_id: int) -> None:
         at, operator = self.host.clock(), self._operator()
@@ -356,10 +360,23 @@ class Desk:
 
         self.host.submit(job, lambda _: None)
 
+    def _roll(self, then: Callable[[Roll], None]) -> None:
+        """Who is on site now: the whole school's from the hub where there is one (which may
+        take a moment, so never on the UI thread), else this door's record."""
+        config, now = self.host.config, self.host.clock()
+
+        def read() -> Roll:
+            with self.host.book.sessions() as db:
+                return school_roll(db, config=config, now=now)
+
+        def shown(roll: Roll) -> None:
+            if self.unlocked:
+                then(roll)
+
+        self.host.read(read, shown)
+
     def show_roll(self) -> None:
-        """The fire roll: who is on site now, by registration group, from the local record."""
-        with self.host.book.sessions() as db:
-            roll = fire_roll(db, school=self.host.config.school, now=self.host.clock())
+        """The fire roll: who is on site now, by registration group."""
 
         def closed(choice: str | None) -> None:
             self.touch()
@@ -368,7 +385,7 @@ class Desk:
             else:
                 self.show_lane()
 
-        self.host.push_screen(RollScreen(roll), closed)
+        self._roll(lambda roll: self.host.push_screen(RollScreen(roll), closed))
 
     def show_sign_out(self, message: str = "") -> None:
         """A learner leaving early is signed out, with a reason, so the roll stays right."""

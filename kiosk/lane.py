@@ -30,7 +30,7 @@ from kiosk.domain.station import RefusalPolicy
 from kiosk.phones_desk import hand_in
 from kiosk.screenings import record_screening
 from kiosk.searches import SearchForm, SearchNotAllowed, record_search
-from kiosk.sync import already_in
+from kiosk.sync import already_in, slots_taken_elsewhere
 from kiosk.views import LaneRow, LaneView
 from records.models import PhoneHandinRecord, ScreeningRecord, VisitEventRecord
 from records.queries import staff_by_staff_id
@@ -158,6 +158,7 @@ class LaneKeeper:
             return self._refused(str(exc), at)
         with self.sessions() as db:
             elsewhere = already_in(db, learner_id, day, which.value)
+            taken = slots_taken_elsewhere(db, day) if self.policy.slots else ()
         if elsewhere:  # admitted at another door this session (as the hub last told us)
             told = rules.Tell(
                 learner_id, f"You're already signed in, {first_name}", "Please go through."
@@ -178,6 +179,7 @@ class LaneKeeper:
             first_name,
             late=mark.code in (Code.LATE, Code.LATE_AFTER_CLOSE),
             selected=decision.screen,
+            taken_elsewhere=taken,
         )
         return self.handle(event, staff_id=None, now=at)
 

@@ -1,16 +1,33 @@
-"""The office's view of the morning, as plain values: who is in, who is not, phones, searches."""
+"""The office's view of the morning, as plain values: who is in, who is not, phones, searches.
+
+Where a hub is configured the morning is the whole school's, read from the hub (every door's
+marks, lates and phones); with the hub out of reach it is this door's book, and says so.
+Searches and the outbox are always this door's own: safeguarding detail stays where it was
+recorded.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kiosk.config import SchoolConfig
+from kiosk.config import Config, SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import SEARCH_HEADER, attendance_rows, search_rows
+from kiosk.hub_export import (
+    hub_arrival_times,
+    hub_attendance_rows,
+    hub_learners,
+    hub_marked_days,
+    hub_outstanding_phones,
+)
 from kiosk.notify import ATTENDANCE, pending
 from kiosk.phones import outstanding_phones
 from kiosk.screens.results import (
@@ -21,7 +38,13 @@ from kiosk.screens.results import (
 )
 from records.models import LearnerRecord, SessionMarkRecord
 
+log = logging.getLogger(__name__)
+
 LATE_WEEKS = 6
+# Said on the office's screens when the hub is configured but cannot be reached.
+HUB_OFFLINE = "hub offline: this door only"
+# The whole school's morning is listed against the roster the office published to the hub.
+HUB_NO_ROSTER = "no roster at the hub (kiosk hub publish): this door only"
 LATE_CODES = ("L", "U")
 
 # The outbox an office user who is not the DSL may read. Safeguarding notifications (search
@@ -78,12 +101,119 @@ def office_view(
             for p in outstanding_phones(session, day)
         ),
         searches=_searches(session, day, school) if is_dsl else (),
-        outbox=tuple(
-            f"{n.created_at.astimezone(zone):%H:%M} to {n.role}: {n.subject}"
-            + (f" (not sent: {n.last_error})" if n.last_error else "")
-            for n in pending(session)
-            if is_dsl or n.role in OFFICE_OUTBOX_ROLES
+        outbox=_outbox(session, school, is_dsl),
+    )
+
+
+def school_office_view(
+    session: Session, *, config: Config, now: datetime, is_dsl: bool
+) -> OfficeView:
+    """The office's morning: the whole school's from the hub where `[hub] url` is set, else
+    this door's book; with the hub out of reach, this door's book, saying so in the title."""
+    if not config.hub.enabled:
+        return office_view(session, school=config.school, now=now, is_dsl=is_dsl)
+    from kiosk.sync import hub_engine  # the hub's driver, only where a hub is configured
+
+    engine = hub_engine(config.hub)
+    note = HUB_OFFLINE
+    try:
+        with engine.connect() as conn:
+            if hub_learners(conn):
+                return hub_office_view(conn, session, school=config.school, now=now, is_dsl=is_dsl)
+            note = HUB_NO_ROSTER
+    except SQLAlchemyError as exc:
+        log.warning("office: the hub cannot be read, showing this door only: %s", exc)
+    finally:
+        engine.dispose()
+    view = office_view(session, school=config.school, now=now, is_dsl=is_dsl)
+    return replace(view, day=f"{view.day} · {note}")
+
+
+def hub_office_view(
+    conn: Connection, session: Session, *, school: SchoolConfig, now: datetime, is_dsl: bool
+) -> OfficeView:
+    """The whole school's morning from the hub; searches and the outbox from this book."""
+    zone = school.zone
+    day = now.astimezone(zone).date()
+    # Rows keep this door's learner ids (a phone is given back here by id); a learner the
+    # door's roster does not hold yet has none.
+    ids: dict[str, int] = dict(
+        session.execute(select(LearnerRecord.mis_id, LearnerRecord.id)).tuples().all()
+    )
+    roster = hub_learners(conn)
+    rows = []
+    for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in hub_attendance_rows(
+        conn, day=day, school_session=SchoolSession.AM, school=school, now=now
+    ):
+        rows.append(
+            (
+                mis_id,
+                OfficeLearnerRow(
+                    ids.get(mis_id, 0),
+                    f"{forename} {surname}",
+                    roster[mis_id].reg_group,
+                    code,
+                    int(minutes),
+                    comment,
+                ),
+            )
+        )
+    late = [(mis_id, r) for mis_id, r in rows if r.code in LATE_CODES]
+    history = _hub_late_weeks(conn, day, [mis_id for mis_id, _ in late])
+    everyone = [r for _, r in rows]
+    first_minute, per_minute = _minute_counts(
+        hub_arrival_times(conn, day, SchoolSession.AM), school
+    )
+    phones = sorted(
+        hub_outstanding_phones(conn, day),
+        key=lambda p: (_slot_order(p.slot), p.station, p.handed_in_at),
+    )
+    return OfficeView(
+        day=day.isoformat(),
+        is_dsl=is_dsl,
+        arrived=tuple(r for r in everyone if r.code in ("/", "\\", "L", "U")),
+        not_in=tuple(r for r in everyone if r.code in ("", "N")),
+        lates=tuple(replace(r, late_weeks=history.get(mis_id, ())) for mis_id, r in late),
+        refusals=tuple(r for r in everyone if r.code == "O"),
+        arrivals_per_minute=per_minute,
+        first_minute=first_minute,
+        phones=tuple(
+            OfficePhoneRow(
+                ids.get(p.mis_id, 0),
+                p.slot,
+                f"{roster[p.mis_id].forename} {roster[p.mis_id].surname}"
+                if p.mis_id in roster
+                else p.mis_id,
+                roster[p.mis_id].reg_group if p.mis_id in roster else "",
+                f"{p.handed_in_at.astimezone(zone):%H:%M}",
+                p.confiscated,
+            )
+            for p in phones
         ),
+        searches=_searches(session, day, school) if is_dsl else (),
+        outbox=_outbox(session, school, is_dsl),
+    )
+
+
+def _slot_order(slot: str) -> tuple[int, str]:
+    return (int(slot), "") if slot.isdigit() else (10**9, slot)
+
+
+def _hub_late_weeks(conn: Connection, day: date, mis_ids: list[str]) -> dict[str, tuple[int, ...]]:
+    """Late marks per learner in each of the last LATE_WEEKS weeks at any door."""
+    since = day - timedelta(weeks=LATE_WEEKS) + timedelta(days=1)
+    weeks: dict[str, list[int]] = {mis_id: [0] * LATE_WEEKS for mis_id in mis_ids}
+    for mis_id, marked in hub_marked_days(conn, mis_ids, since, day, LATE_CODES):
+        weeks[mis_id][LATE_WEEKS - 1 - (day - marked).days // 7] += 1
+    return {mis_id: tuple(counts) for mis_id, counts in weeks.items()}
+
+
+def _outbox(session: Session, school: SchoolConfig, is_dsl: bool) -> tuple[str, ...]:
+    return tuple(
+        f"{n.created_at.astimezone(school.zone):%H:%M} to {n.role}: {n.subject}"
+        + (f" (not sent: {n.last_error})" if n.last_error else "")
+        for n in pending(session)
+        if is_dsl or n.role in OFFICE_OUTBOX_ROLES
     )
 
 
@@ -96,6 +226,12 @@ def _per_minute(session: Session, day: date, school: SchoolConfig) -> tuple[str,
             SessionMarkRecord.admitted_at.is_not(None),
         )
     ).all()
+    return _minute_counts(times, school)
+
+
+def _minute_counts(
+    times: Iterable[datetime | None], school: SchoolConfig
+) -> tuple[str, tuple[int, ...]]:
     minutes = sorted(t.astimezone(school.zone).replace(second=0, microsecond=0) for t in times if t)
     if not minutes:
         return "", ()

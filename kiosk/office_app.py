@@ -35,14 +35,19 @@ from kiosk.exports import (
     attendance_rows,
     search_rows,
 )
-from kiosk.office import office_view
-from kiosk.on_site import SignOutChosen
+from kiosk.mis.credentials import CredentialsError
+from kiosk.mis.outbox import PROVIDER_NAMES, outbox_view, round_message
+from kiosk.mis.provider import MisError
+from kiosk.mis.queue import send_round
+from kiosk.office import school_office_view
+from kiosk.on_site import Roll, SignOutChosen
 from kiosk.phones_desk import PhoneDeskError, return_phone
-from kiosk.roll import fire_roll
+from kiosk.roll import fire_roll, school_roll
+from kiosk.screens.mis_outbox import MisOutboxScreen, MisSendRequested
 from kiosk.screens.office import ExportRequested, OfficeScreen
 from kiosk.screens.office_home import OfficeChoice, OfficeHomeScreen
 from kiosk.screens.office_sign_in import OfficeSignInScreen, SignInRequested
-from kiosk.screens.results import OfficeAction
+from kiosk.screens.results import MisOutboxView, OfficeAction, OfficeView
 from kiosk.screens.roll import RollChoice, RollScreen
 from kiosk.screens.sign_out import SignOutScreen
 from kiosk.screens.text import plain
@@ -53,6 +58,8 @@ from records.queries import staff_by_staff_id
 log = logging.getLogger(__name__)
 
 OFFICE_ROLES = frozenset({Role.OFFICE, Role.DSL})
+# The MIS outbox names learners and their marks: for those who may see attendance.
+MIS_ROLES = frozenset({Role.OFFICE, Role.DSL})
 NOT_RECOGNISED = "Staff id or PIN not recognised."
 # The export folder box on the office screen means nothing in a browser: the file downloads.
 DOWNLOADS = "(your browser's downloads)"
@@ -151,7 +158,8 @@ class OfficeApp(LogsCrashes[int]):
         if self.member is None:
             self.show_sign_in()
             return
-        self.push_screen(OfficeHomeScreen(self.member.name), self._home_chosen)
+        may_see_mis = bool(MIS_ROLES & self.member.roles)
+        self.push_screen(OfficeHomeScreen(self.member.name, mis=may_see_mis), self._home_chosen)
 
     def _home_chosen(self, choice: OfficeChoice | None) -> None:
         if choice == "morning":
@@ -160,6 +168,8 @@ class OfficeApp(LogsCrashes[int]):
             self.show_roll()
         elif choice == "sign_out":
             self.show_sign_out()
+        elif choice == "mis":
+            self.show_mis()
         else:
             log.info("office: %s signed off", self.member.staff_id if self.member else "-")
             self.show_sign_in("Signed off.")
@@ -167,11 +177,17 @@ class OfficeApp(LogsCrashes[int]):
     # --- the morning, phones and exports ----------------------------------------------------
 
     def show_morning(self) -> None:
-        with self.book.sessions() as session:
-            view = office_view(
-                session, school=self.config.school, now=self.clock(), is_dsl=self.is_dsl
-            )
-        self.push_screen(OfficeScreen(view, DOWNLOADS), self._morning_acted)
+        now, is_dsl = self.clock(), self.is_dsl
+
+        def read() -> OfficeView:  # the hub may take a moment to answer, or not answer
+            with self.book.sessions() as session:
+                return school_office_view(session, config=self.config, now=now, is_dsl=is_dsl)
+
+        def shown(view: OfficeView) -> None:
+            if self.member is not None:
+                self.push_screen(OfficeScreen(view, DOWNLOADS), self._morning_acted)
+
+        self._in_thread(read, shown)
 
     def _morning_acted(self, action: OfficeAction | None) -> None:
         if action is None:
@@ -264,12 +280,78 @@ class OfficeApp(LogsCrashes[int]):
 
         self._in_thread(job, done)
 
+    # --- the MIS outbox -------------------------------------------------------------------------
+
+    def _mis_view(self) -> MisOutboxView:
+        now = self.clock()
+        zone = self.config.school.zone
+        try:
+            with self.book.sessions() as session:
+                return outbox_view(
+                    session, self.config.mis, today=now.astimezone(zone).date(), now=now, zone=zone
+                )
+        except SQLAlchemyError as exc:
+            log.error("office: the MIS outbox cannot be read: %s", exc)
+            name = PROVIDER_NAMES.get(self.config.mis.provider, self.config.mis.provider)
+            return MisOutboxView(name, problem="The outbox cannot be read.")
+
+    def show_mis(self) -> None:
+        if self.member is None or not MIS_ROLES & self.member.roles:
+            self.show_home()
+            return
+        self.push_screen(MisOutboxScreen(self._mis_view()), self._mis_closed)
+
+    def _mis_closed(self, _: None) -> None:
+        self.show_home()
+
+    def on_mis_send_requested(self, _: MisSendRequested) -> None:
+        """One round of sending, off the UI thread: a busy MIS may keep it waiting a minute."""
+        screen, member = self.screen, self.member
+        if member is None or not MIS_ROLES & member.roles:
+            return
+        if not isinstance(screen, MisOutboxScreen):
+            return
+        now = self.clock()
+        day = now.astimezone(self.config.school.zone).date()
+
+        def job() -> tuple[MisOutboxView, str]:
+            try:
+                done = send_round(
+                    self.book.sessions,
+                    self.config.mis,
+                    day=day,
+                    now=now,
+                    retry_refused=True,
+                    send_waiting_now=True,
+                )
+            except (CredentialsError, MisError, SQLAlchemyError) as exc:
+                log.error("office: MIS send by %s failed: %s", member.staff_id, exc)
+                message = f"Not sent: {exc}"
+            else:
+                message = round_message(done)
+                log.info("office: MIS send by %s: %s", member.staff_id, message)
+            return self._mis_view(), message
+
+        def done(result: tuple[MisOutboxView, str]) -> None:
+            if screen.is_current:
+                screen.sent(*result)
+
+        self._in_thread(job, done)
+
     # --- the fire roll and signing out -------------------------------------------------------
 
     def show_roll(self) -> None:
-        with self.book.sessions() as session:
-            roll = fire_roll(session, school=self.config.school, now=self.clock())
-        self.push_screen(RollScreen(roll), self._roll_closed)
+        now = self.clock()
+
+        def read() -> Roll:
+            with self.book.sessions() as session:
+                return school_roll(session, config=self.config, now=now)
+
+        def shown(roll: Roll) -> None:
+            if self.member is not None:
+                self.push_screen(RollScreen(roll), self._roll_closed)
+
+        self._in_thread(read, shown)
 
     def _roll_closed(self, choice: RollChoice | None) -> None:
         if choice == "refresh":

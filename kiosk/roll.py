@@ -1,20 +1,31 @@
-"""The fire roll: who is on site now, from the local record alone (no network needed).
+"""The fire roll: who is on site now, from the local record alone (no network needed), or from
+the hub where one is configured (every door's admissions, sign-outs and staff).
 
 A learner is on site when admitted today (any session) and not signed out since their latest
 admission; a learner refused entry, or not yet arrived, is not. Staff are on site while signed
-on at a door (kiosk.staff_presence keeps that in the book).
+on at a door (kiosk.staff_presence keeps that in the book). With the hub out of reach the roll
+is this door's book, and says so: it never waits for the network to be printed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kiosk.config import SchoolConfig
+from kiosk.config import Config, SchoolConfig
+from kiosk.hub_export import (
+    hub_latest_admissions,
+    hub_latest_sign_outs,
+    hub_learners,
+    hub_staff_on_site,
+)
 from kiosk.on_site import (
     NO_GROUP,
     Roll,
@@ -31,7 +42,11 @@ from records.models import (
     StaffSignOnRecord,
 )
 
+log = logging.getLogger(__name__)
+
 ROLL_HEADER = ("who", "group", "id", "surname", "forename", "since")
+# Said on the roll when the hub is configured but cannot be reached.
+HUB_OFFLINE = "hub offline: this door only"
 
 
 def latest_admissions(session: Session, day: date, now: datetime) -> dict[int, datetime]:
@@ -127,6 +142,121 @@ def fire_roll(session: Session, *, school: SchoolConfig, now: datetime) -> Roll:
         ),
         staff=_staff_on_site(session, day, now, school),
         signed_out=tuple(signed_out),
+    )
+
+
+def school_roll(session: Session, *, config: Config, now: datetime) -> Roll:
+    """The roll of the whole school from the hub where `[hub] url` is set, else this door's;
+    with the hub out of reach, this door's, saying so where it says when it was taken."""
+    if not config.hub.enabled:
+        return fire_roll(session, school=config.school, now=now)
+    from kiosk.sync import hub_engine  # the hub's driver, only where a hub is configured
+
+    engine = hub_engine(config.hub)
+    try:
+        with engine.connect() as conn:
+            return hub_fire_roll(conn, session, school=config.school, now=now)
+    except SQLAlchemyError as exc:
+        log.warning("fire roll: the hub cannot be read, this door only: %s", exc)
+    finally:
+        engine.dispose()
+    roll = fire_roll(session, school=config.school, now=now)
+    return replace(roll, taken_at=f"{roll.taken_at} · {HUB_OFFLINE}")
+
+
+def hub_fire_roll(
+    conn: Connection, session: Session, *, school: SchoolConfig, now: datetime
+) -> Roll:
+    """Who is on site at `now` by every door's record at the hub. Learners keep this door's
+    ids (to sign them out here); one this door's roster does not hold yet has id 0."""
+    zone = school.zone
+    local_now = now.astimezone(zone)
+    day = local_now.date()
+    admitted = hub_latest_admissions(conn, day, now)
+    left = hub_latest_sign_outs(conn, day, now)
+    # This door's own record too: what it did in the last seconds may not be at the hub yet.
+    mis_ids = dict(session.execute(select(LearnerRecord.id, LearnerRecord.mis_id)).tuples().all())
+    for learner_id, at in latest_admissions(session, day, now).items():
+        mis_id = mis_ids[learner_id]
+        if mis_id not in admitted or admitted[mis_id] < at:
+            admitted[mis_id] = at
+    for learner_id, record in latest_sign_outs(session, day, now).items():
+        mis_id = mis_ids[learner_id]
+        if mis_id not in left or left[mis_id][0] < record.signed_out_at:
+            left[mis_id] = (record.signed_out_at, record.reason)
+    present = {
+        mis_id: at for mis_id, at in admitted.items() if mis_id not in left or left[mis_id][0] < at
+    }
+    gone = {mis_id: out for mis_id, out in left.items() if mis_id not in present}
+    roster = hub_learners(conn, set(present) | set(gone))
+    local = {
+        row.mis_id: row
+        for row in session.execute(
+            select(
+                LearnerRecord.mis_id,
+                LearnerRecord.id,
+                LearnerRecord.surname,
+                LearnerRecord.forename,
+                LearnerRecord.year_group,
+                LearnerRecord.reg_group,
+            ).where(LearnerRecord.mis_id.in_(set(present) | set(gone)))
+        )
+    }
+
+    def who(mis_id: str) -> tuple[int, str, str, str, str]:
+        mine = local.get(mis_id)
+        theirs = roster.get(mis_id) or mine
+        learner_id = mine.id if mine is not None else 0
+        if theirs is None:  # on neither roster: still on site, named by MIS id
+            return learner_id, mis_id, "", "", ""
+        return learner_id, theirs.surname, theirs.forename, theirs.year_group, theirs.reg_group
+
+    groups: dict[str, list[tuple[str, RollLearner]]] = defaultdict(list)
+    for mis_id, at in present.items():
+        learner_id, surname, forename, year, group = who(mis_id)
+        row = RollLearner(
+            learner_id, mis_id, surname, forename, year, f"{at.astimezone(zone):%H:%M}"
+        )
+        groups[group or NO_GROUP].append(((surname + "\0" + forename).casefold(), row))
+    signed_out = []
+    for mis_id, (at, reason) in gone.items():
+        learner_id, surname, forename, _year, group = who(mis_id)
+        signed_out.append(
+            (
+                (surname + "\0" + forename).casefold(),
+                RollSignedOut(
+                    learner_id,
+                    f"{surname}, {forename}",
+                    group,
+                    f"{at.astimezone(zone):%H:%M}",
+                    reason,
+                ),
+            )
+        )
+    seen: dict[str, RollStaff] = {}
+    for spell in hub_staff_on_site(conn, day, now):
+        # Signed on at two doors is one person on site: listed once, where they signed on first.
+        seen.setdefault(
+            spell.staff_id,
+            RollStaff(
+                spell.staff_id,
+                spell.surname,
+                spell.forename,
+                spell.station,
+                f"{spell.signed_on_at.astimezone(zone):%H:%M}",
+            ),
+        )
+    for member in _staff_on_site(session, day, now, school):
+        seen.setdefault(member.staff_id, member)
+    return Roll(
+        school=school.name,
+        taken_at=f"{local_now:%Y-%m-%d %H:%M}",
+        groups=tuple(
+            RollGroup(name, tuple(row for _, row in sorted(rows, key=lambda r: r[0])))
+            for name, rows in sorted(groups.items(), key=lambda item: _group_order(item[0]))
+        ),
+        staff=tuple(sorted(seen.values(), key=lambda m: (m.surname, m.forename, m.since))),
+        signed_out=tuple(row for _, row in sorted(signed_out, key=lambda r: r[0])),
     )
 
 

@@ -9,46 +9,63 @@ always has; a sync round, on its own thread, then
   the unconfirmed batch again, and the hub keeps each event once;
 - pushes its admissions and refusals (the facts behind its marks) the same way, keyed by door,
   learner, session and time; the hub's `hub_session_marks` view then gives the one mark;
+- pushes its sign-outs, mark amendments, staff sign-ons and sign-offs, phones handed in and
+  given back, and cards enrolled here, each keyed by what names it at this door (door, person,
+  time) and offered again from a day before the newest the hub holds, so a round cut short
+  loses nothing and doubles nothing;
 - pulls other doors' admissions today into `remote_arrivals` (by MIS id), so a learner who came
   in at the side gate is greeted as already in here (`already_in`);
-- pulls the roster, staff (with PIN hashes) and badges when the hub's copy has changed.
+- pulls the slots holding a phone today at the other doors of this door's phone store into
+  `remote_phone_slots`, which the lane never hands out (`slots_taken_elsewhere`);
+- pulls the roster, staff (with PIN hashes) and badges, and the cards enrolled at the doors,
+  when the hub's copy has changed.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, func, select, update
+from sqlalchemy import Engine, create_engine, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from kiosk.config import Config, HubConfig
+from kiosk.domain.badges import badge_keys
 from records.database import SQLITE_BEGIN
 from records.hub import (
     ADMISSION,
     REFUSAL,
+    HubAmendmentRecord,
+    HubBadgeEnrolmentRecord,
     HubBadgeRecord,
     HubEventRecord,
     HubLearnerRecord,
     HubMarkRecord,
+    HubPhoneRecord,
+    HubSignOutRecord,
+    HubStaffPresenceRecord,
     HubStaffRecord,
 )
 from records.models import (
     BadgeRecord,
     LearnerRecord,
+    MarkAmendmentRecord,
+    PhoneHandinRecord,
     RefusalRecord,
     SessionMarkRecord,
+    SignOutRecord,
     StaffRecord,
+    StaffSignOnRecord,
     VisitEventRecord,
 )
-from records.remote import HubSyncRecord, RemoteArrivalRecord
+from records.remote import HubSyncRecord, RemoteArrivalRecord, RemotePhoneSlotRecord
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +91,17 @@ class SyncReport:
     roster_version: str  # the hub roster this door now holds
     waiting: int  # this door's events the hub does not hold yet (new since the round began)
     synced_at: datetime
+    # Sign-outs, amendments, staff sign-ons and -offs, phones and enrolled cards new to the hub.
+    others_sent: int = 0
+    slots: int = 0  # changes to the phone slots held at doors sharing this door's store
 
     def lines(self) -> list[str]:
         return [
             f"sent {self.sent} event(s) to the hub ({self.offered - self.sent} it already had), "
-            f"{self.marks_sent} admission(s) and refusal(s)",
-            f"received {self.received} arrival(s) at other doors, {self.roster} roster change(s)",
+            f"{self.marks_sent} admission(s) and refusal(s), {self.others_sent} other "
+            "record(s) (sign-outs, amendments, staff on and off, phones, cards)",
+            f"received {self.received} arrival(s) at other doors, {self.roster} roster change(s), "
+            f"{self.slots} phone slot change(s)",
             f"{self.waiting} event(s) waiting",
         ]
 
@@ -140,8 +162,11 @@ def sync_once(
     batch_size: int = DEFAULT_BATCH,
     roster_version: str = "",
     on_batch: Callable[[int], None] | None = None,
+    store: str = "",
 ) -> SyncReport:
-    """One round: push events and marks, pull arrivals and (if it changed) the roster.
+    """One round: push events, marks and the door's other facts (sign-outs, amendments, staff
+    presence, phones, enrolled cards); pull arrivals, the phone slots in use at doors sharing
+    `store` (default: this door's own, shared with none) and (if it changed) the roster.
 
     Raises SQLAlchemyError (OperationalError when the hub cannot be reached); what was
     committed at the hub before that stays, and the next round carries on from there.
@@ -150,11 +175,17 @@ def sync_once(
     reader = _reader(local)
     offered, sent, pushed_to = _push_events(reader, hub, station, batch_size, on_batch)
     marks_sent = _push_marks(reader, hub, station, batch_size)
+    store = store or station
+    others = sum(_push_facts(reader, hub, station, store, f, batch_size) for f in _FACTS)
+    others += _push_enrolments(reader, hub, station, batch_size)
     today = now.astimezone(zone).date()
     received = _pull_arrivals(local, hub, station, today)
+    slots = _pull_phone_slots(local, hub, station, store, today)
     changed, version = _pull_roster(local, hub, now, roster_version)
     waiting = _note_progress(local, station, pushed_to, now, force=bool(sent or received))
-    report = SyncReport(sent, offered, marks_sent, received, changed, version, waiting, now)
+    report = SyncReport(
+        sent, offered, marks_sent, received, changed, version, waiting, now, others, slots
+    )
     log.debug("sync round: %s", "; ".join(report.lines()))
     return report
 
@@ -395,6 +426,309 @@ def _pull_arrivals(local: sessionmaker[Session], hub: Engine, station: str, toda
     return sum(1 for key in new if key not in known)
 
 
+# --- sign-outs, amendments, staff presence, phones, badges: facts that only ever accrue ----------
+
+# Facts are offered again from this long before the newest one the hub holds from this door
+# (by the door's own clock), so a round cut short anywhere sends the rest next time.
+_FACTS_LOOKBACK = timedelta(days=1)
+Since = datetime | None
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """One kind of fact a door pushes: its hub table, the columns that name a row (the unique
+    constraint, station first), the door-clock column that says how far the door has got, and
+    the door's rows of it from `since` on."""
+
+    record: type[Any]
+    key: tuple[str, ...]
+    progress: str
+    rows: Callable[[Session, str, str, Since], Iterable[dict[str, Any]]]
+
+
+def _utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def _push_facts(
+    reader: sessionmaker[Session],
+    hub: Engine,
+    station: str,
+    store: str,
+    facts: _Facts,
+    batch_size: int,
+) -> int:
+    record = facts.record
+    progress = getattr(record, facts.progress)
+    with hub.connect() as conn:
+        newest: datetime | None = conn.execute(
+            select(func.max(progress)).where(record.station == station)
+        ).scalar_one()
+        since = None if newest is None else newest - _FACTS_LOOKBACK
+        held_query = select(*(getattr(record, name) for name in facts.key)).where(
+            record.station == station
+        )
+        if since is not None:
+            held_query = held_query.where(progress >= since)
+        held = {tuple(_utc(v) for v in row) for row in conn.execute(held_query)}
+    with reader() as db:
+        rows = [
+            r
+            for r in facts.rows(db, station, store, since)
+            if tuple(_utc(r[name]) for name in facts.key) not in held
+        ]
+    # Oldest first, so the newest fact the hub holds is only reached once those before it are in.
+    rows.sort(key=lambda r: _utc(r[facts.progress]))
+    return _insert_new(hub, record, facts.key, rows, batch_size)
+
+
+def _insert_new(
+    hub: Engine, record: Any, key: Sequence[str], rows: list[dict[str, Any]], batch_size: int
+) -> int:
+    sent = 0
+    for start in range(0, len(rows), batch_size):
+        with hub.begin() as conn:
+            result = conn.execute(
+                pg_insert(record)
+                .values(rows[start : start + batch_size])
+                .on_conflict_do_nothing(index_elements=list(key))
+                .returning(record.id)
+            )
+            sent += len(result.all())
+    return sent
+
+
+def _sign_out_rows(db: Session, station: str, store: str, since: Since) -> Iterator[dict[str, Any]]:
+    query = (
+        select(SignOutRecord, LearnerRecord.mis_id, StaffRecord.staff_id)
+        .join(LearnerRecord, LearnerRecord.id == SignOutRecord.learner_id)
+        .outerjoin(StaffRecord, StaffRecord.id == SignOutRecord.recorded_by_id)
+    )
+    if since is not None:
+        query = query.where(SignOutRecord.signed_out_at >= since)
+    for record, mis_id, staff_id in db.execute(query):
+        yield {
+            "station": station,
+            "mis_id": mis_id,
+            "date": record.date,
+            "session": record.session,
+            "signed_out_at": record.signed_out_at,
+            "reason": record.reason,
+            "recorded_by": staff_id,
+        }
+
+
+def _amendment_rows(
+    db: Session, station: str, store: str, since: Since
+) -> Iterator[dict[str, Any]]:
+    query = (
+        select(MarkAmendmentRecord, SessionMarkRecord, LearnerRecord.mis_id, StaffRecord.staff_id)
+        .join(SessionMarkRecord, SessionMarkRecord.id == MarkAmendmentRecord.mark_id)
+        .join(LearnerRecord, LearnerRecord.id == SessionMarkRecord.learner_id)
+        .outerjoin(StaffRecord, StaffRecord.id == MarkAmendmentRecord.amended_by_id)
+    )
+    if since is not None:
+        query = query.where(MarkAmendmentRecord.amended_at >= since)
+    for amendment, mark, mis_id, staff_id in db.execute(query):
+        yield {
+            "station": station,
+            "mis_id": mis_id,
+            "date": mark.date,
+            "session": mark.session,
+            "original_code": amendment.original_code,
+            "original_minutes_late": amendment.original_minutes_late,
+            "original_comment": amendment.original_comment,
+            "new_code": amendment.new_code,
+            "new_minutes_late": amendment.new_minutes_late,
+            "new_comment": amendment.new_comment,
+            "reason": amendment.reason,
+            "amended_at": amendment.amended_at,
+            "amended_by": staff_id,
+        }
+
+
+def _presence_rows(db: Session, station: str, store: str, since: Since) -> Iterator[dict[str, Any]]:
+    query = select(StaffSignOnRecord, StaffRecord.staff_id).join(
+        StaffRecord, StaffRecord.id == StaffSignOnRecord.staff_id
+    )
+    if since is not None:
+        query = query.where(
+            or_(
+                StaffSignOnRecord.signed_on_at >= since,
+                StaffSignOnRecord.signed_off_at >= since,
+            )
+        )
+    for spell, staff_id in db.execute(query):
+        spell_row = {
+            "station": station,
+            "staff_id": staff_id,
+            "date": spell.date,
+            "signed_on_at": spell.signed_on_at,
+        }
+        if since is None or spell.signed_on_at >= since:
+            yield {**spell_row, "kind": "on", "at": spell.signed_on_at}
+        if spell.signed_off_at is not None and (since is None or spell.signed_off_at >= since):
+            yield {**spell_row, "kind": "off", "at": spell.signed_off_at}
+
+
+def _phone_rows(db: Session, station: str, store: str, since: Since) -> Iterator[dict[str, Any]]:
+    query = select(PhoneHandinRecord, LearnerRecord.mis_id).join(
+        LearnerRecord, LearnerRecord.id == PhoneHandinRecord.learner_id
+    )
+    if since is not None:
+        query = query.where(
+            or_(PhoneHandinRecord.handed_in_at >= since, PhoneHandinRecord.returned_at >= since)
+        )
+    for phone, mis_id in db.execute(query):
+        row = {
+            "station": station,
+            "store": store,
+            "mis_id": mis_id,
+            "date": phone.date,
+            "slot": phone.slot,
+            "no_phone": phone.no_phone,
+            "confiscated": phone.confiscated,
+            "handed_in_at": phone.handed_in_at,
+        }
+        if since is None or phone.handed_in_at >= since:
+            yield {**row, "kind": "handed_in", "at": phone.handed_in_at}
+        if phone.returned_at is not None and (since is None or phone.returned_at >= since):
+            yield {**row, "kind": "returned", "at": phone.returned_at}
+
+
+_FACTS = (
+    _Facts(
+        HubSignOutRecord, ("station", "mis_id", "signed_out_at"), "signed_out_at", _sign_out_rows
+    ),
+    _Facts(
+        HubAmendmentRecord,
+        ("station", "mis_id", "date", "session", "amended_at"),
+        "amended_at",
+        _amendment_rows,
+    ),
+    _Facts(
+        HubStaffPresenceRecord,
+        ("station", "staff_id", "signed_on_at", "kind"),
+        "at",
+        _presence_rows,
+    ),
+    _Facts(HubPhoneRecord, ("station", "mis_id", "handed_in_at", "kind"), "at", _phone_rows),
+)
+
+
+def _push_enrolments(
+    reader: sessionmaker[Session], hub: Engine, station: str, batch_size: int
+) -> int:
+    """Cards enrolled here that the hub has from nowhere yet: neither another door's enrolment
+    nor the office's roster (a card copied from the hub is not sent back as this door's)."""
+    enrolments = HubBadgeEnrolmentRecord
+    with hub.connect() as conn:
+        newest: datetime | None = conn.execute(
+            select(func.max(enrolments.enrolled_at)).where(enrolments.station == station)
+        ).scalar_one()
+        if newest is None:
+            # Nothing from this door yet: what is older than the hub's newest card came from
+            # the roster, not from an enrolment here (so a door that only copies the roster
+            # does not read every card every round).
+            newest = max(
+                (
+                    stamp
+                    for table in (enrolments, HubBadgeRecord)
+                    if (stamp := conn.execute(select(func.max(table.enrolled_at))).scalar_one())
+                    is not None
+                ),
+                default=None,
+            )
+        since = None if newest is None else newest - _FACTS_LOOKBACK
+        held: set[tuple[str, datetime]] = set()
+        for table in (enrolments, HubBadgeRecord):
+            on_hub = select(table.enrolled_as, table.enrolled_at)
+            if since is not None:
+                on_hub = on_hub.where(table.enrolled_at >= since)
+            held.update((as_, at.astimezone(UTC)) for as_, at in conn.execute(on_hub))
+    query = (
+        select(
+            BadgeRecord.enrolled_as,
+            BadgeRecord.enrolled_at,
+            LearnerRecord.mis_id,
+            StaffRecord.staff_id,
+        )
+        .outerjoin(LearnerRecord, LearnerRecord.id == BadgeRecord.learner_id)
+        .outerjoin(StaffRecord, StaffRecord.id == BadgeRecord.staff_id)
+        .distinct()
+    )
+    if since is not None:
+        query = query.where(BadgeRecord.enrolled_at >= since)
+    with reader() as db:
+        found = db.execute(query).all()
+    rows = {
+        (enrolled_as, enrolled_at.astimezone(UTC)): {
+            "station": station,
+            "date": enrolled_at.astimezone(UTC).date(),
+            "enrolled_as": enrolled_as,
+            "learner_mis_id": mis_id,
+            "staff_id": staff_id,
+            "enrolled_at": enrolled_at,
+        }
+        for enrolled_as, enrolled_at, mis_id, staff_id in found
+        if (enrolled_as, enrolled_at.astimezone(UTC)) not in held
+    }
+    new = sorted(rows.values(), key=lambda r: _utc(r["enrolled_at"]))
+    return _insert_new(hub, enrolments, ("station", "enrolled_as", "enrolled_at"), new, batch_size)
+
+
+def _pull_phone_slots(
+    local: sessionmaker[Session], hub: Engine, station: str, store: str, today: date
+) -> int:
+    """Today's slots holding a phone at the other doors of this door's phone store."""
+    phones = HubPhoneRecord
+    returned = aliased(HubPhoneRecord)
+    with hub.connect() as conn:
+        found = conn.execute(
+            select(phones.slot, phones.station)
+            .where(
+                phones.store == store,
+                phones.station != station,
+                phones.date == today,
+                phones.kind == "handed_in",
+                phones.slot != "",
+                ~exists().where(
+                    returned.kind == "returned",
+                    returned.station == phones.station,
+                    returned.mis_id == phones.mis_id,
+                    returned.handed_in_at == phones.handed_in_at,
+                ),
+            )
+            .order_by(phones.handed_in_at, phones.id)
+        ).all()
+    held: dict[str, str] = {}
+    for slot, where in found:
+        held.setdefault(slot, where)
+    with _reader(local)() as db:
+        known = {(r.date, r.slot, r.station) for r in db.scalars(select(RemotePhoneSlotRecord))}
+    wanted = {(today, slot, where) for slot, where in held.items()}
+    if known == wanted:
+        return 0
+    with local.begin() as db:
+        db.execute(delete(RemotePhoneSlotRecord))
+        db.add_all(
+            RemotePhoneSlotRecord(date=today, slot=slot, station=where)
+            for slot, where in sorted(held.items())
+        )
+    return len(wanted ^ known)
+
+
+def slots_taken_elsewhere(session: Session, day: date) -> tuple[str, ...]:
+    """Slots holding a phone today at doors sharing this door's phone store (as last heard)."""
+    return tuple(
+        session.scalars(
+            select(RemotePhoneSlotRecord.slot)
+            .where(RemotePhoneSlotRecord.date == day)
+            .order_by(RemotePhoneSlotRecord.slot)
+        )
+    )
+
+
 # --- the roster -------------------------------------------------------------------------------
 
 _LEARNER_FIELDS = (
@@ -417,9 +751,11 @@ def _roster_version(conn: Any) -> str:
         HubLearnerRecord.updated_at,
         HubStaffRecord.updated_at,
         HubBadgeRecord.enrolled_at,
+        HubBadgeEnrolmentRecord.id,
     ):
         count, newest = conn.execute(select(func.count(), func.max(stamp))).one()
-        parts.append(f"{count}@{newest.isoformat() if newest else '-'}")
+        shown = newest.isoformat() if isinstance(newest, datetime) else (newest or "-")
+        parts.append(f"{count}@{shown}")
     return "/".join(parts)
 
 
@@ -435,6 +771,7 @@ def _pull_roster(
         learners = conn.execute(select(HubLearnerRecord.__table__)).mappings().all()
         staff = conn.execute(select(HubStaffRecord.__table__)).mappings().all()
         badges = conn.execute(select(HubBadgeRecord.__table__)).mappings().all()
+        enrolments = conn.execute(select(HubBadgeEnrolmentRecord.__table__)).mappings().all()
     changed = 0
     with local.begin() as db:
         by_mis = {r.mis_id: r for r in db.scalars(select(LearnerRecord))}
@@ -488,10 +825,68 @@ def _pull_roster(
                     )
                 )
                 changed += 1
-            elif (badge.learner_id, badge.staff_id) != (learner_id, staff_id):
+            elif (badge.learner_id, badge.staff_id) != (learner_id, staff_id) and _utc(
+                badge.enrolled_at
+            ) <= _utc(row["enrolled_at"]):
+                # A card enrolled at a door after the office published keeps its new owner.
                 badge.learner_id, badge.staff_id = learner_id, staff_id
                 changed += 1
+        db.flush()
+        changed += _apply_enrolments(db, enrolments, by_mis, by_staff)
     return changed, version
+
+
+def _apply_enrolments(
+    db: Session,
+    enrolments: Sequence[Any],
+    by_mis: dict[str, LearnerRecord],
+    by_staff: dict[str, StaffRecord],
+) -> int:
+    """Cards enrolled at the doors, oldest first, as `kiosk.enrolment.enrol_badge` does at one:
+    the card's keys go to the person, and the person's older cards go. A key enrolled later
+    (here or at another door) than the enrolment at hand keeps its owner."""
+    changed = 0
+    for row in sorted(enrolments, key=lambda r: (_utc(r["enrolled_at"]), r["id"])):
+        learner = by_mis.get(row["learner_mis_id"] or "")
+        member = by_staff.get(row["staff_id"] or "")
+        owner = {"learner_id": learner.id} if learner is not None else {}
+        if member is not None and learner is None:
+            owner = {"staff_id": member.id}
+        if not owner:
+            continue  # someone this door's roster does not hold (yet)
+        enrolled_at = _utc(row["enrolled_at"])
+        keys = badge_keys(row["enrolled_as"])
+        column = BadgeRecord.learner_id if "learner_id" in owner else BadgeRecord.staff_id
+        person = next(iter(owner.values()))
+        for old in db.scalars(
+            select(BadgeRecord).where(column == person, BadgeRecord.key.not_in(keys))
+        ):
+            if _utc(old.enrolled_at) < enrolled_at:
+                db.delete(old)
+                changed += 1
+        by_key = {
+            b.key: b for b in db.scalars(select(BadgeRecord).where(BadgeRecord.key.in_(keys)))
+        }
+        for key in sorted(keys):
+            badge = by_key.get(key)
+            if badge is None:
+                db.add(
+                    BadgeRecord(
+                        key=key,
+                        enrolled_as=row["enrolled_as"],
+                        enrolled_at=row["enrolled_at"],
+                        **owner,
+                    )
+                )
+                changed += 1
+            elif _utc(badge.enrolled_at) < enrolled_at:
+                badge.learner_id = owner.get("learner_id")
+                badge.staff_id = owner.get("staff_id")
+                badge.enrolled_as = row["enrolled_as"]
+                badge.enrolled_at = row["enrolled_at"]
+                changed += 1
+        db.flush()
+    return changed
 
 
 def _apply(record: Any, row: Any, names: Sequence[str], now: datetime) -> bool:
@@ -686,6 +1081,7 @@ class SyncWorker:
                 zone=self.config.school.zone,
                 batch_size=hub.batch_size,
                 roster_version=self._roster_version,
+                store=self.config.station.store,
             )
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0:1]
@@ -735,6 +1131,7 @@ __all__ = [
     "check_hub",
     "hub_engine",
     "publish_roster",
+    "slots_taken_elsewhere",
     "sync_once",
     "waiting_events",
 ]

@@ -4,8 +4,10 @@ Each door keeps its own SQLite book and pushes what happened there; the hub only
 rows. `hub_events` mirrors each door's visit log (one row per `event_id`, whichever door sent it
 and however often), `hub_marks` holds each door's admissions and refusals as facts, and the view
 `hub_session_marks` picks the one mark per learner and session every door would agree on: the
-earliest admission (by the badge tap), else the earliest refusal. The roster tables are the
-school's roster as the office publishes it; doors copy them.
+earliest admission (by the badge tap), else the earliest refusal, with the newest amendment of
+it (`hub_amendments`) on top. Sign-outs, staff sign-ons and phones come up the same way, as
+facts that are only ever added. The roster tables are the school's roster as the office
+publishes it, and `hub_badge_enrolments` the cards enrolled at the doors; doors copy both.
 """
 
 from __future__ import annotations
@@ -169,6 +171,129 @@ class HubBadgeRecord(HubBase):
     enrolled_at: Mapped[dt.datetime]
 
 
+class HubSignOutRecord(HubBase):
+    """A learner signed out at one door during the day (no longer on site from then)."""
+
+    __tablename__ = "hub_sign_outs"
+    __table_args__ = (
+        UniqueConstraint("station", "mis_id", "signed_out_at"),
+        CheckConstraint("session IN ('AM', 'PM')", name="session"),
+        Index(None, "date", "session"),
+        Index(None, "station", "signed_out_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str]
+    mis_id: Mapped[str]
+    date: Mapped[dt.date]
+    session: Mapped[str]
+    signed_out_at: Mapped[dt.datetime]
+    reason: Mapped[str]
+    recorded_by: Mapped[str | None]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class HubAmendmentRecord(HubBase):
+    """An amendment of a learner's session mark made at one door: the original, the new entry,
+    why, when and who. The newest amendment of a learner's session is the hub's mark."""
+
+    __tablename__ = "hub_amendments"
+    __table_args__ = (
+        UniqueConstraint("station", "mis_id", "date", "session", "amended_at"),
+        CheckConstraint("session IN ('AM', 'PM')", name="session"),
+        Index(None, "date", "session", "mis_id"),
+        Index(None, "station", "amended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str]
+    mis_id: Mapped[str]
+    date: Mapped[dt.date]
+    session: Mapped[str]
+    original_code: Mapped[str]
+    original_minutes_late: Mapped[int]
+    original_comment: Mapped[str]
+    new_code: Mapped[str]
+    new_minutes_late: Mapped[int]
+    new_comment: Mapped[str]
+    reason: Mapped[str]
+    amended_at: Mapped[dt.datetime]
+    amended_by: Mapped[str | None]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class HubStaffPresenceRecord(HubBase):
+    """A member of staff signing on (`on`) or off (`off`) at one door; a spell is named by its
+    door, its member of staff and its sign-on time, and is open until its `off` row arrives."""
+
+    __tablename__ = "hub_staff_presence"
+    __table_args__ = (
+        UniqueConstraint("station", "staff_id", "signed_on_at", "kind"),
+        CheckConstraint("kind IN ('on', 'off')", name="kind"),
+        Index(None, "date"),
+        Index(None, "station", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str]
+    staff_id: Mapped[str]
+    date: Mapped[dt.date]
+    signed_on_at: Mapped[dt.datetime]
+    kind: Mapped[str]
+    at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class HubPhoneRecord(HubBase):
+    """A phone handed in at one door (`handed_in`), or given back (`returned`); `store` is the
+    cabinet its slot belongs to, which doors may share."""
+
+    __tablename__ = "hub_phones"
+    __table_args__ = (
+        UniqueConstraint("station", "mis_id", "handed_in_at", "kind"),
+        CheckConstraint("kind IN ('handed_in', 'returned')", name="kind"),
+        Index(None, "store", "date"),
+        Index(None, "date"),
+        Index(None, "station", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str]
+    store: Mapped[str]
+    mis_id: Mapped[str]
+    date: Mapped[dt.date]
+    slot: Mapped[str] = mapped_column(default="")
+    no_phone: Mapped[bool] = mapped_column(default=False)
+    confiscated: Mapped[bool] = mapped_column(default=False)
+    handed_in_at: Mapped[dt.datetime]
+    kind: Mapped[str]
+    at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class HubBadgeEnrolmentRecord(HubBase):
+    """A card enrolled to a learner or a member of staff at one door. Doors copy it as they
+    copy `hub_badges`; for each key the latest enrolment, here or there, decides the owner."""
+
+    __tablename__ = "hub_badge_enrolments"
+    __table_args__ = (
+        UniqueConstraint("station", "enrolled_as", "enrolled_at"),
+        CheckConstraint("(learner_mis_id IS NULL) <> (staff_id IS NULL)", name="one_owner"),
+        Index(None, "date"),
+        Index(None, "station", "enrolled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str]
+    # The UTC day of the enrolment: how far a door's pushes have got is counted in days.
+    date: Mapped[dt.date]
+    enrolled_as: Mapped[str]
+    learner_mis_id: Mapped[str | None]
+    staff_id: Mapped[str | None]
+    enrolled_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
 hub_metadata = HubBase.metadata
 
 # The one mark per learner, day and session (made by the migration; a view, so not in the
@@ -221,10 +346,15 @@ __all__ = [
     "HUB_VERSION_TABLE",
     "OFFICE_ROLE",
     "REFUSAL",
+    "HubAmendmentRecord",
+    "HubBadgeEnrolmentRecord",
     "HubBadgeRecord",
     "HubEventRecord",
     "HubLearnerRecord",
     "HubMarkRecord",
+    "HubPhoneRecord",
+    "HubSignOutRecord",
+    "HubStaffPresenceRecord",
     "HubStaffRecord",
     "hub_head_revision",
     "hub_metadata",

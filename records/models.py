@@ -15,7 +15,7 @@ from records.morning import (
 )
 from records.outbox import NotificationRecord
 from records.people import BadgeRecord, LearnerRecord, StaffRecord
-from records.remote import HubSyncRecord, RemoteArrivalRecord
+from records.remote import HubSyncRecord, RemoteArrivalRecord, RemotePhoneSlotRecord
 from records.safeguarding import FoundItemRecord, SearchRecord
 from records.signouts import SignOutRecord
 from records.visits import VisitEventRecord
@@ -36,6 +36,7 @@ __all__ = [
     "PhoneHandinRecord",
     "RefusalRecord",
     "RemoteArrivalRecord",
+    "RemotePhoneSlotRecord",
     "ScreeningRecord",
     "SearchRecord",
     "SessionMarkRecord",

@@ -33,6 +33,21 @@ class RemoteArrivalRecord(Base):
     code: Mapped[str]
 
 
+class RemotePhoneSlotRecord(Base):
+    """A slot holding a phone today at another door that shares this door's phone store.
+
+    Replaced by each sync round with what the hub holds; the lane never hands these slots out.
+    """
+
+    __tablename__ = "remote_phone_slots"
+    __table_args__ = (UniqueConstraint("date", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date]
+    slot: Mapped[str]
+    station: Mapped[str]
+
+
 class HubSyncRecord(Base):
     """One row: the last of this door's events the hub is known to hold, and when that was.
 

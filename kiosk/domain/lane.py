@@ -158,6 +158,9 @@ class EntryTapped:
     first_name: str
     late: bool
     selected: bool  # the screening draw, made by the caller so a replay gives the same answer
+    # Slots holding phones at other doors sharing this door's phone store, as last heard when
+    # the learner tapped: never handed out here. Recorded with the tap so a replay agrees.
+    taken_elsewhere: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -410,8 +413,9 @@ def _off_arch(lane: Lane, learner_id: int) -> Lane:
     return replace(lane, arch=tuple(x for x in lane.arch if x != learner_id))
 
 
-def _free_slot(lane: Lane, policy: LanePolicy) -> str:
-    return next((s for s in policy.slots if s not in lane.slots_in_use), "")
+def _free_slot(lane: Lane, policy: LanePolicy, taken_elsewhere: tuple[str, ...] = ()) -> str:
+    taken = lane.slots_in_use.union(taken_elsewhere)
+    return next((s for s in policy.slots if s not in taken), "")
 
 
 def _phone_prompt(learner: InFlight, policy: LanePolicy) -> str:
@@ -518,7 +522,7 @@ def _entry(lane: Lane, event: EntryTapped, policy: LanePolicy) -> Stepped:
     )
     effects: list[Effect] = []
     if policy.phone is not PhonePolicy.OFF:
-        slot = _free_slot(lane, policy)
+        slot = _free_slot(lane, policy, tuple(event.taken_elsewhere))
         if slot:
             learner = replace(learner, slot=slot)
             lane = replace(lane, slots_in_use=lane.slots_in_use | {slot})

@@ -169,3 +169,27 @@ class OfficeAction:
     kind: Literal["return_phone", "export_attendance", "export_searches", "refresh"]
     learner_id: int | None = None
     folder: str = ""
+
+
+MisOutboxState = Literal["waiting", "failed", "sent", "skipped", "refused"]
+
+
+@dataclass(frozen=True)
+class MisOutboxLine:
+    """One learner's session mark in the MIS outbox, with why and when where that matters."""
+
+    state: MisOutboxState
+    learner: str  # "Chidi Okafor (1002)"
+    session: str  # "9 Mar AM"
+    code: str
+    note: str = ""  # the next try, the MIS's reason, when it was sent
+
+
+@dataclass(frozen=True)
+class MisOutboxView:
+    """The marks on their way to the MIS; `provider` is "" when no MIS is connected."""
+
+    provider: str
+    counts: tuple[tuple[MisOutboxState, int], ...] = ()
+    lines: tuple[MisOutboxLine, ...] = ()
+    problem: str = ""  # the queue or the MIS could not be read; shown instead of the lines

@@ -114,12 +114,22 @@ def make_door(
     *,
     roster: tuple[Path, Path] | None = None,
     shuffled: bool = False,
+    phone_slots: str = "",
+    phone_store: str = "",
 ) -> Door:
     """A door at the plain arch lane (no phones, everyone screened, the arch reports passage).
 
     With `roster` the door imports it itself (in shuffled order with `shuffled`, so its
     learners get other local ids than the other doors'); without, it has only what it pulls.
+    With `phone_slots` phones are required and handed out into those slots, from the cabinet
+    `phone_store` (default: the door's own).
     """
+    phones = (
+        f'phone_handin = "required"\nphone_slots = "{phone_slots}"\n'
+        if phone_slots
+        else 'phone_handin = "off"\n'
+    )
+    store = f'phone_store = "{phone_store}"\n' if phone_store else ""
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / f"{name}.db"
     url = f"sqlite:///{db}"
@@ -128,10 +138,10 @@ def make_door(
         'day_starts = "08:40"\nregister_closes = "09:10"\n'
         "[database]\n"
         f'url = "{url}"\nkey_file = "{folder / (name + ".key")}"\n'
-        '[policy]\nphone_handin = "off"\nscreening = "required"\n'
+        f'[policy]\n{phones}screening = "required"\n'
         '[rfid]\ndriver = "none"\n'
         '[detector]\ndriver = "serial"\nport = "loop://"\n'
-        f'[station]\nname = "{name}"\n'
+        f'[station]\nname = "{name}"\n{store}'
         f'[hub]\nurl = "{hub_url}"\ninterval_seconds = 0.2\nbatch_size = 100\n'
         "connect_timeout_seconds = 1\n"
     )

@@ -50,10 +50,21 @@ def test_a_door_login_may_add_events_and_read_the_roster_but_not_rewrite_history
             conn.execute(sa.text(event))
             conn.execute(sa.text(event))
             assert conn.execute(sa.text("SELECT count(*) FROM hub_learners")).scalar_one() == 0
+            conn.execute(
+                sa.text(
+                    "INSERT INTO hub_sign_outs (station, mis_id, date, session, signed_out_at,"
+                    " reason) VALUES ('side', 'M1', '2026-11-23', 'AM', now(), 'dentist')"
+                )
+            )
         for rewrite in (
             "UPDATE hub_events SET kind = 'x'",
             "DELETE FROM hub_events",
             "DELETE FROM hub_marks",
+            "UPDATE hub_sign_outs SET reason = 'x'",
+            "DELETE FROM hub_amendments",
+            "UPDATE hub_phones SET slot = '9'",
+            "DELETE FROM hub_staff_presence",
+            "UPDATE hub_badge_enrolments SET staff_id = 'X'",
             "INSERT INTO hub_staff (staff_id, surname, forename, roles, active, updated_at)"
             " VALUES ('X', 'A', 'B', 'admin', true, now())",
         ):

@@ -182,3 +182,24 @@ async def test_the_roll_screen_shows_each_group_and_asks_for_a_fresh_roll(book: 
         await pilot.pause()
 
     assert chosen == ["refresh"]
+
+
+def test_with_the_hub_out_of_reach_the_roll_is_this_doors_and_says_so(book: Book) -> None:
+    from kiosk.config import Config, HubConfig
+    from kiosk.roll import HUB_OFFLINE, school_roll
+    from tests.pgserver import free_port
+
+    school_day(book)
+    alone = Config(school=SCHOOL)
+    closed = f"postgresql+psycopg://kiosk@127.0.0.1:{free_port()}/hub"
+    cut_off = replace(alone, hub=HubConfig(url=closed, connect_timeout_seconds=1))
+
+    with book.sessions() as session:
+        local = fire_roll(session, school=SCHOOL, now=ALARM_AT)
+        without_hub = school_roll(session, config=alone, now=ALARM_AT)
+        offline = school_roll(session, config=cut_off, now=ALARM_AT)
+
+    assert without_hub == local
+    assert offline.taken_at == f"2025-03-03 10:00 · {HUB_OFFLINE}"
+    assert offline.groups == local.groups
+    assert offline.staff == local.staff
