@@ -36,6 +36,7 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 from sqlalchemy import select
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from bench.endtoend import Pty, percentile
 from drivers.framing import encode_frame
@@ -309,12 +310,13 @@ class Run:
 
     # --- staff ---------------------------------------------------------------------------
 
-    async def touch(self, selector: str, learner: Learner | None) -> None:
+    async def touch(self, target: str | Widget, learner: Learner | None) -> None:
         """One staff touch: scrolled into view as a finger would find it, then clicked."""
-        self.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
+        widget = self.app.screen.query_one(target) if isinstance(target, str) else target
+        widget.scroll_visible(animate=False, immediate=True)
         await self.pilot.pause()
-        if not await self.pilot.click(selector):
-            raise Stalled(f"the touch on {selector} landed on something else")
+        if not await self.pilot.click(widget):
+            raise Stalled(f"the touch on {target} landed on something else")
         await self.pilot.pause()
         if learner is None:
             self.morning.sign_on_touches += 1
@@ -356,7 +358,7 @@ class Run:
             return (
                 not self.app.writer.waiting
                 and isinstance(screen, LaneScreen)
-                and bool(screen.query(f"#row-{learner_id}"))
+                and screen.row_of(learner_id) is not None
             )
 
         await self.until(ready, f"learner {learner_id}'s row on the queue")
@@ -372,7 +374,11 @@ class Run:
                 isinstance(screen, LearnerDeskScreen) and screen.view.first_name == row.first_name
             ):
                 await self.queue_ready(learner_id)
-                await self.touch(f"#row-{learner_id}", learner)
+                screen = self.app.screen
+                assert isinstance(screen, LaneScreen)
+                row_button = screen.row_of(learner_id)
+                assert row_button is not None
+                await self.touch(row_button, learner)
                 await self.until(
                     lambda: isinstance(self.app.screen, LearnerDeskScreen), "the learner's desk"
                 )

@@ -10,7 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import DatabaseConfig
-from records.database import is_up_to_date, make_engine, make_sessionmaker
+from records.database import (
+    WalCheckpointer,
+    is_sqlite,
+    is_up_to_date,
+    make_engine,
+    make_sessionmaker,
+)
 from records.keys import KeyFileError, anchor_path, load_key
 
 
@@ -24,16 +30,22 @@ class Book:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    checkpoints: WalCheckpointer | None = None
 
     def close(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
+            self.checkpoints = None
         self.engine.dispose()
 
 
-def open_book(url: str, key_file: Path | None = None) -> Book:
+def open_book(url: str, key_file: Path | None = None, *, station: bool = False) -> Book:
     """Open the database at `url`, which must already be at the current schema.
 
     With `key_file` (the school's key, made by `kiosk db upgrade`) every session seals its
     audit entries and keys its PINs with it, and the audit anchor beside it is kept current.
+    A `station` (the kiosk at the door) checkpoints SQLite's WAL on a thread of its own, never
+    inside a learner's commit.
     """
     key = None
     if key_file is not None:
@@ -49,14 +61,19 @@ def open_book(url: str, key_file: Path | None = None) -> Book:
         raise DatabaseError(
             f"the database {_safe(url)} is not at the current schema; run `kiosk db upgrade` first"
         )
-    engine = make_engine(url)
+    background = station and is_sqlite(url)
+    engine = make_engine(url, checkpoint_on_commit=not background)
     anchor = anchor_path(key_file) if key_file is not None else None
-    return Book(engine, make_sessionmaker(engine, key=key, audit_anchor=anchor))
+    book = Book(engine, make_sessionmaker(engine, key=key, audit_anchor=anchor))
+    if background:
+        book.checkpoints = WalCheckpointer(engine)
+        book.checkpoints.start()
+    return book
 
 
-def open_school_book(database: DatabaseConfig) -> Book:
+def open_school_book(database: DatabaseConfig, *, station: bool = False) -> Book:
     """The school's database as the config names it, opened with the school's key."""
-    return open_book(database.url, database.key_path)
+    return open_book(database.url, database.key_path, station=station)
 
 
 def _safe(url: str) -> str:

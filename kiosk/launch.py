@@ -136,7 +136,7 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
     """
     for warning in config.warnings:
         log.warning("config: %s", warning)
-    book = open_school_book(config.database)
+    book = open_school_book(config.database, station=True)
     rfid, out = config.rfid, config.outputs
     reader = open_reader(
         rfid.driver,
@@ -253,7 +253,7 @@ def prepare_demo(folder: Path, db: Path | None = None) -> tuple[Config, Book]:
     url = f"sqlite:///{(db or folder / 'demo.db').resolve()}"
     config = demo_config(url)
     upgrade(url, key_file=config.database.key_path)
-    book = open_school_book(config.database)
+    book = open_school_book(config.database, station=True)
     now = datetime.now(UTC)
     with book.sessions.begin() as session:
         import_learners(

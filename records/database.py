@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,8 +115,11 @@ def _warn_if_shared(folder: Path) -> None:
         )
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, checkpoint_on_commit: bool = True, **kwargs: Any) -> Engine:
     """An engine for `url`; extra keyword arguments go to `sqlalchemy.create_engine`.
+
+    `checkpoint_on_commit=False` (SQLite) leaves the WAL to a `WalCheckpointer`, for the station
+    whose commits are a learner waiting at the door.
 
     SQLite: every new connection gets WAL, synchronous=FULL (a committed mark survives a power
     cut, which a Pi on a reception desk will see), foreign_keys=ON and a busy timeout.
@@ -132,12 +136,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     across network blips and server restarts.
     """
     if is_sqlite(url):
-        return _sqlite_engine(url, foreign_keys=True, **kwargs)
+        return _sqlite_engine(
+            url, foreign_keys=True, checkpoint_on_commit=checkpoint_on_commit, **kwargs
+        )
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _sqlite_engine(url: str, *, foreign_keys: bool, **kwargs: Any) -> Engine:
+def _sqlite_engine(
+    url: str, *, foreign_keys: bool, checkpoint_on_commit: bool = True, **kwargs: Any
+) -> Engine:
     engine = create_engine(url, **kwargs)
     pragmas = (
         # busy_timeout first: switching to WAL needs a lock another process may hold.
@@ -145,7 +153,7 @@ def _sqlite_engine(url: str, *, foreign_keys: bool, **kwargs: Any) -> Engine:
         "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = FULL",
         f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}",
-    )
+    ) + (() if checkpoint_on_commit else ("PRAGMA wal_autocheckpoint = 0",))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -166,6 +174,44 @@ def _sqlite_engine(url: str, *, foreign_keys: bool, **kwargs: Any) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+class WalCheckpointer:
+    """Copies SQLite's WAL into the database file on a thread of its own, every few seconds.
+
+    SQLite's automatic checkpoint runs inside whichever commit takes the WAL past 1,000 pages,
+    so one tap in a few hundred waited while the database file was written and synced (a
+    quarter of a second here, longer on a Pi's SD card). A PASSIVE checkpoint never blocks a
+    writer or a reader, and the WAL stays small because it runs often."""
+
+    def __init__(self, engine: Engine, interval_seconds: float = 5.0) -> None:
+        self._engine = engine
+        self._interval = interval_seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10.0)
+        self.checkpoint()  # the last of the WAL, while nothing else writes
+
+    def checkpoint(self) -> None:
+        try:
+            raw = self._engine.raw_connection()
+            try:  # the DBAPI connection is in autocommit (see _on_connect): no BEGIN first
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        except Exception:  # a failed checkpoint is retried next time; the WAL keeps every commit
+            log.warning("WAL checkpoint failed; will try again", exc_info=True)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            self.checkpoint()
 
 
 def make_sessionmaker(

@@ -76,7 +76,9 @@ class LaneScreen(Screen[LaneChoice]):
         self.demo = demo
         self.learner_line = ""
         self._ready = False  # composed and mounted: the widgets can be updated
-        self._row_texts: dict[int, str] = {}  # what each row shows now
+        self._rows: list[Button] = []  # the row buttons, by place in the queue
+        self._row_texts: dict[int, str] = {}  # what the button at each place shows now
+        self._learner_at: list[int] = []  # whose row is at each place
         self._texts: dict[str, str] = {}  # what each line above the queue shows now
 
     def compose(self) -> ComposeResult:
@@ -134,25 +136,29 @@ class LaneScreen(Screen[LaneChoice]):
             f"In the lane {len(view.rows)}  ·  admitted {view.admitted}  ·  "
             f"refused {view.refused}  ·  {view.session}",
         )
+        # A pool of row buttons, one per place in the queue, kept and relabelled: a learner
+        # joining or leaving changes words and colours, never mounts a widget on the tap's path.
         queue = self.query_one("#queue", VerticalScroll)
-        # Rows are kept and updated in place: a learner's row only comes or goes when they join
-        # or leave the lane (learners join at the end, as the lane orders them).
-        wanted = {f"row-{row.learner_id}" for row in view.rows}
-        shown_rows = {shown.id: shown for shown in queue.query(Button)}
-        for row_id, gone in shown_rows.items():
-            if row_id not in wanted:
-                gone.remove()
-        for row in view.rows:
-            text = row_text(row, now)
-            button = shown_rows.get(f"row-{row.learner_id}")
-            if button is None:
-                button = Button(label(text), id=f"row-{row.learner_id}", classes="row")
-                queue.mount(button)
-            elif self._row_texts.get(row.learner_id) != text:
-                button.label = label(text)  # a relayout: only when the row really changed
-            self._row_texts[row.learner_id] = text
-            button.set_class(row.blocking, "blocking")
-            button.set_class(bool(row.needs) and not row.blocking, "needs")
+        for place in range(len(self._rows), len(view.rows)):
+            button = Button("", id=f"place-{place}", classes="row")
+            self._rows.append(button)
+            queue.mount(button)
+        self._learner_at = [row.learner_id for row in view.rows]
+        for place, button in enumerate(self._rows):
+            row = view.rows[place] if place < len(view.rows) else None
+            text = row_text(row, now) if row is not None else ""
+            if self._row_texts.get(place) != text:
+                self._row_texts[place] = text
+                button.label = label(text)
+            button.display = row is not None
+            button.set_class(row is not None and row.blocking, "blocking")
+            button.set_class(row is not None and bool(row.needs) and not row.blocking, "needs")
+
+    def row_of(self, learner_id: int) -> Button | None:
+        """The button that shows `learner_id`'s row now, if they are in the queue."""
+        if learner_id in self._learner_at:
+            return self._rows[self._learner_at.index(learner_id)]
+        return None
 
     def on_click(self, event: object) -> None:
         banner = self.query_one("#banner", Static)
@@ -163,8 +169,10 @@ class LaneScreen(Screen[LaneChoice]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         button_id = event.button.id or ""
-        if button_id.startswith("row-"):
-            self.dismiss(LaneChoice("learner", int(button_id.removeprefix("row-"))))
+        if button_id.startswith("place-"):
+            place = int(button_id.removeprefix("place-"))
+            if place < len(self._learner_at):
+                self.dismiss(LaneChoice("learner", self._learner_at[place]))
         elif button_id.startswith("demo-"):
             self.post_message(LaneDemo(button_id.removeprefix("demo-")))
         elif button_id in {"duty", "find", "roll", "sign_out", "office", "lock"}:

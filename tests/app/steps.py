@@ -61,7 +61,9 @@ async def open_learner(st, pilot, first_name: str) -> None:
     await settled(st.app, pilot)
     assert isinstance(st.app.screen, LaneScreen), st.app.screen
     row = next(r for r in st.app.lane_view.rows if r.first_name == first_name)
-    await tap(pilot, f"#row-{row.learner_id}")
+    button = st.app.screen.row_of(row.learner_id)
+    assert button is not None, f"{first_name} has no row on the queue"
+    await tap(pilot, f"#{button.id}")
     assert isinstance(st.app.screen, LearnerDeskScreen)
 
 

@@ -170,8 +170,8 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
             reader.write(encode_frame("0C00062101"))  # Chidi
             # The frame arrives on the reader's thread: wait for the queue to show Chidi.
             await until(lambda: [r.first_name for r in app.lane_view.rows] == ["Chidi"], pilot)
-            await until(lambda: app.screen.query("#row-1"), pilot)
-            await tap(pilot, "#row-1")
+            await until(lambda: app.screen.row_of(1) is not None, pilot)
+            await tap(pilot, f"#{app.screen.row_of(1).id}")
             await tap(pilot, "#no-phone")
             await until(lambda: app.lane_view.rows[0].in_arch == 1, pilot)
             arch.write(b"ALARM Z3\r\n")

@@ -107,3 +107,45 @@ def test_values_stay_readable_after_commit(sqlite_file: tuple[str, Path]) -> Non
         assert learner.forename == "Aoife"
     finally:
         book.engine.dispose()
+
+
+def test_the_station_checkpoints_on_its_own_thread_never_inside_a_learners_commit(
+    sqlite_file: tuple[str, Path],
+) -> None:
+    """SQLite's own checkpoint runs inside whichever commit takes the WAL past 1,000 pages:
+    that learner waits while the whole file is written and synced. The station's commits
+    leave the WAL alone, and its checkpointer folds it into the database file instead."""
+    from kiosk.database import open_book as open_station_book
+
+    url, path = sqlite_file
+    wal = path.with_name(path.name + "-wal")
+    book = open_station_book(url, station=True)
+    assert book.checkpoints is not None
+    book.checkpoints.stop()  # this test says when it runs
+    try:
+        with book.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE filler (page BLOB)")
+        before = path.stat().st_size
+        for _ in range(60):  # 60 commits of 100 pages each: well past 1,000 pages of WAL
+            with book.engine.begin() as connection:
+                connection.exec_driver_sql("INSERT INTO filler VALUES (zeroblob(4096 * 100))")
+        assert wal.stat().st_size > 4096 * 1000, "no commit folded the WAL into the file"
+        assert path.stat().st_size == before
+        book.checkpoints.checkpoint()
+        assert path.stat().st_size > before + 4096 * 6000 * 0.9
+        with book.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM filler").scalar() == 60
+    finally:
+        book.close()
+
+
+def test_other_programs_keep_sqlites_own_checkpoint(sqlite_file: tuple[str, Path]) -> None:
+    from kiosk.database import open_book as open_plain_book
+
+    book = open_plain_book(sqlite_file[0])
+    try:
+        assert book.checkpoints is None
+        with book.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    finally:
+        book.close()
