@@ -33,7 +33,7 @@ from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.office import school_office_view
 from kiosk.on_site import Roll, SignOutChosen
 from kiosk.phones_desk import PhoneDeskError, return_phone
-from kiosk.roll import fire_roll, school_roll
+from kiosk.roll import school_roll
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.lane import LaneChoice
@@ -360,7 +360,7 @@ class Desk:
 
         self.host.submit(job, lambda _: None)
 
-    def _roll(self, then: Callable[[Roll], None]) -> None:
+    def _roll(self, then: Callable[[Roll], object]) -> None:
         """Who is on site now: the whole school's from the hub where there is one (which may
         take a moment, so never on the UI thread), else this door's record."""
         config, now = self.host.config, self.host.clock()
@@ -388,9 +388,8 @@ class Desk:
         self._roll(lambda roll: self.host.push_screen(RollScreen(roll), closed))
 
     def show_sign_out(self, message: str = "") -> None:
-        """A learner leaving early is signed out, with a reason, so the roll stays right."""
-        with self.host.book.sessions() as db:
-            roll = fire_roll(db, school=self.host.config.school, now=self.host.clock())
+        """A learner leaving early is signed out, with a reason, so the roll stays right; any
+        learner on site, whichever door they came in by."""
 
         def chosen(choice: SignOutChosen | None) -> None:
             self.touch()
@@ -423,7 +422,7 @@ class Desk:
 
             self.host.submit(job, done)
 
-        self.host.push_screen(SignOutScreen(roll, message), chosen)
+        self._roll(lambda roll: self.host.push_screen(SignOutScreen(roll, message), chosen))
 
     def _row(self, learner_id: int) -> LaneRow | None:
         return next((r for r in self.host.lane_view.rows if r.learner_id == learner_id), None)

@@ -42,7 +42,7 @@ from kiosk.mis.queue import send_round
 from kiosk.office import school_office_view
 from kiosk.on_site import Roll, SignOutChosen
 from kiosk.phones_desk import PhoneDeskError, return_phone
-from kiosk.roll import fire_roll, school_roll
+from kiosk.roll import school_roll
 from kiosk.screens.mis_outbox import MisOutboxScreen, MisSendRequested
 from kiosk.screens.office import ExportRequested, OfficeScreen
 from kiosk.screens.office_home import OfficeChoice, OfficeHomeScreen
@@ -340,7 +340,9 @@ class OfficeApp(LogsCrashes[int]):
 
     # --- the fire roll and signing out -------------------------------------------------------
 
-    def show_roll(self) -> None:
+    def _roll(self, then: Callable[[Roll], object]) -> None:
+        """Who is on site now, the whole school's where there is a hub: read off the UI thread
+        (the hub may take a moment to answer, or not answer)."""
         now = self.clock()
 
         def read() -> Roll:
@@ -349,9 +351,12 @@ class OfficeApp(LogsCrashes[int]):
 
         def shown(roll: Roll) -> None:
             if self.member is not None:
-                self.push_screen(RollScreen(roll), self._roll_closed)
+                then(roll)
 
         self._in_thread(read, shown)
+
+    def show_roll(self) -> None:
+        self._roll(lambda roll: self.push_screen(RollScreen(roll), self._roll_closed))
 
     def _roll_closed(self, choice: RollChoice | None) -> None:
         if choice == "refresh":
@@ -360,9 +365,9 @@ class OfficeApp(LogsCrashes[int]):
             self.show_home()
 
     def show_sign_out(self, message: str = "") -> None:
-        with self.book.sessions() as session:
-            roll = fire_roll(session, school=self.config.school, now=self.clock())
-        self.push_screen(SignOutScreen(roll, message), self._sign_out_chosen)
+        self._roll(
+            lambda roll: self.push_screen(SignOutScreen(roll, message), self._sign_out_chosen)
+        )
 
     def _sign_out_chosen(self, chosen: SignOutChosen | None) -> None:
         member = self.member

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import SchoolConfig
@@ -14,6 +15,7 @@ from kiosk.roll import latest_sign_outs, on_site_ids
 from records.audit import append_audit
 from records.models import LearnerRecord, SignOutRecord
 from records.queries import staff_by_staff_id
+from records.remote import RemoteArrivalRecord
 
 MAX_REASON_LENGTH = 500
 
@@ -61,7 +63,9 @@ def sign_out(
     local = at.astimezone(school.zone)
     day = local.date()
     name = f"{learner.forename} {learner.surname}"
-    if learner_id not in on_site_ids(session, day, at):
+    here = on_site_ids(session, day, at)
+    elsewhere = _admitted_elsewhere(session, learner.mis_id, day, at)
+    if learner_id not in here and elsewhere is None:
         earlier = latest_sign_outs(session, day, at).get(learner_id)
         if earlier is not None:
             raise SignOutError(
@@ -69,6 +73,13 @@ def sign_out(
                 f"{earlier.signed_out_at.astimezone(school.zone):%H:%M}."
             )
         raise SignOutError(f"{name} has not been admitted today, so is not on site.")
+    if learner_id not in here:  # came in at another door: signed out here once, not again
+        earlier = latest_sign_outs(session, day, at).get(learner_id)
+        if earlier is not None and elsewhere is not None and earlier.signed_out_at >= elsewhere:
+            raise SignOutError(
+                f"{name} was already signed out at "
+                f"{earlier.signed_out_at.astimezone(school.zone):%H:%M}."
+            )
     school_session = session_for(local.time(), school.am, school.pm).value
     record = SignOutRecord(
         learner_id=learner_id,
@@ -90,3 +101,14 @@ def sign_out(
         detail={"learner": learner.mis_id, "session": school_session, "reason": reason},
     )
     return SignedOut(learner_id, name, day, school_session, f"{local:%H:%M}", reason)
+
+
+def _admitted_elsewhere(session: Session, mis_id: str, day: date, at: datetime) -> datetime | None:
+    """When the learner was admitted at another door today, as the hub last told this door: a
+    learner who came in at the side gate may leave through reception."""
+    admitted = session.scalar(
+        select(func.max(RemoteArrivalRecord.admitted_at)).where(
+            RemoteArrivalRecord.mis_id == mis_id, RemoteArrivalRecord.date == day
+        )
+    )
+    return admitted if admitted is not None and admitted <= at else None

@@ -20,7 +20,7 @@ from kiosk.enrolment import enrol_badge
 from kiosk.hub_export import hub_attendance_rows
 from kiosk.office import HUB_NO_ROSTER, HUB_OFFLINE, school_office_view
 from kiosk.roll import hub_fire_roll, school_roll
-from kiosk.signout import sign_out
+from kiosk.signout import SignOutError, sign_out
 from kiosk.staff_presence import record_sign_off, record_sign_on
 from kiosk.sync import publish_roster, sync_once
 from records.models import LearnerRecord
@@ -200,6 +200,53 @@ def test_a_learner_signed_out_at_one_door_is_signed_out_in_the_hub_export_and_ro
         ("Surname0004, Forename0004", "dentist")
     ]
     assert roll.signed_out[0].learner_id == local_ids(side)["M0004"]
+
+
+def test_a_learner_who_came_in_at_the_side_gate_is_signed_out_at_reception(
+    doors: dict[str, Door], hub: Engine
+) -> None:
+    main, side = doors["main"], doors["side"]
+    publish_roster(main.book.sessions, hub, at(7, 30))
+    admit(side, local_ids(side)["M0006"], at(8, 20))
+    sync(side, hub)
+    sync(main, hub)  # reception hears of the side gate's admission
+
+    def leaves(reason: str, when: Any) -> str:
+        with main.book.sessions.begin() as session:
+            return sign_out(
+                session,
+                local_ids(main)["M0006"],
+                at=when,
+                reason=reason,
+                by_staff_id=STAFF_ID,
+                school=main.config.school,
+            ).comment
+
+    assert leaves("orthodontist", at(10, 5)) == "signed out 10:05: orthodontist"
+    with pytest.raises(SignOutError, match="already signed out at 10:05"):
+        leaves("again", at(10, 6))
+    sync(main, hub)
+    with hub.connect() as conn, side.book.sessions() as session:
+        roll = hub_fire_roll(conn, session, school=side.config.school, now=at(10, 30))
+    assert "M0006" not in [learner.mis_id for learner in roll.learners]
+    assert [gone.reason for gone in roll.signed_out] == ["orthodontist"]
+
+
+def test_a_learner_admitted_nowhere_cannot_be_signed_out(
+    doors: dict[str, Door], hub: Engine
+) -> None:
+    main = doors["main"]
+    publish_roster(main.book.sessions, hub, at(7, 30))
+    sync(main, hub)
+    with main.book.sessions.begin() as session, pytest.raises(SignOutError, match="not on site"):
+        sign_out(
+            session,
+            local_ids(main)["M0007"],
+            at=at(10, 5),
+            reason="dentist",
+            by_staff_id=STAFF_ID,
+            school=main.config.school,
+        )
 
 
 def test_a_mark_amended_at_a_door_is_the_hubs_mark(doors: dict[str, Door], hub: Engine) -> None:
