@@ -21,6 +21,7 @@ from textual.widgets import (
     TabPane,
 )
 
+from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.results import OfficeAction, OfficeLearnerRow, OfficeView
 from kiosk.screens.text import TextCell, cells
 
@@ -121,6 +122,12 @@ class OfficeScreen(Screen[OfficeAction | None]):
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static("", id="export-result", markup=False)
         yield Button("Close", id="close")
+        yield OnScreenKeyboard(id="keyboard")
+
+    def on_mount(self) -> None:
+        # Until an export is asked for there is no progress to show: an empty bar would only
+        # pulse, and say nothing.
+        self.query_one("#progress", ProgressBar).display = False
 
     @staticmethod
     def _learners(
@@ -143,7 +150,9 @@ class OfficeScreen(Screen[OfficeAction | None]):
 
     def export_progress(self, done: int, total: int) -> None:
         """Called by the app while an export is written."""
-        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=total, progress=done)
 
     def export_finished(self, message: str) -> None:
         self.query_one("#export-result", Static).update(message)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Static
 
 from kiosk.domain.people import StaffMember
@@ -17,6 +19,23 @@ from kiosk.screens.results import SearchSetup
 from kiosk.screens.text import label
 
 NO_WITNESS = "none"
+
+
+class ConditionBox(Checkbox):
+    """A checkbox whose label wraps: each condition of the exception is read in full before it
+    is ticked, however narrow the panel (Textual's own keeps to one line and cuts it short)."""
+
+    DEFAULT_CSS = """
+    ConditionBox {
+        height: auto;
+        text-wrap: wrap;
+        text-overflow: fold;
+    }
+    """
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Every widget's own measure (the label as wrapped), not the toggle's fixed one line.
+        return Widget.get_content_height(self, container, viewport, width)
 
 
 def _distinct(on_duty: Sequence[StaffMember]) -> tuple[StaffMember, ...]:
@@ -110,10 +129,10 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
             if self.needs_exception:
                 with Vertical(id="exception"):
                     yield Static("The urgent exception: both must be true", classes="heading")
-                    yield Checkbox(
+                    yield ConditionBox(
                         "Risk of serious harm if not searched urgently", id="serious-harm"
                     )
-                    yield Checkbox(
+                    yield ConditionBox(
                         "Not reasonably practicable to have a same-sex searcher or a witness "
                         "in the time available",
                         id="not-practicable",

@@ -1,22 +1,29 @@
-"""Signing a learner out: touch a learner on site, touch a reason (and add words if need be)."""
+"""Signing a learner out: touch a learner on site, then a reason (and add words if need be).
+
+Two steps on one screen, so that each fits the 7-inch panel: first the learners (with a filter
+written on the on-screen keyboard), then, for the learner picked, the reasons.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from kiosk.on_site import OTHER, SIGN_OUT_REASONS, Roll, RollLearner, SignOutChosen, sign_out_reason
-from kiosk.screens.text import label
+from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchKey, TouchScreen
 
 
-class SignOutScreen(Screen[SignOutChosen | None]):
+class SignOutScreen(TouchScreen[SignOutChosen | None]):
     """Given the roll (who is on site); dismissed with the learner and the reason, or None."""
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
+    # Nothing has the focus until a box is touched: a focused box would bring the keyboard up
+    # over the list before anyone asked for it.
+    AUTO_FOCUS = ""
 
     def __init__(self, roll: Roll, message: str = "") -> None:
         super().__init__()
@@ -32,25 +39,29 @@ class SignOutScreen(Screen[SignOutChosen | None]):
         with Vertical(id="panel"):
             yield Static("Sign a learner out", id="title")
             yield Static(self.message, id="message", markup=False)
-            yield Input(placeholder="Filter by name or group", id="filter")
-            with VerticalScroll(id="learners"):
-                for n, learner in enumerate(self.learners):
-                    yield Button(
-                        label(f"{learner.name}  ·  {self.groups[learner.learner_id]}"),
-                        id=f"learner-{n}",
-                        classes="learner",
-                    )
-                if not self.learners:
-                    yield Static("Nobody is on site.")
-            yield Static("Reason", classes="heading")
-            with Horizontal(id="reasons"):
-                for n, reason in enumerate(SIGN_OUT_REASONS):
-                    yield Button(label(reason), id=f"reason-{n}", classes="reason")
-            yield Input(placeholder="More about the reason (needed for 'other')", id="detail")
+            with Vertical(id="pick"):
+                yield Input(placeholder="Filter by name or group", id="filter")
+                with VerticalScroll(id="learners"):
+                    for n, learner in enumerate(self.learners):
+                        name = f"{learner.name}  ·  {self.groups[learner.learner_id]}"
+                        yield TouchKey(name, id=f"learner-{n}").add_class("learner")
+                    if not self.learners:
+                        yield Static("Nobody is on site.")
+            with VerticalScroll(id="why"):
+                with Grid(id="reasons"):
+                    for n, reason in enumerate(SIGN_OUT_REASONS):
+                        yield TouchKey(reason, id=f"reason-{n}").add_class("reason")
+                yield Input(placeholder="More about the reason (needed for 'other')", id="detail")
             yield Static("", id="chosen", markup=False)
             with Horizontal(id="actions"):
                 yield Button("Sign out", id="confirm", variant="warning", disabled=True)
+                yield Button("Other learner", id="change")
                 yield Button("Cancel", id="cancel", variant="error")
+        yield OnScreenKeyboard(id="keyboard")
+
+    def on_mount(self) -> None:
+        self.query_one("#message").display = bool(self.message)
+        self._show()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -70,8 +81,11 @@ class SignOutScreen(Screen[SignOutChosen | None]):
             self.dismiss(None)
         elif button.startswith("learner-"):
             self.picked = self.learners[int(button.removeprefix("learner-"))]
-            for other in self.query(".learner").results(Button):
-                other.variant = "primary" if other is event.button else "default"
+            # The filter is done with: the reasons need the room its keys take.
+            self.query_one(OnScreenKeyboard).hide()
+            self.set_focus(None)
+        elif button == "change":
+            self.picked = None
         elif button.startswith("reason-"):
             self.reason = SIGN_OUT_REASONS[int(button.removeprefix("reason-"))]
             for other in self.query(".reason").results(Button):
@@ -90,7 +104,16 @@ class SignOutScreen(Screen[SignOutChosen | None]):
         return sign_out_reason(self.reason, self.query_one("#detail", Input).value)
 
     def _show(self) -> None:
-        reason = self._reason()
-        who = self.picked.name if self.picked else "pick a learner"
-        self.query_one("#chosen", Static).update(f"{who} · {reason or 'pick a reason'}")
-        self.query_one("#confirm", Button).disabled = self.picked is None or not reason
+        """The step staff are on, and the line saying what is still to choose."""
+        picked, reason = self.picked, self._reason()
+        self.query_one("#pick").display = picked is None
+        self.query_one("#why").display = picked is not None
+        self.query_one("#change").display = picked is not None
+        if picked is None:
+            chosen = "Touch the learner who is leaving"
+        else:
+            group = self.groups[picked.learner_id]
+            still = "write the reason" if self.reason else "touch a reason"
+            chosen = f"{picked.name} ({group}) · {reason or still}"
+        self.query_one("#chosen", Static).update(chosen)
+        self.query_one("#confirm", Button).disabled = picked is None or not reason

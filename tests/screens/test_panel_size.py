@@ -4,19 +4,31 @@ needed, and snapshots at the test size (100x30) and the panel's grids (80x24, 64
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import Input
 
 from kiosk.domain.items import ItemCategory
+from kiosk.domain.lane import Need
 from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.domain.search import duty_warnings, search_requirement
+from kiosk.on_site import (
+    Roll,
+    RollGroup,
+    RollLearner,
+    RollSignedOut,
+    RollStaff,
+    SignOutChosen,
+)
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
+from kiosk.screens.lane import LaneChoice, LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
+from kiosk.screens.office import OfficeScreen
+from kiosk.screens.office_sign_in import OfficeSignInScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
 from kiosk.screens.results import (
@@ -25,13 +37,19 @@ from kiosk.screens.results import (
     LearnerDeskView,
     LearnerMatch,
     LearnerPicked,
+    OfficeLearnerRow,
+    OfficePhoneRow,
+    OfficeView,
     PinEntered,
     RefusalConfirmed,
     SearchSetup,
 )
+from kiosk.screens.roll import RollScreen
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
-from tests.screens.harness import UNSET, Harness, choose, tap
+from kiosk.screens.sign_out import SignOutScreen
+from kiosk.views import LaneRow, LaneView
+from tests.screens.harness import UNSET, Harness, choose, shown, tap
 
 PANEL = (64, 20)
 SIZES = [(100, 30), (80, 24), (64, 20)]
@@ -81,6 +99,103 @@ def setup_with_exception() -> Harness:
 
 def record() -> Harness:
     return Harness(SearchRecordScreen("Chidi", SearchSetup("S1", "S2", None), list(ItemCategory)))
+
+
+NOW = datetime(2026, 11, 23, 8, 52, tzinfo=UTC)
+
+
+def _in_flight(n: int, name: str, step: str, minutes: int, *needs: Need, **more) -> LaneRow:
+    fields = {
+        "slot": "",
+        "in_arch": None,
+        "phone_done": step != "phone",
+        "selected": True,
+        "screening": None,
+        "search_done": False,
+        "late_reason": "",
+    } | more
+    since = NOW - timedelta(minutes=minutes)
+    return LaneRow(n, name, step, since=since, needs=needs, arrived_at=since, **fields)
+
+
+IN_FLIGHT = LaneView(
+    rows=(
+        _in_flight(1, "Chidi", "search", 4, Need.ALARM, slot="12", screening="alarm"),
+        _in_flight(2, "Zoë", "screening", 2, Need.LATE, slot="13", in_arch=1),
+        _in_flight(3, "Amara", "screening", 1, slot="14", in_arch=2),
+        _in_flight(4, "Shiv", "phone", 3, Need.NO_PHONE),
+        _in_flight(5, "Tomasz", "phone", 0),
+    ),
+    alarms=(),
+    admitted=41,
+    refused=1,
+    session="AM",
+)
+
+
+def lane() -> Harness:
+    screen = LaneScreen(IN_FLIGHT, lambda: NOW, office=True)
+    screen.say("Good morning, Tomasz", "Phone in the next free slot")
+    return Harness(screen)
+
+
+def _pupil(n: int, surname: str, forename: str, group: str, *, code: str = "", late: int = 0):
+    comment = "bus late" if late else ""
+    return OfficeLearnerRow(n, f"{forename} {surname}", group, code, late, comment, (0, 1, 0, 2))
+
+
+MORNING = OfficeView(
+    day="Mon 23 Nov",
+    is_dsl=False,
+    arrived=tuple(_pupil(n, "Okafor", f"Pupil {n}", "9B", code="/") for n in range(40)),
+    not_in=(
+        _pupil(50, "Nowak", "Zoë", "9K"),
+        _pupil(51, "Price", "Amara", "10C"),
+        _pupil(52, "Hughes", "Rhys", "7A"),
+    ),
+    lates=(
+        _pupil(53, "Okeke", "Chidi", "9B", code="L", late=12),
+        _pupil(54, "Patel", "Shiv", "8D", code="U", late=35),
+    ),
+    refusals=(_pupil(55, "Evans", "Kai", "11A", code="O"),),
+    arrivals_per_minute=(0, 2, 5, 9, 14, 11, 6, 3, 1, 0, 2),
+    first_minute="08:30",
+    phones=(OfficePhoneRow(53, "12", "Chidi Okeke", "9B", "08:47", False),),
+    searches=(),
+    outbox=("attendance officer: Kai Evans refused screening",),
+)
+
+
+def office() -> Harness:
+    return Harness(OfficeScreen(MORNING, "/media/kiosk-usb"))
+
+
+def _on_roll(n: int, surname: str, forename: str) -> RollLearner:
+    return RollLearner(n, f"A{1000 + n}", surname, forename, "9", f"08:{30 + n:02d}")
+
+
+ON_SITE = Roll(
+    school="Hillside Academy",
+    taken_at="2026-11-23 08:52",
+    groups=(
+        RollGroup("9B", (_on_roll(1, "Okeke", "Chidi"), _on_roll(2, "Okafor", "Ada"))),
+        RollGroup("9K", (_on_roll(3, "Nowak", "Zoë"),)),
+        RollGroup("10C", (_on_roll(4, "Price", "Amara"), _on_roll(5, "Patel", "Shiv"))),
+    ),
+    staff=(
+        RollStaff("S01", "Khan", "Aisha", "main", "08:05"),
+        RollStaff("S03", "Evans", "Bethan", "main", "08:10"),
+    ),
+    signed_out=(RollSignedOut(6, "Hughes, Rhys", "7A", "08:45", "illness"),),
+)
+
+
+def roll() -> Harness:
+    return Harness(RollScreen(ON_SITE))
+
+
+def sign_out() -> Harness:
+    return Harness(SignOutScreen(ON_SITE))
 
 
 async def on_keys(pilot, text: str) -> None:
@@ -226,6 +341,40 @@ async def test_a_learner_is_found_by_tapping_letters() -> None:
         assert app.result == LearnerPicked(2, "Zoë")
 
 
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("#duty", LaneChoice("duty")),
+        ("#find", LaneChoice("find")),
+        ("#roll", LaneChoice("roll")),
+        ("#sign_out", LaneChoice("sign_out")),
+        ("#office", LaneChoice("office")),
+        ("#lock", LaneChoice("lock")),
+        ("#place-4", LaneChoice("learner", 5)),  # the fifth row, the last: scrolled to
+    ],
+)
+async def test_every_queue_action_is_on_the_panel(selector, expected) -> None:
+    app = lane()
+    async with app.run_test(size=PANEL) as pilot:
+        await tap(pilot, selector)
+        assert app.result == expected
+
+
+async def test_a_learner_is_signed_out_for_a_reason_of_their_own_by_touch_alone() -> None:
+    app = sign_out()
+    async with app.run_test(size=PANEL) as pilot:
+        await tap(pilot, "#filter")
+        await on_keys(pilot, "pat")
+        await tap(pilot, "#kb-done")
+        await tap(pilot, "#learner-4")
+        await tap(pilot, "#reason-4")  # other: staff write why
+        await on_keys(pilot, "dentist")
+        await tap(pilot, "#kb-done")
+        assert "Patel, Shiv (10C) · dentist" in shown(app)
+        await tap(pilot, "#confirm")
+        assert app.result == SignOutChosen(5, "dentist")
+
+
 async def test_the_refusal_note_is_optional_and_confirm_is_reachable() -> None:
     app = Harness(RefusalScreen("Chidi", "search"))
     async with app.run_test(size=PANEL) as pilot:
@@ -279,6 +428,25 @@ async def _three_digits(pilot) -> None:
     await pilot.press("1", "2", "3")
 
 
+async def _both_conditions(pilot) -> None:
+    await tap(pilot, "#serious-harm")
+    await tap(pilot, "#not-practicable")
+
+
+async def _export_tab(pilot) -> None:
+    await tap(pilot, "#--content-tab-export")
+
+
+async def _collected(pilot) -> None:
+    await tap(pilot, "#learner-2")
+    await tap(pilot, "#reason-2")
+
+
+async def _other_reason(pilot) -> None:
+    await tap(pilot, "#learner-2")
+    await tap(pilot, "#reason-4")
+
+
 def _idle() -> IdleScreen:
     return IdleScreen("Hillside Academy", lambda: datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
 
@@ -293,6 +461,7 @@ SCREENS = {
         _two_letters,
     ),
     "search_setup_exception": (setup_with_exception, _typing_the_exception),
+    "search_setup_conditions": (setup_with_exception, _both_conditions),
     "search_record": (record, None),
     "search_record_typing": (record, _typing_what_was_sought),
     "refusal": (lambda: Harness(RefusalScreen("Chidi", "screening")), None),
@@ -303,6 +472,17 @@ SCREENS = {
         None,
     ),
     "idle": (lambda: Harness(_idle()), None),
+    "lane": (lane, None),
+    "office": (office, None),
+    "office_export": (office, _export_tab),
+    "office_sign_in": (
+        lambda: Harness(OfficeSignInScreen("Hillside Academy", "Wrong PIN. 3 tries left.")),
+        None,
+    ),
+    "roll": (roll, None),
+    "sign_out": (sign_out, None),
+    "sign_out_collected": (sign_out, _collected),
+    "sign_out_other_reason": (sign_out, _other_reason),
 }
 
 
