@@ -139,11 +139,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             lag_url = server.create_database()
             upgrade_hub(lag_url)
-            Path(folder, "lag").mkdir()
+            Path(folder, "lag").mkdir(mode=0o700)
             lag = lag_p99_ms(Path(folder) / "lag", lag_url)
             drain_url = server.create_database()
             upgrade_hub(drain_url)
-            Path(folder, "drain").mkdir()
+            Path(folder, "drain").mkdir(mode=0o700)
             drain = drain_events_per_s(Path(folder) / "drain", drain_url)
     finally:
         server.stop()
