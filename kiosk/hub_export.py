@@ -24,6 +24,7 @@ from records.hub import (
     HubSignOutRecord,
     HubStaffPresenceRecord,
     HubStaffRecord,
+    hub_phones_held,
     hub_session_marks,
 )
 
@@ -196,21 +197,12 @@ class HubPhone:
 def hub_outstanding_phones(conn: Connection, day: date) -> list[HubPhone]:
     """Phones handed in at any door on `day` and not given back, confiscations included."""
     phones = HubPhoneRecord
-    back = aliased(HubPhoneRecord)
     rows = conn.execute(
-        select(phones.mis_id, phones.slot, phones.station, phones.handed_in_at, phones.confiscated)
-        .where(
-            phones.date == day,
-            phones.kind == "handed_in",
-            phones.no_phone.is_(False),
-            ~exists().where(
-                back.kind == "returned",
-                back.station == phones.station,
-                back.mis_id == phones.mis_id,
-                back.handed_in_at == phones.handed_in_at,
-            ),
+        hub_phones_held(day)
+        .where(phones.no_phone.is_(False))
+        .with_only_columns(
+            phones.mis_id, phones.slot, phones.station, phones.handed_in_at, phones.confiscated
         )
-        .order_by(phones.handed_in_at, phones.id)
     )
     return [HubPhone(*row) for row in rows]
 

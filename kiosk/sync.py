@@ -31,10 +31,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, delete, exists, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import Config, HubConfig
 from kiosk.domain.badges import badge_keys
@@ -52,6 +52,7 @@ from records.hub import (
     HubSignOutRecord,
     HubStaffPresenceRecord,
     HubStaffRecord,
+    hub_phones_held,
 )
 from records.models import (
     BadgeRecord,
@@ -682,24 +683,11 @@ def _pull_phone_slots(
 ) -> int:
     """Today's slots holding a phone at the other doors of this door's phone store."""
     phones = HubPhoneRecord
-    returned = aliased(HubPhoneRecord)
     with hub.connect() as conn:
         found = conn.execute(
-            select(phones.slot, phones.station)
-            .where(
-                phones.store == store,
-                phones.station != station,
-                phones.date == today,
-                phones.kind == "handed_in",
-                phones.slot != "",
-                ~exists().where(
-                    returned.kind == "returned",
-                    returned.station == phones.station,
-                    returned.mis_id == phones.mis_id,
-                    returned.handed_in_at == phones.handed_in_at,
-                ),
-            )
-            .order_by(phones.handed_in_at, phones.id)
+            hub_phones_held(today)
+            .where(phones.store == store, phones.station != station, phones.slot != "")
+            .with_only_columns(phones.slot, phones.station)
         ).all()
     held: dict[str, str] = {}
     for slot, where in found:

@@ -27,14 +27,17 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     TableClause,
     UniqueConstraint,
     column,
+    exists,
     func,
+    select,
     table,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
 from records.base import NAMING_CONVENTION, UTCDateTime
 from records.database import migration_connection
@@ -269,6 +272,27 @@ class HubPhoneRecord(HubBase):
     kind: Mapped[str]
     at: Mapped[dt.datetime]
     received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+def hub_phones_held(day: dt.date) -> Select[tuple[HubPhoneRecord]]:
+    """Phones handed in at any door on `day` and not given back (as the doors last reported),
+    oldest first; callers narrow it by door, store or slot."""
+    back = aliased(HubPhoneRecord)
+    phones = HubPhoneRecord
+    return (
+        select(phones)
+        .where(
+            phones.date == day,
+            phones.kind == "handed_in",
+            ~exists().where(
+                back.kind == "returned",
+                back.station == phones.station,
+                back.mis_id == phones.mis_id,
+                back.handed_in_at == phones.handed_in_at,
+            ),
+        )
+        .order_by(phones.handed_in_at, phones.id)
+    )
 
 
 class HubBadgeEnrolmentRecord(HubBase):

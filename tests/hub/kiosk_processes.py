@@ -7,15 +7,7 @@ The kiosks read the real clock; the school's zone is chosen so that the test run
 
 from __future__ import annotations
 
-import fcntl
-import os
-import signal
 import sqlite3
-import struct
-import subprocess
-import sys
-import termios
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,9 +20,8 @@ from drivers.framing import encode_frame
 from kiosk.domain.attendance import SessionTimes
 from tests.drivers.driverfakes import PtyDevice
 from tests.hub.doors import badge
-from tests.reliability.conftest import morning_zone
+from tests.reliability.conftest import KioskProcess, morning_zone
 
-ROOT = Path(__file__).resolve().parents[2]
 # The most any one wait may take on a loaded machine; a passing test never waits this long.
 WAIT_SECONDS = 60.0
 
@@ -105,82 +96,20 @@ def wait_until(
         time.sleep(0.01)
 
 
-class KioskTerminal:
-    """`kiosk run --config` in a subprocess whose terminal is a pseudo-terminal.
-
-    Its output is drained on a thread (a full terminal would stall the app) and kept, so a test
-    can wait for text to be drawn. Each kiosk gets a runtime folder of its own: the device lock
-    is per machine, and these three kiosks share one.
-    """
+class KioskTerminal(KioskProcess):
+    """`kiosk run --config` on a pseudo-terminal (see KioskProcess), with a runtime folder of its
+    own: the device lock is per machine, and these three kiosks share one."""
 
     def __init__(self, config: Path, folder: Path, size: tuple[int, int] = (100, 30)) -> None:
-        self.log = folder / "kiosk.log"
         runtime = folder / "run"
         runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-        env = {
-            **os.environ,
-            "TERM": "xterm-256color",
-            "GPIOZERO_PIN_FACTORY": "mock",
-            "KIOSK_LOG": str(self.log),
-            "RUNTIME_DIRECTORY": str(runtime),
-            "PYTHONPATH": str(ROOT),
-        }
-        env.pop("TEXTUAL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "run", "--config", str(config)],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self._screen = bytearray()
-        self._lock = threading.Lock()
-        self._drain = threading.Thread(target=self._read, daemon=True)
-        self._drain.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._lock:
-                self._screen += chunk
-
-    def drawn(self, text: str) -> bool:
-        with self._lock:
-            return text.encode() in self._screen
+        super().__init__(config, folder / "kiosk.log", size, runtime=runtime)
 
     def said(self) -> str:
         """The end of the kiosk's log and of its terminal, for a failure's message."""
         logged = self.log.read_text(encoding="utf-8")[-3000:] if self.log.exists() else ""
-        with self._lock:
-            tail = bytes(self._screen[-1500:])
+        tail = self.screen()[-1500:]
         return f"exit status {self.process.poll()}; log:\n{logged}\nterminal: {tail!r}"
-
-    def wait_drawn(self, text: str) -> None:
-        wait_until(
-            lambda: self.drawn(text) or self.process.poll() is not None,
-            f"{text!r} on the kiosk's screen",
-            said=self.said,
-        )
-        assert self.drawn(text), f"the kiosk stopped before drawing {text!r}: {self.said()}"
-
-    def kill(self) -> None:
-        """SIGKILL, as a power cut; the terminal is let go once everything drawn is read."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=WAIT_SECONDS)
-        self._drain.join(timeout=WAIT_SECONDS)
-        os.close(self.master)
-        self._drain.join(timeout=2)
 
 
 class KioskDoor:

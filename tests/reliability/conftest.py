@@ -141,7 +141,13 @@ class KioskProcess:
     so a test can wait for text to be drawn.
     """
 
-    def __init__(self, config: Path, log: Path, size: tuple[int, int] = (100, 30)) -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path,
+        size: tuple[int, int] = (100, 30),
+        runtime: Path | None = None,  # the device lock's folder, for kiosks sharing a machine
+    ) -> None:
         self.log = log
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
@@ -152,6 +158,8 @@ class KioskProcess:
             "KIOSK_LOG": str(log),
             "PYTHONPATH": str(ROOT),
         }
+        if runtime is not None:
+            env["RUNTIME_DIRECTORY"] = str(runtime)
         env.pop("TEXTUAL", None)
         self.started = time.monotonic()
         self.process = subprocess.Popen(
