@@ -12,6 +12,7 @@ import argparse
 import io
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from textual import events
 from textual.binding import BindingType
 
 from kiosk.config import Config, ConfigError, config_path, load_config
@@ -58,6 +60,7 @@ from records.queries import staff_by_staff_id
 log = logging.getLogger(__name__)
 
 OFFICE_ROLES = frozenset({Role.OFFICE, Role.DSL})
+IDLE_CHECK_SECONDS = 1.0
 # The MIS outbox names learners and their marks: for those who may see attendance.
 MIS_ROLES = frozenset({Role.OFFICE, Role.DSL})
 NOT_RECOGNISED = "Staff id or PIN not recognised."
@@ -104,13 +107,22 @@ class OfficeApp(LogsCrashes[int]):
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
-        self, config: Config, book: Book, *, clock: Callable[[], datetime] = _utc_now
+        self,
+        config: Config,
+        book: Book,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        idle_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.config = config
         self.book = book
         self.clock = clock
         self.member: StaffMember | None = None
+        # An office browser left open shows who is in and, to the DSL, the searches: it signs
+        # off after the kiosk's idle time with no key or touch, as the kiosk's staff side does.
+        self._idle_clock = idle_clock
+        self._used_at = idle_clock()
 
     @property
     def is_dsl(self) -> bool:
@@ -118,6 +130,22 @@ class OfficeApp(LogsCrashes[int]):
 
     def on_mount(self) -> None:
         self.show_sign_in()
+        self.set_interval(IDLE_CHECK_SECONDS, self._sign_off_if_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._used_at = self._idle_clock()
+        await super().on_event(event)
+
+    def _sign_off_if_idle(self) -> None:
+        idle = self._idle_clock() - self._used_at
+        limit = self.config.policy.staff_idle_lock_seconds
+        if self.member is None or idle < limit:
+            return
+        log.info("office: %s signed off after %d s with no use", self.member.staff_id, idle)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.show_sign_in("Signed off after a while with no use.")
 
     def _in_thread(self, job: Callable[[], T], then: Callable[[T], None]) -> None:
         """Database work off the UI thread (a PIN check is slow on purpose); `then` runs back
