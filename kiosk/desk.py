@@ -477,9 +477,9 @@ class Desk:
             minutes_late=mark.minutes_late,
             arrived_local=f"{local:%H:%M}",
             late_detention=detention.required,
-            phone_policy=policy.phone_handin,  # type: ignore[arg-type]
+            phone_policy=policy.phone_handin,
             phone_done=row.phone_done,
-            screening_policy=policy.screening,  # type: ignore[arg-type]
+            screening_policy=policy.screening,
             selected_for_screening=row.selected,
             screening_result=row.screening,  # type: ignore[arg-type]
             sen=sen,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kiosk.domain.items import FoundItem
+from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.screening import ScreeningPolicy
 from kiosk.domain.search import SearchLevel, UrgentException
 
-PhonePolicy = Literal["required", "optional", "off"]
-ScreeningPolicy = Literal["required", "random", "off"]
 ScreeningResult = Literal["clear", "alarm"]
 DeskActionKind = Literal[
     "phone_in",
