@@ -218,6 +218,9 @@ class LaneKeeper:
         except OutsideSession as exc:
             return self._refused(str(exc), now)
         self._ensure(day, which)
+        if isinstance(event, rules.PhoneTaken) and event.slot:
+            with self.sessions() as db:  # a slot chosen by hand may be in use at another door
+                event = replace(event, taken_elsewhere=slots_taken_elsewhere(db, day))
         stepped = rules.step(self.lane, event, now, self.policy)
         if stepped.rejected is not None or (stepped.lane is self.lane and also is None):
             # Refused, or nothing changed (a second tap only reminds): nothing to record.

@@ -177,6 +177,9 @@ class PhoneTaken:
     learner_id: int
     slot: str = ""
     no_phone: bool = False
+    # Slots holding phones at doors sharing this door's phone store, as last heard (see
+    # EntryTapped): a slot staff choose by hand is checked against them too.
+    taken_elsewhere: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -635,6 +638,8 @@ def _for_learner(lane: Lane, learner: InFlight, event: Event, policy: LanePolicy
             return Stepped(lane, (Rejected("Choose a slot, pouch or envelope, or 'no phone'."),))
         if slot != learner.slot and slot in lane.slots_in_use:
             return Stepped(lane, (Rejected(f"Slot {slot} already holds a phone."),))
+        if slot != learner.slot and slot in getattr(event, "taken_elsewhere", ()):
+            return Stepped(lane, (Rejected(f"Slot {slot} holds a phone from another door."),))
         used = lane.slots_in_use - {learner.slot}
         if slot:
             used = used | {slot}

@@ -469,6 +469,21 @@ def test_each_event_gives_these_effects(
             assert got == expected, type(event).__name__
 
 
+def test_a_slot_holding_a_phone_at_a_door_sharing_the_store_is_never_given_or_taken() -> None:
+    elsewhere = ("1",)
+    _, answers = run(
+        SLOTS,
+        [
+            replace(tap(A), taken_elsewhere=elsewhere),
+            replace(taken(A, "1"), taken_elsewhere=elsewhere),
+            replace(taken(A, "3"), taken_elsewhere=elsewhere),
+        ],
+    )
+    assert answers[0] == (told(A, "Phone in slot 2, then walk through the arch.", "Good morning"),)
+    assert answers[1] == (Rejected("Slot 1 holds a phone from another door."),)
+    assert answers[2][0] == SavePhone(A, "3", False, True)
+
+
 # --- tables: several learners in flight, and who ends up where -----------------------------------
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, text
 
 from kiosk.amendments import amend_mark, find_mark
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.domain.lane import ArchPassed, PhoneStationTapped
+from kiosk.domain.lane import ArchPassed, PhoneStationTapped, PhoneTaken
 from kiosk.enrolment import enrol_badge
 from kiosk.hub_export import hub_attendance_rows
 from kiosk.office import HUB_NO_ROSTER, HUB_OFFLINE, school_office_view
@@ -114,6 +114,31 @@ def test_a_slot_holding_a_phone_at_a_door_sharing_the_cabinet_is_not_handed_out(
 
         assert pulled.slots == 2
         assert slot_given(side, "M0003", at(8, 22)) == "3"
+    finally:
+        main.close()
+        side.close()
+
+
+def test_staff_cannot_put_a_phone_by_hand_in_a_slot_a_door_sharing_the_cabinet_uses(
+    tmp_path: Path, hub_url: str, hub: Engine, roster: tuple[Path, Path]
+) -> None:
+    main = phone_door(tmp_path, "main", hub_url, roster, store="cabinet")
+    side = phone_door(tmp_path, "side", hub_url, roster, store="cabinet")
+    try:
+        assert hand_in_phone(main, "M0001", at(8, 20)) == "1"
+        sync(main, hub)
+        sync(side, hub)
+        assert slot_given(side, "M0003", at(8, 22)) == "2"
+        learner_id, by_hand = local_ids(side)["M0003"], at(8, 23)
+
+        refused = side.keeper.handle(
+            PhoneTaken(by_hand, learner_id, slot="1"), staff_id=STAFF_ID, now=by_hand
+        )
+        assert refused.rejected == "Slot 1 holds a phone from another door."
+        taken = side.keeper.handle(
+            PhoneTaken(by_hand, learner_id, slot="3"), staff_id=STAFF_ID, now=by_hand
+        )
+        assert not taken.rejected
     finally:
         main.close()
         side.close()
