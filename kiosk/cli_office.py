@@ -1,4 +1,4 @@
-"""The office's commands: `kiosk purge`, `kiosk audit verify` and `kiosk notify send`."""
+"""The office's commands: `kiosk purge`, `kiosk audit verify|reset-anchor`, `kiosk notify send`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ from kiosk.config import Config
 from kiosk.database import Book, open_school_book
 from kiosk.notify import pending, send_pending
 from kiosk.retention import purge
-from records.audit import AuditBreak, audit_entry_count, verify_audit
+from records.audit import (
+    AuditBreak,
+    append_audit,
+    audit_entry_count,
+    set_anchor_aside,
+    verify_audit,
+)
 from records.keys import KeyFileError, anchor_path, load_key
+from records.queries import staff_by_staff_id
 from records.register import verify_register
 
 
@@ -53,6 +60,16 @@ def add_commands(
         help="check the audit log's hash chain",
         example="kiosk audit verify --config /etc/kiosk/kiosk.toml",
     ).set_defaults(handler=cmd_audit_verify)
+    reset = add_command(
+        audit,
+        "reset-anchor",
+        common,
+        help="anchor the audit log as it is now, after restoring the database from a backup",
+        example='kiosk audit reset-anchor --by S05 --reason "restored the backup of 2026-11-23"',
+    )
+    reset.add_argument("--by", required=True, metavar="STAFF_ID", help="who restored it")
+    reset.add_argument("--reason", required=True, help="why: which backup, and what happened")
+    reset.set_defaults(handler=cmd_audit_reset_anchor)
 
     notify = sub.add_parser(
         "notify", parents=[common], help="notifications for the office"
@@ -138,6 +155,55 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     else:
         sealing = "; sealed and anchored"
     _say(f"audit log intact: {entries} entries; {register.marks} session marks match it{sealing}")
+    return OK
+
+
+def cmd_audit_reset_anchor(args: argparse.Namespace) -> int:
+    """A restored backup's log is shorter than the anchor remembers, so `audit verify` reports
+    the entries since the backup as removed. Once the restore is deliberate, this anchors the
+    log as it now is: only if the chain itself is intact, keeping the old anchor beside the new
+    one, and recording who did it and why in the log itself."""
+    config = _config(args)
+    key_file = config.database.key_path
+    reason = " ".join(str(args.reason).split())
+    if not reason:
+        raise KioskError("--reason: say which backup was restored, and why")
+    try:
+        key = load_key(key_file)
+    except KeyFileError as exc:
+        raise KioskError(f"{config.source or 'config'}: [database] key_file: {exc}") from None
+    anchor = anchor_path(key_file)
+    now = _now()
+    book = _open(config)
+    try:
+        with book.sessions() as session:
+            broken = verify_audit(session, key=key, chain_only=True)
+            staff = staff_by_staff_id(session, args.by)
+        if broken is not None:
+            _error(
+                f"audit log broken at {_where(broken, config)}: {broken.reason}; not re-anchored "
+                "(an anchor would vouch for it): restore an intact backup"
+            )
+            return REJECTED
+        if staff is None or not staff.active:
+            raise KioskError(f"--by: no active member of staff with staff_id {args.by!r}")
+        kept = set_anchor_aside(anchor, now)
+        with book.sessions.begin() as session:
+            append_audit(  # committed, it writes the new anchor at the log's new head
+                session,
+                at=now,
+                actor_staff_id=staff.staff_id,
+                action="audit.anchor_reset",
+                entity="audit_log",
+                entity_id="",
+                detail={"reason": reason, "old_anchor": str(kept or "")},
+            )
+        with book.sessions() as session:
+            entries = audit_entry_count(session)
+    finally:
+        book.close()
+    where = f"; the old anchor is kept at {kept}" if kept is not None else ""
+    _say(f"audit log re-anchored at its {entries} entries{where}")
     return OK
 
 

@@ -303,6 +303,23 @@ def write_anchor(path: Path, key: bytes, anchor: AuditAnchor) -> None:
         os.close(fd)
 
 
+def set_anchor_aside(path: Path, at: datetime) -> Path | None:
+    """Rename the anchor out of the way (kept beside it, named for `at`) so the next append
+    anchors the log as it is now: after a restore from backup, whose log is shorter than the
+    anchor remembers. Returns where the old anchor now is, or None when there was none."""
+    lock = path.with_name(path.name + ".lock")
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not path.exists():
+            return None
+        kept = path.with_name(f"{path.name}.before-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}")
+        os.replace(path, kept)
+        return kept
+    finally:
+        os.close(fd)
+
+
 def read_anchor(path: Path, key: bytes | None) -> AuditAnchor | AuditBreak | None:
     """The anchor in `path`; None when there is none; an AuditBreak when it cannot be trusted."""
     try:
@@ -329,7 +346,11 @@ def read_anchor(path: Path, key: bytes | None) -> AuditAnchor | AuditBreak | Non
 
 
 def verify_audit(
-    session: Session, *, key: bytes | None = None, anchor: Path | None = None
+    session: Session,
+    *,
+    key: bytes | None = None,
+    anchor: Path | None = None,
+    chain_only: bool = False,
 ) -> AuditBreak | None:
     """Walk the chain from the first entry; the first entry that does not match, or None.
 
@@ -338,10 +359,11 @@ def verify_audit(
     entry's prev_hash no longer matches), a sealed chain recomputed without the key (a hash
     that does not match under the key, or an unsealed entry after a sealed one), and, with an
     anchor file, removed newest entries (the anchored head is gone or differs). A sealed entry
-    cannot be checked without the key: that is reported, never passed.
+    cannot be checked without the key: that is reported, never passed. `chain_only` leaves the
+    anchor out (to re-anchor a log restored from a backup).
     """
     key = key if key is not None else session_key(session)
-    anchor = anchor if anchor is not None else session_anchor(session)
+    anchor = None if chain_only else anchor if anchor is not None else session_anchor(session)
     # The anchor first, the rows after: an entry anchored meanwhile is then in what is read.
     anchored = read_anchor(anchor, key) if anchor is not None else None
     if isinstance(anchored, AuditBreak):

@@ -17,9 +17,11 @@ from kiosk.cli_io import run_command
 from kiosk.cli_marks import add_commands as add_mark_commands
 from kiosk.cli_office import add_commands as add_office_commands
 from kiosk.config import SchoolConfig
+from records.audit import AuditRecord, append_audit
 from records.database import make_sessionmaker
 from records.keys import anchor_path, load_or_create_key
 from records.models import MarkAmendmentRecord, SessionMarkRecord, StaffRecord
+from tests.office.test_office_audit_verify import allow_tampering
 from tests.records.recordbook import NOW, Book
 
 # 09:30 in London in March (GMT): after the register closed at 09:10, so the door writes U.
@@ -218,3 +220,65 @@ def test_a_code_the_kiosk_does_not_write_is_a_usage_error(kiosk: Kiosk) -> None:
     with pytest.raises(SystemExit) as stopped:
         kiosk.amend("--code", "X", "--reason", "x", "--by", "S9")
     assert stopped.value.code == 2
+
+
+def anchor_file(kiosk: Kiosk) -> Path:
+    return anchor_path(kiosk.config.parent / "kiosk.key")
+
+
+def restore_a_backup_taken_before_the_last_entry(kiosk: Kiosk) -> None:
+    """The database as a backup taken before the last audit entry left it (the anchor file,
+    outside the database, still remembers that entry)."""
+    with kiosk.sealed.begin() as session:
+        append_audit(
+            session,
+            at=ARRIVED_AT,
+            actor_staff_id="S9",
+            action="staff.signed_on",
+            entity="staff",
+            entity_id="S9",
+            detail={"station": "main"},
+        )
+    with kiosk.book.engine.begin() as connection:
+        allow_tampering(connection)
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER audit_log_no_delete"))
+        newest = connection.execute(text("SELECT max(id) FROM audit_log")).scalar_one()
+        connection.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": newest})
+
+
+def test_after_a_restore_the_anchor_is_reset_with_who_and_why_and_verify_passes(
+    kiosk: Kiosk,
+) -> None:
+    restore_a_backup_taken_before_the_last_entry(kiosk)
+    code, _, err = kiosk("audit", "verify")
+    assert code == 1 and "audit log broken" in err
+
+    code, out, err = kiosk(
+        "audit", "reset-anchor", "--by", "S9", "--reason", "restored the backup of 3 March"
+    )
+
+    assert (code, err) == (0, ""), err
+    assert "re-anchored" in out and "the old anchor is kept at" in out
+    kept = Path(out.split("kept at ")[1].strip())
+    assert kept.exists() and kept.name.startswith(f"{anchor_file(kiosk).name}.before-")
+    code, out, err = kiosk("audit", "verify")
+    assert (code, err) == (0, "")
+    assert "sealed and anchored" in out
+    with kiosk.book.sessions() as session:
+        last = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+    assert last is not None and (last.action, last.actor_staff_id) == ("audit.anchor_reset", "S9")
+    assert "restored the backup of 3 March" in last.detail
+
+
+def test_a_log_edited_behind_its_back_is_not_re_anchored(kiosk: Kiosk) -> None:
+    with kiosk.book.engine.begin() as connection:
+        allow_tampering(connection)
+        connection.execute(text("UPDATE audit_log SET detail = replace(detail, 'U', '/')"))
+    anchor_before = anchor_file(kiosk).read_bytes()
+
+    code, _, err = kiosk("audit", "reset-anchor", "--by", "S9", "--reason", "hide it")
+
+    assert code == 1
+    assert "not re-anchored" in err
+    assert anchor_file(kiosk).read_bytes() == anchor_before
