@@ -279,7 +279,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         day = now.astimezone(school.zone).date()
         try:
             header: Sequence[str]
-            with self.book.sessions() as session:
+            with self.book.reads() as session:
                 if kind == "attendance":
                     header = ATTENDANCE_HEADER
                     rows = list(

@@ -423,7 +423,7 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
             engine.dispose()
         _write(args.out, ATTENDANCE_HEADER, rows)
         return OK
-    with _book(config) as book, book.sessions() as session:
+    with _book(config) as book, book.reads() as session:
         rows = list(
             attendance_rows(
                 session,
@@ -439,7 +439,7 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
 
 def cmd_export_searches(args: argparse.Namespace) -> int:
     config = command_config(args)
-    with _book(config) as book, book.sessions() as session:
+    with _book(config) as book, book.reads() as session:
         rows = list(search_rows(session, first=args.first, last=args.last, zone=config.school.zone))
     _write(args.out, SEARCH_HEADER, rows)
     return OK
@@ -459,7 +459,7 @@ def cmd_phones(args: argparse.Namespace) -> int:
     config = command_config(args)
     zone = config.school.zone
     day = args.date or _now().astimezone(zone).date()
-    with _book(config) as book, book.sessions() as session:
+    with _book(config) as book, book.reads() as session:
         phones = outstanding_phones(session, day)
     if not phones:
         _say(f"{day}: no phones outstanding")

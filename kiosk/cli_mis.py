@@ -105,7 +105,7 @@ def cmd_mis_status(args: argparse.Namespace) -> int:
     zone = config.school.zone
     book = _open(config)
     try:
-        with book.sessions() as session:
+        with book.reads() as session:
             status = queue_status(session, day=args.date)
     finally:
         book.close()

@@ -128,7 +128,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     anchor = anchor_path(key_file) if key is not None else None
     book = _open(config)
     try:
-        with book.sessions() as session:
+        with book.reads() as session:
             broken = verify_audit(session, key=key, anchor=anchor)
             entries = audit_entry_count(session)
             # The register is compared with the log only once the log itself is evidence.

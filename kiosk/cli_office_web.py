@@ -71,7 +71,7 @@ def cmd_roll(args: argparse.Namespace) -> int:
     config = command_config(args)
     book = open_school_book(config.database)
     try:
-        with book.sessions() as session:
+        with book.reads() as session:
             roll = school_roll(session, config=config, now=_now())
     finally:
         book.close()

@@ -30,6 +30,9 @@ class Book:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    # For reads on the UI thread: SQLite's write lock is not taken, so a screen never waits
+    # behind the writer's commit or another program's lock.
+    reads: sessionmaker[Session]
     checkpoints: WalCheckpointer | None = None
 
     def close(self) -> None:
@@ -64,7 +67,11 @@ def open_book(url: str, key_file: Path | None = None, *, station: bool = False) 
     background = station and is_sqlite(url)
     engine = make_engine(url, checkpoint_on_commit=not background)
     anchor = anchor_path(key_file) if key_file is not None else None
-    book = Book(engine, make_sessionmaker(engine, key=key, audit_anchor=anchor))
+    book = Book(
+        engine,
+        make_sessionmaker(engine, key=key, audit_anchor=anchor),
+        make_sessionmaker(engine, key=key, read_only=True),
+    )
     if background:
         book.checkpoints = WalCheckpointer(engine)
         book.checkpoints.start()

@@ -190,7 +190,7 @@ class Desk:
         config, now, is_dsl = self.host.config, self.host.clock(), self.operator_is_dsl
 
         def read() -> OfficeView:
-            with self.host.book.sessions() as db:
+            with self.host.book.reads() as db:
                 return school_office_view(db, config=config, now=now, is_dsl=is_dsl)
 
         def acted(action: OfficeAction | None) -> None:
@@ -235,7 +235,7 @@ class Desk:
 
     def _search_names(self, text: str) -> list[LearnerMatch]:
         today = self.host.clock().astimezone(self.host.config.school.zone).date()
-        with self.host.book.sessions() as db:
+        with self.host.book.reads() as db:
             return find_learners(db, text, on=today)
 
     def find_learner(self) -> None:
@@ -366,7 +366,7 @@ class Desk:
         config, now = self.host.config, self.host.clock()
 
         def read() -> Roll:
-            with self.host.book.sessions() as db:
+            with self.host.book.reads() as db:
                 return school_roll(db, config=config, now=now)
 
         def shown(roll: Roll) -> None:
@@ -451,7 +451,7 @@ class Desk:
             has_reasonable_explanation=bool(row.late_reason),
             detention_minutes=school.late_detention_minutes,
         )
-        with self.host.book.sessions() as db:
+        with self.host.book.reads() as db:
             learner = db.get_one(LearnerRecord, row.learner_id)
             surname, reg, year, sen = (
                 learner.surname,
@@ -552,7 +552,7 @@ class Desk:
         self.host.lane_event(event, self.operator, then)
 
     def _search(self, row: LaneRow) -> None:
-        with self.host.book.sessions() as db:
+        with self.host.book.reads() as db:
             requirement = who_may_search(db, row.learner_id, self.duty.staff_ids)
 
         def set_up(setup: SearchSetup | None) -> None:

@@ -208,7 +208,7 @@ class OfficeApp(LogsCrashes[int]):
         now, is_dsl = self.clock(), self.is_dsl
 
         def read() -> OfficeView:  # the hub may take a moment to answer, or not answer
-            with self.book.sessions() as session:
+            with self.book.reads() as session:
                 return school_office_view(session, config=self.config, now=now, is_dsl=is_dsl)
 
         def shown(view: OfficeView) -> None:
@@ -268,7 +268,7 @@ class OfficeApp(LogsCrashes[int]):
         def job() -> tuple[str, int, str]:
             header: Sequence[str]
             try:
-                with self.book.sessions() as session:
+                with self.book.reads() as session:
                     if request.kind == "attendance":
                         header = ATTENDANCE_HEADER
                         rows: list[tuple[str, ...]] = list(
@@ -314,7 +314,7 @@ class OfficeApp(LogsCrashes[int]):
         now = self.clock()
         zone = self.config.school.zone
         try:
-            with self.book.sessions() as session:
+            with self.book.reads() as session:
                 return outbox_view(
                     session, self.config.mis, today=now.astimezone(zone).date(), now=now, zone=zone
                 )
@@ -374,7 +374,7 @@ class OfficeApp(LogsCrashes[int]):
         now = self.clock()
 
         def read() -> Roll:
-            with self.book.sessions() as session:
+            with self.book.reads() as session:
                 return school_roll(session, config=self.config, now=now)
 
         def shown(roll: Roll) -> None:

@@ -149,3 +149,28 @@ def test_other_programs_keep_sqlites_own_checkpoint(sqlite_file: tuple[str, Path
             assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
     finally:
         book.close()
+
+
+def test_a_screens_read_does_not_wait_for_another_programs_write_lock(
+    sqlite_file: tuple[str, Path],
+) -> None:
+    """The staff screens, exports and the fire roll read through `Book.reads`: a backup or an
+    import holding the write lock (or the door's own writer) does not hold them up, and a long
+    read (the hub's roll) does not hold up the door's writes."""
+    from kiosk.database import open_book as open_kiosk_book
+
+    url, path = sqlite_file
+    book = open_kiosk_book(url)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE learners SET reg_group = reg_group")
+        with book.reads() as session:
+            assert session.scalars(select(LearnerRecord)).all() == []
+            # ...and while this read is open, another program can still write.
+            other.execute("COMMIT")
+            other.execute("BEGIN IMMEDIATE")
+        other.execute("COMMIT")
+    finally:
+        other.close()
+        book.close()
