@@ -29,7 +29,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -280,10 +280,7 @@ def write_anchor(path: Path, key: bytes, anchor: AuditAnchor) -> None:
     Only forward: a station that lost a race with another process on the same machine, or a
     log whose tail was cut and refilled, never moves the anchor back over the evidence.
     """
-    lock = path.with_name(path.name + ".lock")
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with _anchor_lock(path):
         try:
             current = _read_anchor_fields(path)
         except ValueError:
@@ -299,6 +296,15 @@ def write_anchor(path: Path, key: bytes, anchor: AuditAnchor) -> None:
         finally:
             os.close(out)
         os.replace(part, path)
+
+
+@contextlib.contextmanager
+def _anchor_lock(path: Path) -> Iterator[None]:
+    """Held while the anchor is read and replaced: one process at a time moves it."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
         os.close(fd)
 
@@ -307,17 +313,12 @@ def set_anchor_aside(path: Path, at: datetime) -> Path | None:
     """Rename the anchor out of the way (kept beside it, named for `at`) so the next append
     anchors the log as it is now: after a restore from backup, whose log is shorter than the
     anchor remembers. Returns where the old anchor now is, or None when there was none."""
-    lock = path.with_name(path.name + ".lock")
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with _anchor_lock(path):
         if not path.exists():
             return None
         kept = path.with_name(f"{path.name}.before-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}")
         os.replace(path, kept)
         return kept
-    finally:
-        os.close(fd)
 
 
 def read_anchor(path: Path, key: bytes | None) -> AuditAnchor | AuditBreak | None:
