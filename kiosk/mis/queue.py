@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import MisConfig
@@ -120,13 +120,29 @@ def enqueue_mark(
     return _enqueue(session, mark, at)
 
 
+# An earlier day's mark changed within this long before a sweep is queued again: the timer
+# sweeps every few minutes, so an amendment is never missed, and old marks are not re-read.
+AMENDED_LOOKBACK = timedelta(days=2)
+
+
 def queue_unsent_marks(session: Session, day: date, *, at: datetime | None = None) -> int:
-    """Queue every mark of `day` not yet queued or changed since; how many were queued.
+    """Queue every mark of `day` not yet queued or changed since, and every earlier day's mark
+    changed lately (an amendment made in the office); how many were queued.
 
     The sweep that makes the queue right whatever the call sites do; run before each send.
     """
     when = at or datetime.now(UTC)
-    marks = session.scalars(select(SessionMarkRecord).where(SessionMarkRecord.date == day))
+    marks = session.scalars(
+        select(SessionMarkRecord).where(
+            or_(
+                SessionMarkRecord.date == day,
+                and_(
+                    SessionMarkRecord.date < day,
+                    SessionMarkRecord.updated_at >= when - AMENDED_LOOKBACK,
+                ),
+            )
+        )
+    )
     return sum(_enqueue(session, mark, when) for mark in list(marks))
 
 

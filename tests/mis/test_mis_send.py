@@ -210,3 +210,32 @@ def test_credentials_never_appear_in_logs(school: School, caplog: pytest.LogCapt
     for secret in (fakemis.TOKEN, fakemis.PASSWORD):
         assert secret not in logged
     assert "Authorization" not in logged and "Basic " not in logged and "Bearer" not in logged
+
+
+def test_a_mark_amended_on_a_later_day_reaches_the_mis_with_that_days_round(
+    school: School,
+) -> None:
+    school.add_marks({"1002": MORNING["1002"]})
+    _send(school)
+    next_day = NOW + timedelta(days=1)
+    with school.sessions.begin() as session:
+        mark = session.scalars(select(SessionMarkRecord)).one()
+        mark.code, mark.minutes_late, mark.comment = "/", 0, "bus company letter"
+        mark.updated_at = next_day  # as `kiosk mark amend` leaves it
+
+    with school.sessions.begin() as session:
+        assert queue_unsent_marks(session, DAY + timedelta(days=1), at=next_day) == 1
+    config = school.mis_config()
+    provider = open_provider(config, sleep=school.slept.append)
+    assert provider is not None
+    report = send_due(school.sessions, provider, overwrite=config.overwrite, now=next_day)
+
+    assert report.written == 1, report.summary()  # its own earlier write is replaced
+    held = _held(school, "1002")
+    assert held is not None
+    assert (held["code"], held["comment"]) == ("/", "bus company letter")
+    with school.sessions.begin() as session:
+        assert (
+            queue_unsent_marks(session, DAY + timedelta(days=5), at=next_day + timedelta(days=4))
+            == 0
+        )
