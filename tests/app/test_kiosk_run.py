@@ -105,7 +105,8 @@ async def test_badge_frames_on_the_serial_line_sign_learners_in(
         await until(lambda: len(codes()) == 2, pilot)
         # The register closed at 00:30: a tap at 08:30 is after it (U).
         assert codes() == {"A1001": "U", "A1002": "U"}
-        assert isinstance(app.screen, GreetingScreen)
+        # Saved on the writer first, answered on screen a moment after.
+        await until(lambda: isinstance(app.screen, GreetingScreen), pilot)
         assert app.devices.reader.rejected_count >= 1
 
 

@@ -71,7 +71,7 @@ async def test_a_plain_sign_in_at_midnight_is_not_marked(station) -> None:
     station.clock.advance(timedelta(hours=15, minutes=29).total_seconds())  # 23:59
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert "Signing in is closed" in shown(station.app)
     assert marks_on(station, date(2026, 11, 23)) == {}
 

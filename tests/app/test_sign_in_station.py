@@ -9,6 +9,7 @@ from sqlalchemy import select
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
 from records.models import LearnerRecord, SessionMarkRecord
+from tests.app.steps import settled
 
 SHIV = "0C00062102"  # Siobhán O'Brien, preferred name Shiv, in the demo roster
 CHIDI = "0C00062101"
@@ -31,7 +32,7 @@ def shown(app) -> str:
 async def test_learner_on_time_is_greeted_by_preferred_name_and_marked_present(station) -> None:
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(SHIV)
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert isinstance(station.app.screen, GreetingScreen)
         text = shown(station.app)
         assert "Good morning, Shiv" in text
@@ -45,7 +46,7 @@ async def test_late_learner_is_marked_late_but_the_screen_shows_no_mark(station)
     station.clock.advance(22 * 60 + 30)  # 08:52:30
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert marks(station) == {"A1001": ("L", 12)}
         text = shown(station.app)
         assert "Chidi" in text and "12" not in text and "late" not in text.lower()
@@ -55,14 +56,14 @@ async def test_arrival_after_the_register_closes_is_marked_U(station) -> None:
     station.clock.advance(45 * 60)  # 09:15
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert marks(station) == {"A1001": ("U", 35)}
 
 
 async def test_unknown_badge_asks_to_see_staff_and_keeps_the_door_locked(station) -> None:
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present("0CDEADBEEF")
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert "Please see a member of staff" in shown(station.app)
         assert marks(station) == {}
         assert not station.outputs.door.is_open
@@ -71,10 +72,10 @@ async def test_unknown_badge_asks_to_see_staff_and_keeps_the_door_locked(station
 async def test_second_tap_the_same_morning_changes_nothing(station) -> None:
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         station.clock.advance(40 * 60)  # 09:10, past the repeat window
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert "already signed in" in shown(station.app)
         assert marks(station) == {"A1001": ("/", 0)}
 
@@ -82,7 +83,7 @@ async def test_second_tap_the_same_morning_changes_nothing(station) -> None:
 async def test_demo_panel_button_presents_a_badge(station) -> None:
     async with station.app.run_test(size=(100, 30)) as pilot:
         await pilot.click("#demo-3")  # after the three staff badges: Chidi
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert isinstance(station.app.screen, GreetingScreen)
         assert marks(station) == {"A1001": ("/", 0)}
 
@@ -90,9 +91,9 @@ async def test_demo_panel_button_presents_a_badge(station) -> None:
 async def test_greeting_returns_to_idle_on_touch(station) -> None:
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         await pilot.click("#card")
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert isinstance(station.app.screen, IdleScreen)
 
 
@@ -122,6 +123,6 @@ def test_idle_screen_snapshot(station, snap_compare) -> None:
 def test_greeting_screen_snapshot(station, snap_compare) -> None:
     async def tap(pilot) -> None:
         station.reader.present(SHIV)
-        await pilot.pause()
+        await settled(station.app, pilot)
 
     assert snap_compare(station.app, terminal_size=(100, 30), run_before=tap)

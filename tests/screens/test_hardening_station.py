@@ -19,6 +19,7 @@ from kiosk.screens.idle import IdleScreen
 from kiosk.screens.office import OfficeScreen
 from records.models import LearnerRecord, SessionMarkRecord
 from tests.app.conftest import MORNING, Station
+from tests.app.steps import settled
 from tests.app.test_desk_flow import sign_on
 from tests.screens.harness import shown, tap
 
@@ -50,11 +51,11 @@ async def test_a_learner_with_brackets_in_their_name_is_greeted_by_it(station, n
     rename(station, "A1001", forename=name)
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert isinstance(station.app.screen, GreetingScreen)
         assert name in shown(station.app)
         station.reader.present(SHIV)  # the next tap reuses the greeting screen
-        await pilot.pause()
+        await settled(station.app, pilot)
         assert "Shiv" in shown(station.app)
     with station.book.sessions() as session:
         assert len(session.scalars(select(SessionMarkRecord)).all()) == 2
@@ -92,7 +93,7 @@ async def test_the_office_shows_a_bracketed_name_not_in_yet_and_a_bracketed_late
     station.clock.advance(22 * 60)
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)  # late
-        await pilot.pause()
+        await settled(station.app, pilot)
         with station.book.sessions.begin() as session:
             session.execute(update(SessionMarkRecord).values(comment="bus late [/see note]"))
         await sign_on(station, pilot, HELEN)
