@@ -310,12 +310,21 @@ class Run:
 
     # --- staff ---------------------------------------------------------------------------
 
-    async def touch(self, target: str | Widget, learner: Learner | None) -> None:
-        """One staff touch: scrolled into view as a finger would find it, then clicked."""
-        widget = self.app.screen.query_one(target) if isinstance(target, str) else target
-        widget.scroll_visible(animate=False, immediate=True)
+    async def touch(
+        self, target: str | Callable[[], Widget | None], learner: Learner | None
+    ) -> None:
+        """One staff touch: scrolled into view as a finger would find it, then clicked (found
+        again after the scroll: the queue's rows may have moved up meanwhile)."""
+
+        def find() -> Widget:
+            widget = self.app.screen.query_one(target) if isinstance(target, str) else target()
+            if widget is None:
+                raise Stalled(f"nothing to touch for {target}")
+            return widget
+
+        find().scroll_visible(animate=False, immediate=True)
         await self.pilot.pause()
-        if not await self.pilot.click(widget):
+        if not await self.pilot.click(find()):
             raise Stalled(f"the touch on {target} landed on something else")
         await self.pilot.pause()
         if learner is None:
@@ -374,18 +383,18 @@ class Run:
                 isinstance(screen, LearnerDeskScreen) and screen.view.first_name == row.first_name
             ):
                 await self.queue_ready(learner_id)
-                screen = self.app.screen
-                assert isinstance(screen, LaneScreen)
-                row_button = screen.row_of(learner_id)
-                assert row_button is not None
-                await self.touch(row_button, learner)
+                queue = self.app.screen
+                assert isinstance(queue, LaneScreen)
+                await self.touch(partial(queue.row_of, learner_id), learner)
                 await self.until(
                     lambda: isinstance(self.app.screen, LearnerDeskScreen), "the learner's desk"
                 )
                 opened = self.app.screen
                 assert isinstance(opened, LearnerDeskScreen)
                 if opened.view.first_name != row.first_name:
-                    raise Stalled(f"the row for {row.first_name} opened {opened.view.first_name}")
+                    # The queue moved up under the finger (as it can for staff): back, again.
+                    await self.touch("#back", learner)
+                    continue
             await self.touch(f"#{job}", learner)
             if job == "refuse":
                 await self.until(

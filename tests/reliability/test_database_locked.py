@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from drivers.framing import encode_frame
 from kiosk.config import load_config
 from kiosk.launch import build_production
-from kiosk.screens.greeting import GreetingScreen
 from tests.reliability.conftest import WAIT_SECONDS, badge, mis_id
 
 LOCK_SECONDS = 6.5  # longer than the 5 s busy_timeout, so the kiosk must retry, not give up
@@ -56,8 +55,9 @@ async def test_taps_during_a_long_lock_are_saved_in_order_once_it_is_released(
             await until(lambda count=count: app.devices.reader.read_count == count, pilot)
         await until(lambda: "4 sign-in(s) waiting" in status_line(app), pilot)
         assert "Database busy" in status_line(app)
-        assert isinstance(app.screen, GreetingScreen)  # the screen still answers while it waits
-        assert app.screen.headline == "One moment"
+        # The learner was answered while the tap waits (the greeting, reused for every answer,
+        # says so; it may have timed out on a slow machine since).
+        assert app.greeting.headline == "One moment"
         assert len(place.marks()) == 1, "nothing can be written while the lock is held"
         await pilot.pause(max(0.0, LOCK_SECONDS - (time.monotonic() - locked_at)))
         assert len(place.marks()) == 1
@@ -74,5 +74,5 @@ async def test_taps_during_a_long_lock_are_saved_in_order_once_it_is_released(
         assert arrivals == sorted(arrivals)
         assert all(_utc(at) < released for at in arrivals), "the read time is the arrival time"
         assert place.admissions_audited() == 5
-        assert app.screen.headline.endswith("Learner5")
+        assert app.greeting.headline.endswith("Learner5")
     assert "taps are queued" in caplog.text
