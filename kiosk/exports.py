@@ -171,19 +171,27 @@ def attendance_rows(
             code, minutes, comment = unmarked_cells(
                 refusals.get(learner_id), register_closed, school_session, times
             )
-        if learner_id in left:
-            comment = "; ".join([c for c in (comment, *left[learner_id]) if c])
-        yield (
-            mis_id,
-            upn,
-            surname,
-            forename,
-            day.isoformat(),
-            school_session.value,
-            code,
-            str(minutes),
-            comment,
+        yield attendance_row(
+            (mis_id, upn, surname, forename),
+            day,
+            school_session,
+            (code, minutes, comment),
+            left.get(learner_id, ()),
         )
+
+
+def attendance_row(
+    learner: tuple[str, str, str, str],
+    day: date,
+    school_session: SchoolSession,
+    cells: tuple[str, int, str],
+    sign_outs: Sequence[str],
+) -> tuple[str, ...]:
+    """One row of the attendance export: the learner (MIS id, UPN, surname, forename), the
+    day and session, and the mark's cells, with the day's sign-outs after its comment."""
+    code, minutes, comment = cells
+    comment = "; ".join([c for c in (comment, *sign_outs) if c])
+    return (*learner, day.isoformat(), school_session.value, code, str(minutes), comment)
 
 
 def unmarked_cells(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.exports import ExportError, sign_out_comment, unmarked_cells
+from kiosk.exports import ExportError, attendance_row, sign_out_comment, unmarked_cells
 from records.hub import (
     ADMISSION,
     HubLearnerRecord,
@@ -80,18 +80,12 @@ def hub_attendance_rows(
             code, minutes, comment = stored
         else:
             code, minutes, comment = unmarked_cells(None, register_closed, school_session, times)
-        if mis_id in left:
-            comment = "; ".join([c for c in (comment, *left[mis_id]) if c])
-        yield (
-            mis_id,
-            upn,
-            surname,
-            forename,
-            day.isoformat(),
-            school_session.value,
-            code,
-            str(minutes),
-            comment,
+        yield attendance_row(
+            (mis_id, upn, surname, forename),
+            day,
+            school_session,
+            (code, minutes, comment),
+            left.get(mis_id, ()),
         )
 
 
