@@ -22,6 +22,7 @@ from kiosk.config import Config, SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import SEARCH_HEADER, attendance_rows, search_rows
 from kiosk.hub_export import (
+    HubLearner,
     hub_arrival_times,
     hub_attendance_rows,
     hub_learners,
@@ -118,8 +119,11 @@ def school_office_view(
     note = HUB_OFFLINE
     try:
         with engine.connect() as conn:
-            if hub_learners(conn):
-                return hub_office_view(conn, session, school=config.school, now=now, is_dsl=is_dsl)
+            roster = hub_learners(conn)
+            if roster:
+                return hub_office_view(
+                    conn, session, roster, school=config.school, now=now, is_dsl=is_dsl
+                )
             note = HUB_NO_ROSTER
     except SQLAlchemyError as exc:
         log.warning("office: the hub cannot be read, showing this door only: %s", exc)
@@ -130,9 +134,16 @@ def school_office_view(
 
 
 def hub_office_view(
-    conn: Connection, session: Session, *, school: SchoolConfig, now: datetime, is_dsl: bool
+    conn: Connection,
+    session: Session,
+    roster: dict[str, HubLearner],
+    *,
+    school: SchoolConfig,
+    now: datetime,
+    is_dsl: bool,
 ) -> OfficeView:
-    """The whole school's morning from the hub; searches and the outbox from this book."""
+    """The whole school's morning from the hub (`roster`: its learners by MIS id); searches
+    and the outbox from this book."""
     zone = school.zone
     day = now.astimezone(zone).date()
     # Rows keep this door's learner ids (a phone is given back here by id); a learner the
@@ -140,7 +151,6 @@ def hub_office_view(
     ids: dict[str, int] = dict(
         session.execute(select(LearnerRecord.mis_id, LearnerRecord.id)).tuples().all()
     )
-    roster = hub_learners(conn)
     rows = []
     for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in hub_attendance_rows(
         conn, day=day, school_session=SchoolSession.AM, school=school, now=now
