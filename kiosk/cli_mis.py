@@ -1,4 +1,4 @@
-"""The MIS commands: `kiosk mis status`, `kiosk mis send` and `kiosk roster pull`."""
+"""The MIS commands: `kiosk mis status`, `send`, `check` and `kiosk roster pull`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from kiosk.cli_io import OK, REJECTED, USAGE, add_command, command_config
 from kiosk.cli_io import error as _error
 from kiosk.cli_io import parse_date as _date
 from kiosk.cli_io import say as _say
-from kiosk.cli_io import utc_now as _now
+from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import Book, open_school_book
+from kiosk.mis.check import check_mis
 from kiosk.mis.connect import open_provider
 from kiosk.mis.provider import MisError, NotSupported
 from kiosk.mis.queue import queue_status, send_round
@@ -26,7 +27,7 @@ sleep: Callable[[float], None] = time.sleep
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    """Register `mis status`, `mis send` and `roster pull` on the `kiosk` parser."""
+    """Register `mis status`, `mis send`, `mis check` and `roster pull` on the `kiosk` parser."""
     mis = add_command(
         sub, "mis", common, help="the MIS write-back ([mis])", example="kiosk mis status"
     ).add_subparsers(metavar="ACTION")
@@ -55,6 +56,17 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="try refused marks again (after fixing the roster or the MIS)",
     )
     send.set_defaults(handler=cmd_mis_send)
+    check = add_command(
+        mis,
+        "check",
+        common,
+        help="read the MIS (never write): would a write work with this config?",
+        example="kiosk mis check   # exit 0 only when a write would work",
+    )
+    check.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="the day whose marks to read (today)"
+    )
+    check.set_defaults(handler=cmd_mis_check)
 
     pull = add_command(
         _roster_actions(sub, common),
@@ -110,13 +122,21 @@ def cmd_mis_status(args: argparse.Namespace) -> int:
     finally:
         book.close()
     provider = config.mis.provider
+    held = status.count("held")
     _say(
         f"MIS write-back ({provider}): {status.count('sent')} sent, "
         f"{status.count('pending')} waiting, "
         f"{status.count('kept')} kept the MIS's own mark, {status.count('rejected')} rejected"
+        + (f", {held} not written (no read-back; [mis] overwrite = false)" if held else "")
     )
     for row in status.marks:
         if row.state == "sent":
+            if row.writeback_id:
+                # Wonde applies a write later; its receipt lets Wonde's support trace it.
+                _say(
+                    f"sent     {row.date} {row.session} {row.code:<2} {row.learner} "
+                    f"({row.mis_id})  writeback {row.writeback_id}"
+                )
             continue
         when = ""
         if row.state == "pending":
@@ -161,7 +181,30 @@ def cmd_mis_send(args: argparse.Namespace) -> int:
         _error(f"stopped: {report.stopped}")
     _say(report.summary())
     # A failure fails the timer's run, so the journal and `systemctl --failed` show it.
-    return REJECTED if (report.rejected or report.failed) else OK
+    return OK if report.ok else REJECTED
+
+
+def cmd_mis_check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if not config.mis.enabled:
+        _error('no MIS is configured ([mis] provider = "none"): there is nothing to check')
+        return USAGE
+    day = args.date or _now().astimezone(config.school.zone).date()
+    provider = open_provider(config.mis, sleep=sleep)
+    assert provider is not None
+    book = _open(config)
+    try:
+        found = check_mis(book.sessions, provider, today=day, overwrite=config.mis.overwrite)
+    finally:
+        book.close()
+    _say(f"MIS: {found.provider} at {config.mis.base_url or 'its public address'} (read only)")
+    for line in found.text():
+        _say(line)
+    if found.works:
+        _say("a write would work")
+        return OK
+    _error("a write would not work: see the lines marked NO")
+    return REJECTED
 
 
 def cmd_roster_pull(args: argparse.Namespace) -> int:

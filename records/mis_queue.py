@@ -11,8 +11,10 @@ from records.base import Base
 
 # pending: to send (or to retry at next_attempt_at); sent: the MIS holds what was sent;
 # kept: the MIS already held another mark for the session and it was not overwritten;
-# rejected: the MIS refused it (an unknown student, a validation error) and needs a person.
-MIS_WRITE_STATES = ("pending", "sent", "kept", "rejected")
+# rejected: the MIS refused it (an unknown student, a validation error) and needs a person;
+# held: not written because the MIS cannot be read back to rule out a teacher's mark, and the
+# school has not chosen to overwrite (it goes once the school does).
+MIS_WRITE_STATES = ("pending", "sent", "kept", "rejected", "held")
 
 
 class MisWriteRecord(Base):
@@ -44,6 +46,8 @@ class MisWriteRecord(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime]
     last_error: Mapped[str] = mapped_column(default="")
+    # The MIS's receipt for the last write (Wonde's writeback_id: applied later, not at once).
+    writeback_id: Mapped[str] = mapped_column(default="", server_default="")
     queued_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime]

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from kiosk.config import MisConfig
+from kiosk.mis.connect import LABELS
 from kiosk.mis.queue import QueuedMark, SendRound, queue_status
+from kiosk.screens.mis_outbox import MisSetupView
 from kiosk.screens.results import MisOutboxLine, MisOutboxState, MisOutboxView
 
-PROVIDER_NAMES = {"wonde": "Wonde", "arbor": "Arbor", "sims": "SIMS"}
+PROVIDER_NAMES = LABELS
 # What needs a look comes first; what went well last.
 _ORDER: tuple[MisOutboxState, ...] = ("failed", "refused", "skipped", "waiting", "sent")
 _STATES: dict[str, MisOutboxState] = {state: state for state in _ORDER}
@@ -28,7 +30,24 @@ def outbox_view(
     # sorted() keeps the queue's own order (day, session, name) within each state.
     marks = sorted(status.marks, key=lambda mark: _ORDER.index(_STATES[mark.shown_state]))
     lines = tuple(_line(mark, today=today, now=now, zone=zone) for mark in marks)
-    return MisOutboxView(PROVIDER_NAMES.get(mis.provider, mis.provider), counts, lines)
+    name = PROVIDER_NAMES.get(mis.provider, mis.provider)
+    return MisSetupView(name, counts, lines, setup=setup_lines(mis))
+
+
+def setup_lines(mis: MisConfig) -> tuple[str, ...]:
+    """What the config says about the connection, read without asking the MIS anything."""
+    if mis.provider in {"wonde", "sims"}:
+        where = f"Wonde school {mis.school_id}"
+    else:
+        where = f"Arbor at {mis.base_url}"
+    overwrite = "on: the kiosk writes over the MIS's marks" if mis.overwrite else "off"
+    lines = [f"{where} · overwrite {overwrite}"]
+    if mis.provider == "arbor" and not mis.overwrite:
+        lines.append(
+            "Arbor cannot be read back, so no mark is written while [mis] overwrite = false: "
+            "a teacher's mark cannot be ruled out. Send now shows what a check finds."
+        )
+    return tuple(lines)
 
 
 def round_message(done: SendRound) -> str:
@@ -45,11 +64,20 @@ def round_message(done: SendRound) -> str:
         parts.append(f"refused {report.rejected}")
     if report.kept:
         parts.append(f"skipped {report.kept} (the MIS holds a mark)")
+    if report.held:
+        parts.append(f"not written {report.held} (no read-back, overwrite off)")
     if report.not_due:
         parts.append(f"waiting {report.not_due}")
     text = ("Sent now: " + ", ".join(parts)) if parts else "Nothing to send."
     if report.stopped:
         text += f" Stopped: {report.stopped}"
+    if done.check is not None:
+        if done.check.works:
+            text += "\nCheck: a write would work."
+        else:
+            text += "\nCheck: " + "; ".join(
+                f"{line.what}: {line.found}" for line in done.check.lines if not line.ok
+            )
     return text
 
 

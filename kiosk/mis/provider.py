@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from kiosk.domain.attendance import Code
+
+# Every letter the kiosk may write; each must map to one of the MIS's own marks.
+KIOSK_CODES: tuple[str, ...] = tuple(code.value for code in Code)
+
 
 @dataclass(frozen=True)
 class MarkToSend:
@@ -34,6 +39,26 @@ class HeldMark:
         if self.code != mark.code:
             return False
         return self.minutes_late is None or self.minutes_late == mark.minutes_late
+
+
+@dataclass(frozen=True)
+class CodeMapping:
+    """One kiosk letter and the MIS's own mark it is written as ("" when none), and how."""
+
+    letter: str
+    mis_code: str
+    how: str  # "looked up", "[mis] marks", or why there is none
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a round needs from the MIS before the first write, as read from it."""
+
+    school: str
+    codes: tuple[CodeMapping, ...]
+
+    def unmapped(self) -> tuple[CodeMapping, ...]:
+        return tuple(code for code in self.codes if not code.mis_code)
 
 
 @dataclass(frozen=True)
@@ -69,8 +94,33 @@ class MisRateLimited(MisUnavailable):
     """HTTP 429: the MIS asked for a pause (`retry_after` seconds, when it said)."""
 
 
-class MisAuthError(MisError):
+class MisBadReply(MisUnavailable):
+    """A reply that is not the shape the vendor publishes (a proxy's page, a truncated body,
+    a page link that loops): the round stops and is tried again; never a verdict on a learner."""
+
+
+class MisConfigError(MisError):
+    """A setting is wrong (the address, the credentials, the school, the mark mapping): the
+    round stops before any mark is judged, and the message names the setting to fix."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class MisAuthError(MisConfigError):
     """The MIS refused the credentials (401/403): nothing more is sent until they are fixed."""
+
+    def __init__(self, message: str, setting: str = "[mis] credentials_file") -> None:
+        super().__init__(message, setting)
+
+
+class MisNotFound(MisConfigError):
+    """HTTP 404 on a path the kiosk built: the address or the school id is wrong, unless the
+    adapter knows the path names one record (then it says which)."""
+
+    def __init__(self, message: str, setting: str = "[mis] base_url") -> None:
+        super().__init__(message, setting)
 
 
 class MisUnknownStudent(MisError):
@@ -78,27 +128,54 @@ class MisUnknownStudent(MisError):
 
 
 class MisRejected(MisError):
-    """The MIS refused this mark (a validation error, an unknown code)."""
+    """The MIS refused this mark (a validation error)."""
+
+
+class ReadBackDoubt(MisRejected):
+    """The MIS's read-back says something about this learner's session that the kiosk cannot
+    read, so it cannot rule out a teacher's mark: this learner's mark is not written."""
 
 
 class NotSupported(MisError):
     """The adapter cannot do this with the provider's published interface."""
 
 
+class NoReadBack(NotSupported):
+    """The provider publishes no way to read a session's mark back."""
+
+
 class Provider(Protocol):
     """One MIS. Adapters keep what they read within one run (codes, students) to save calls."""
 
     name: str
+    # Shown to staff: "Wonde", "SIMS (through Wonde)", "Arbor".
+    label: str
+    # False where the vendor publishes no read-back: without `overwrite` nothing is written.
+    can_read_back: bool
+
+    def prepare(self) -> Setup:
+        """Read what writing needs (the school, its codes) once per run.
+
+        Raises MisConfigError naming the setting when the address, credentials, school or
+        mark mapping is wrong; MisUnavailable when the MIS cannot be reached or answers in a
+        shape it does not publish.
+        """
+        ...
 
     def held(self, mark: MarkToSend) -> HeldMark | None:
         """The mark the MIS holds for the mark's learner and session; None when it holds none.
 
-        Raises NotSupported where the interface cannot read marks back.
+        Raises NoReadBack where the interface cannot read marks back, ReadBackDoubt when what
+        it read cannot be understood.
         """
         ...
 
-    def write(self, mark: MarkToSend) -> None:
-        """Write the mark; an error is one of the MisError kinds."""
+    def write(self, mark: MarkToSend) -> str:
+        """Write the mark; the vendor's receipt for it ("" where it gives none)."""
+        ...
+
+    def matched(self, learners: list[tuple[str, str]]) -> int:
+        """How many of these (MIS id, UPN) the MIS knows as its students."""
         ...
 
     def roster(self) -> Iterator[RosterEntry]:

@@ -21,14 +21,18 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import MisConfig
+from kiosk.mis.check import MisCheck, check_mis
 from kiosk.mis.connect import open_provider
 from kiosk.mis.provider import (
     MarkToSend,
-    MisAuthError,
+    MisBadReply,
+    MisConfigError,
     MisError,
     MisUnavailable,
     MisUnknownStudent,
+    NoReadBack,
     Provider,
+    ReadBackDoubt,
 )
 from records.models import LearnerRecord, MisWriteRecord, SessionMarkRecord
 
@@ -150,7 +154,7 @@ def bring_forward(session: Session, *, at: datetime) -> int:
     """Make every waiting mark due at `at`, failed ones too: staff asked to send now."""
     rows = session.scalars(
         select(MisWriteRecord).where(
-            MisWriteRecord.state == "pending", MisWriteRecord.next_attempt_at > at
+            MisWriteRecord.state.in_(_DUE_STATES), MisWriteRecord.next_attempt_at > at
         )
     )
     count = 0
@@ -180,9 +184,18 @@ def retry_rejected(session: Session, *, at: datetime) -> int:
 
 
 # A row's state as staff read it. A waiting mark whose last try failed is "failed": it is
-# retried by itself, and the reason is worth seeing meanwhile.
+# retried by itself, and the reason is worth seeing meanwhile. A held mark (the MIS cannot be
+# read back, and the school has not chosen to overwrite) is "skipped", as a teacher's is.
 SHOWN_STATES = ("waiting", "failed", "sent", "skipped", "refused")
-_SHOWN = {"pending": "waiting", "sent": "sent", "kept": "skipped", "rejected": "refused"}
+_SHOWN = {
+    "pending": "waiting",
+    "sent": "sent",
+    "kept": "skipped",
+    "held": "skipped",
+    "rejected": "refused",
+}
+# Rows a round looks at: waiting ones, and held ones (they go once the school chooses overwrite).
+_DUE_STATES = ("pending", "held")
 
 
 @dataclass(frozen=True)
@@ -199,6 +212,8 @@ class QueuedMark:
     next_attempt_at: datetime
     last_error: str
     sent_at: datetime | None
+    # The MIS's receipt for the last write (Wonde's writeback_id); "" where it gives none.
+    writeback_id: str = ""
 
     @property
     def shown_state(self) -> str:
@@ -238,6 +253,7 @@ def queued_marks(
                 next_attempt_at=row.next_attempt_at,
                 last_error=row.last_error,
                 sent_at=row.sent_at,
+                writeback_id=row.writeback_id,
             )
         )
     return found
@@ -278,6 +294,8 @@ class SendReport:
     confirmed: int = 0
     # The MIS held another mark for the session: kept, not overwritten.
     kept: int = 0
+    # Not written: the MIS cannot be read back and the school has not chosen to overwrite.
+    held: int = 0
     rejected: int = 0
     failed: int = 0
     not_due: int = 0
@@ -285,16 +303,22 @@ class SendReport:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        if not any(
-            (self.written, self.confirmed, self.kept, self.rejected, self.failed, self.not_due)
-        ):
-            return "nothing to send"
+        counts = (self.written, self.confirmed, self.kept, self.held, self.rejected, self.failed)
+        if not any((*counts, self.not_due)):
+            return "nothing to send" + (f"; stopped: {self.stopped}" if self.stopped else "")
         text = (
             f"written {self.written}, already in the MIS {self.confirmed}, "
             f"kept the MIS's own mark {self.kept}, rejected {self.rejected}, "
             f"failed (will retry) {self.failed}, waiting to retry {self.not_due}"
         )
+        if self.held:
+            text += f", not written (no read-back, [mis] overwrite = false) {self.held}"
         return text + (f"; stopped: {self.stopped}" if self.stopped else "")
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed, was refused, held back or stopped the round."""
+        return not (self.rejected or self.failed or self.held or self.stopped)
 
 
 @dataclass(frozen=True)
@@ -309,13 +333,18 @@ class _Due:
 def send_due(
     sessions: sessionmaker[Session], provider: Provider, *, overwrite: bool, now: datetime
 ) -> SendReport:
-    """Send every queued mark that is due, oldest day first; each in its own transactions."""
+    """Send every queued mark that is due, oldest day first; each in its own transactions.
+
+    A setting that is wrong (MisConfigError) or a reply that is not the vendor's shape
+    (MisBadReply) stops the round: it says nothing about a learner, so no mark is refused on
+    it; the marks wait for the next round.
+    """
     report = SendReport()
     with sessions() as session:
         rows = session.execute(
             select(MisWriteRecord, LearnerRecord.mis_id)
             .join(LearnerRecord, LearnerRecord.id == MisWriteRecord.learner_id)
-            .where(MisWriteRecord.state == "pending")
+            .where(MisWriteRecord.state.in_(_DUE_STATES))
             .order_by(MisWriteRecord.date, MisWriteRecord.session, MisWriteRecord.id)
         ).tuples()
         due: list[_Due] = []
@@ -325,17 +354,42 @@ def send_due(
                 continue
             who = f"{mis_id} {row.date} {row.session}"
             due.append(_Due(row.id, row.payload, row.payload_hash, row.sent_payload, who))
+    if not due:
+        return report
+    if not provider.can_read_back and not overwrite:
+        # Without a read-back a teacher's mark cannot be ruled out: nothing is written, and
+        # nothing is asked of the MIS, until the school chooses `overwrite`.
+        note = (
+            f"not written: {provider.label} publishes no way to read the session back, so a "
+            "teacher's mark cannot be ruled out; the office may set [mis] overwrite = true "
+            "to write the kiosk's marks over whatever the MIS holds"
+        )
+        for item in due:
+            _hold(sessions, item, now, note)
+            report.held += 1
+        report.problems.append(note)
+        return report
+    try:
+        provider.prepare()
+    except MisError as exc:
+        report.stopped = _stop_reason(exc)
+        log.error("MIS write-back stopped before the first mark: %s", report.stopped)
+        return report
+    except Exception as exc:  # a vendor's odd reply must not end a session
+        report.stopped = _unexpected(exc)
+        log.error("MIS write-back stopped: %s", report.stopped, exc_info=True)
+        return report
     for item in due:
         if not _claim(sessions, item, now):
             continue
         mark = _mark(item.payload)
         try:
             outcome, note = _deliver(provider, mark, item.sent_payload, overwrite=overwrite)
-        except MisAuthError as exc:
+        except (MisConfigError, MisBadReply) as exc:
             _record(sessions, item, now, error=str(exc))
             report.failed += 1
-            report.stopped = str(exc)
-            log.error("MIS write-back stopped: %s", exc)
+            report.stopped = _stop_reason(exc)
+            log.error("MIS write-back stopped: %s", report.stopped)
             break
         except MisUnavailable as exc:
             wait = timedelta(seconds=exc.retry_after or 0)
@@ -351,18 +405,39 @@ def send_due(
             report.rejected += 1
             report.problems.append(f"{item.who}: {reason}")
             log.warning("MIS write-back of %s rejected: %s", item.who, reason)
+        except Exception as exc:  # as above
+            reason = _unexpected(exc)
+            _record(sessions, item, now, error=reason)
+            report.failed += 1
+            report.stopped = reason
+            log.error("MIS write-back stopped: %s", reason, exc_info=True)
+            break
         else:
             if outcome == "kept":
                 _record(sessions, item, now, error=note, state="kept")
                 report.kept += 1
             else:
-                _record(sessions, item, now, state="sent", sent=True)
+                receipt = note if outcome == "written" else None
+                _record(sessions, item, now, state="sent", sent=True, receipt=receipt)
                 if outcome == "written":
                     report.written += 1
                 else:
                     report.confirmed += 1
             log.info("MIS write-back of %s: %s", item.who, outcome)
     return report
+
+
+def _stop_reason(exc: MisError) -> str:
+    if isinstance(exc, MisConfigError):
+        return f"{exc} (a setting to fix: {exc.setting}; no mark was refused)"
+    return f"{exc} (tried again next round)"
+
+
+def _unexpected(exc: Exception) -> str:
+    return (
+        f"the MIS's reply could not be read ({type(exc).__name__}); tried again next round, "
+        "no mark was refused"
+    )
 
 
 @dataclass(frozen=True)
@@ -373,6 +448,8 @@ class SendRound:
     queued: int = 0
     retried: int = 0
     report: SendReport | None = None
+    # What `kiosk mis check` would say, when the round was asked to check first.
+    check: MisCheck | None = None
 
 
 def send_round(
@@ -383,14 +460,16 @@ def send_round(
     now: datetime,
     retry_refused: bool = False,
     send_waiting_now: bool = False,
+    check: bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendRound:
     """Queue `day`'s marks not yet queued and send every due one: what the timer runs and the
     office's "Send now" does (with `send_waiting_now`, failed marks need not wait their turn;
     with `retry_refused`, refused ones are tried again after a person fixed the cause).
 
-    With no MIS configured the database is not touched and no request leaves. Raises
-    CredentialsError when the credentials file cannot be used.
+    With `check` (by default when staff asked to send now) the round first reads what
+    `kiosk mis check` reads, and says so. With no MIS configured the database is not touched
+    and no request leaves. Raises CredentialsError when the credentials file cannot be used.
     """
     provider = open_provider(config, sleep=sleep)
     if provider is None:
@@ -400,8 +479,11 @@ def send_round(
         retried = retry_rejected(session, at=now) if retry_refused else 0
         if send_waiting_now:
             bring_forward(session, at=now)
+    checked = None
+    if send_waiting_now if check is None else check:
+        checked = check_mis(sessions, provider, today=day, overwrite=config.overwrite)
     report = send_due(sessions, provider, overwrite=config.overwrite, now=now)
-    return SendRound(day, queued, retried, report)
+    return SendRound(day, queued, retried, report, checked)
 
 
 def _mark(payload: str) -> MarkToSend:
@@ -420,8 +502,18 @@ def _mark(payload: str) -> MarkToSend:
 def _deliver(
     provider: Provider, mark: MarkToSend, sent_payload: str, *, overwrite: bool
 ) -> tuple[str, str]:
-    """Read back, then write only where that is right: ("written" | "confirmed" | "kept", why)."""
-    held = provider.held(mark)
+    """Read back, then write only where that is right: ("written", receipt) | ("confirmed", "")
+    | ("kept", why)."""
+    try:
+        held = provider.held(mark)
+    except NoReadBack:
+        if not overwrite:
+            raise
+        held = None  # the school chose to write over whatever the MIS holds
+    except ReadBackDoubt:
+        if not overwrite:
+            raise
+        held = None
     if held is not None:
         if held.same_as(mark):
             return "confirmed", ""
@@ -431,8 +523,7 @@ def _deliver(
                 f"the MIS already holds {held.code!r} for this session (not from the kiosk); "
                 f"{mark.code!r} was not written over it ([mis] overwrite = false)"
             )
-    provider.write(mark)
-    return "written", ""
+    return "written", provider.write(mark)
 
 
 def _claim(sessions: sessionmaker[Session], item: _Due, now: datetime) -> bool:
@@ -443,10 +534,11 @@ def _claim(sessions: sessionmaker[Session], item: _Due, now: datetime) -> bool:
     """
     with sessions.begin() as session:
         row = session.get(MisWriteRecord, item.id)
-        if row is None or row.state != "pending" or row.payload_hash != item.payload_hash:
+        if row is None or row.state not in _DUE_STATES or row.payload_hash != item.payload_hash:
             return False
         if row.next_attempt_at > now:
             return False  # another run (the timer, the office's Send now) claimed it first
+        row.state = "pending"
         row.attempts += 1
         row.next_attempt_at = now + backoff(row.attempts)
         row.updated_at = now
@@ -461,6 +553,7 @@ def _record(
     error: str = "",
     state: str | None = None,
     sent: bool = False,
+    receipt: str | None = None,
     at_least: timedelta = timedelta(0),
 ) -> None:
     with sessions.begin() as session:
@@ -469,6 +562,8 @@ def _record(
             # What the MIS holds from the kiosk now, even if the mark changed meanwhile.
             row.sent_payload = item.payload
             row.sent_at = now
+        if receipt is not None:
+            row.writeback_id = receipt[:100]
         row.last_error = error[:500]
         row.updated_at = now
         if row.payload_hash != item.payload_hash:
@@ -477,3 +572,14 @@ def _record(
             row.state = state
         if at_least and row.next_attempt_at < now + at_least:
             row.next_attempt_at = now + at_least
+
+
+def _hold(sessions: sessionmaker[Session], item: _Due, now: datetime, note: str) -> None:
+    """Not written and not tried: held until the school chooses `overwrite` (no attempt spent)."""
+    with sessions.begin() as session:
+        row = session.get(MisWriteRecord, item.id)
+        if row is None or row.state not in _DUE_STATES or row.payload_hash != item.payload_hash:
+            return
+        row.state = "held"
+        row.last_error = note[:500]
+        row.updated_at = now

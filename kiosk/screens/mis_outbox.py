@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
@@ -16,7 +17,7 @@ from kiosk.screens.results import MisOutboxLine, MisOutboxState, MisOutboxView
 HEADINGS: dict[MisOutboxState, str] = {
     "failed": "Failed: tried again by itself",
     "refused": "Refused by the MIS: needs a person",
-    "skipped": "Skipped: the MIS already holds a mark",
+    "skipped": "Skipped: a teacher's mark stands, or may",
     "waiting": "Waiting to be sent",
     "sent": "Sent",
 }
@@ -24,6 +25,13 @@ NOT_CONNECTED = (
     'The MIS is not connected ([mis] provider = "none"), so no mark is sent from here. '
     "Take the attendance CSV export (This morning, Export) into the MIS's own import."
 )
+
+
+@dataclass(frozen=True)
+class MisSetupView(MisOutboxView):
+    """The outbox with what the config says about the connection (no request made for it)."""
+
+    setup: tuple[str, ...] = ()
 
 
 class MisSendRequested(Message):
@@ -49,6 +57,9 @@ class MisOutboxScreen(Screen[None]):
         counts = " · ".join(f"{n} {state}" for state, n in view.counts)
         yield Static(counts, id="counts", markup=False)
         with VerticalScroll(id="marks"):
+            setup = view.setup if isinstance(view, MisSetupView) else ()
+            if connected and setup:
+                yield Static("\n".join(setup), id="setup", markup=False)
             if not connected:
                 yield Static(NOT_CONNECTED, id="not-connected", markup=False)
             elif view.problem:

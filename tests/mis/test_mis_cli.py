@@ -162,3 +162,95 @@ def test_roster_pull_says_where_an_adapter_cannot(tmp_path, kiosk: Kiosk) -> Non
         code, _, err = kiosk("roster", "pull", "--config", str(config))
         assert code == 2
         assert "not built for Arbor" in err and "kiosk roster import" in err
+
+
+# --- `kiosk mis check`: reads, never writes; exit 0 only when a write would work --------------
+
+
+def test_mis_check_reads_the_school_codes_roster_and_todays_marks_and_writes_nothing(
+    wonde_school: School, kiosk: Kiosk
+) -> None:
+    config = wonde_school.write_config()
+    wonde_school.fake.held[("A100100", "2026-03-09", "AM")] = {"code": "/", "comment": None}
+
+    code, out, err = kiosk("mis", "check", "--date", "2026-03-09", "--config", str(config))
+
+    assert code == 0, out + err
+    assert "Example Academy (A1930499544)" in out
+    assert "the kiosk's 'L' is written as: AC3 (looked up)" in out
+    assert "3 of the kiosk's 4 learners on roll are found in the MIS" in out
+    assert "today's marks for Aoife Ní Bhriain (1001): AM /; PM none" in out
+    assert "a write would work" in out
+    assert wonde_school.fake.writes() == [], "a check never writes"
+    assert fakemis.TOKEN not in out + err
+
+
+def test_mis_check_names_a_letter_the_school_has_no_code_for(
+    wonde_school: School, kiosk: Kiosk
+) -> None:
+    config = wonde_school.write_config()
+    del wonde_school.fake.codes["N"]  # type: ignore[attr-defined]
+
+    code, out, err = kiosk("mis", "check", "--config", str(config))
+
+    assert code == 1
+    assert "NO  the kiosk's 'N' is written as: not in Wonde's list: set [mis] marks" in out
+    assert "a write would not work" in err
+
+
+def test_mis_check_on_arbor_says_nothing_is_written_without_overwrite(
+    arbor_school: School, kiosk: Kiosk
+) -> None:
+    config = arbor_school.write_config()
+
+    code, out, _ = kiosk("mis", "check", "--config", str(config))
+
+    assert code == 1
+    assert "the kiosk's 'L' is written as: LATE (looked up)" in out
+    assert "3 of the kiosk's 4 learners on roll are found in the MIS" in out
+    assert "nothing is written while [mis] overwrite = false" in out
+    config = arbor_school.write_config(overwrite=True)
+    code, out, _ = kiosk("mis", "check", "--config", str(config))
+    assert code == 0, out
+    assert arbor_school.fake.writes() == []
+
+
+def test_mis_check_names_an_arbor_base_url_that_doubles_the_prefix(
+    arbor_school: School, kiosk: Kiosk
+) -> None:
+    config = arbor_school.write_config(base_url=f"{arbor_school.fake.base_url}/rest-v2")
+
+    code, out, _ = kiosk("mis", "check", "--config", str(config))
+
+    assert code == 1
+    assert "[mis] base_url" in out and "/rest-v2/rest-v2" in out
+
+
+def test_a_reply_of_the_wrong_shape_is_one_line_not_a_traceback(
+    wonde_school: School, kiosk: Kiosk
+) -> None:
+    config = wonde_school.write_config()
+    wonde_school.add_marks(MORNING)
+    wonde_school.fake.fail_next("GET", 200, body={"data": 5}, path_ends="/attendance-codes")
+
+    code, out, err = kiosk("mis", "send", "--date", "2026-03-09", "--config", str(config))
+
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert "not a Wonde list" in err and "tried again next round" in err
+    code, out, _ = kiosk("mis", "status", "--config", str(config))
+    assert "0 rejected" in out
+
+
+def test_sims_goes_through_wonde_with_the_schools_wonde_id(
+    wonde_school: School, kiosk: Kiosk
+) -> None:
+    config = wonde_school.write_config(provider="sims")
+    wonde_school.add_marks(MORNING)
+
+    code, out, _ = kiosk("mis", "send", "--date", "2026-03-09", "--config", str(config))
+
+    assert code == 0, out
+    assert "written 3" in out
+    posted = {path for method, path, _, _ in wonde_school.fake.requests if method == "POST"}
+    assert posted == {f"/v1.0/schools/{fakemis.Wonde.school}/attendance/session"}

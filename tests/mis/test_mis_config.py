@@ -31,6 +31,11 @@ def test_a_wonde_school_needs_its_school_id_and_a_credentials_file() -> None:
     [
         ({"provider": "bromcom"}, "must be one of wonde, arbor, sims, none"),
         ({"provider": "arbor", "credentials_file": "/x"}, "base_url: required"),
+        ({"provider": "sims", "credentials_file": "/x"}, "school_id: required"),
+        (
+            {"provider": "wonde", "school_id": "A1", "credentials_file": "/x", "marks": {"Z": "1"}},
+            "unknown code",
+        ),
         (
             {"provider": "sims", "base_url": "https://u:p@sims.example", "credentials_file": "/x"},
             "must not hold a username or password",
@@ -49,3 +54,26 @@ def test_a_wonde_school_needs_its_school_id_and_a_credentials_file() -> None:
 def test_a_bad_mis_setting_names_the_key(values: dict[str, Any], says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         _mis(**values)
+
+
+def test_a_sims_school_needs_only_its_wonde_id_and_the_token() -> None:
+    mis = _mis(provider="sims", school_id="A1", credentials_file="/etc/kiosk/mis")
+    assert mis.enabled and mis.base_url == ""
+
+
+def test_the_mark_mapping_and_arbors_roll_call_times_are_read() -> None:
+    config = parse_config(
+        {
+            "school": {"day_starts": "08:50", "register_closes": "09:15"},
+            "mis": {
+                "provider": "arbor",
+                "base_url": "https://example.uk.arbor.sc",
+                "credentials_file": "/x",
+                "marks": {"L": "LATE_BEFORE_CLOSE", "/": "PRESENT"},
+            },
+        },
+        None,
+        require_database=False,
+    ).mis
+    assert dict(config.marks) == {"L": "LATE_BEFORE_CLOSE", "/": "PRESENT"}
+    assert str(config.roll_call_am) == "08:50:00", "the roll call is the school's session start"

@@ -27,7 +27,7 @@ def _send(school: School, *, at: Any = NOW, **mis: Any) -> queue.SendReport:
 
 
 def _student(school: School, mis_id: str) -> str:
-    return f"A{mis_id}00" if school.provider == "wonde" else mis_id
+    return f"A{mis_id}00"  # Wonde's id for the learner (a SIMS school is reached through Wonde)
 
 
 def _held(school: School, mis_id: str) -> dict[str, Any] | None:
@@ -52,6 +52,11 @@ def test_a_mornings_marks_reach_the_mis_with_late_minutes_and_comments(school: S
     assert refused is not None and refused["code"] == "O"
     assert refused["comment"] == "refused screening: not admitted"
     assert set(_states(school).values()) == {"sent"}
+    with school.sessions() as session:
+        receipts = {row.mis_id: row.writeback_id for row in queued_marks(session)}
+    assert sorted(receipts.values()) == sorted(school.fake.writeback_ids), (  # type: ignore[attr-defined]
+        "Wonde applies a write later: its writeback_id is kept with the mark"
+    )
 
 
 def test_marks_are_written_once_across_a_crash_after_the_mis_took_them(
@@ -129,6 +134,21 @@ def test_an_amended_mark_is_queued_again_and_replaces_the_kiosks_own(school: Sch
     assert len(school.fake.writes()) == 2
 
 
+def test_a_comment_cleared_by_an_amendment_is_cleared_in_the_mis(school: School) -> None:
+    school.add_marks({"1002": MORNING["1002"]})
+    _send(school)
+    with school.sessions.begin() as session:
+        mark = session.scalars(select(SessionMarkRecord)).one()
+        mark.code, mark.minutes_late, mark.comment = "/", 0, ""
+        assert enqueue_mark(session, mark, at=NOW)
+
+    report = _send(school, at=NOW + timedelta(minutes=1))
+
+    assert report.written == 1, report.summary()
+    assert _held(school, "1002") == {"code": "/", "minutes_late": 0, "comment": ""}
+    assert school.fake.broken == []
+
+
 def test_a_429_is_waited_out_for_its_retry_after_then_sent(school: School) -> None:
     school.add_marks({"1001": MORNING["1001"]})
     school.fake.fail_next("POST", 429, headers={"Retry-After": "7"}, body={"error": "slow down"})
@@ -176,6 +196,7 @@ def test_error_replies_leave_the_mark_where_a_person_can_see_why(
     assert says in first.last_error
     if status == 401:
         assert report.stopped and rows["1002"] == "pending", "nothing more is tried"
+        assert "[mis] credentials_file" in report.stopped
         assert len(school.fake.writes()) == 1
     else:
         assert rows["1002"] == "sent", "one mark's failure does not hold back the next"

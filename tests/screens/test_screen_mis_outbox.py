@@ -16,7 +16,7 @@ from kiosk.database import Book, open_school_book
 from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.mis.queue import queue_unsent_marks, send_round
 from kiosk.office_app import OfficeApp
-from kiosk.screens.mis_outbox import MisOutboxScreen
+from kiosk.screens.mis_outbox import MisOutboxScreen, MisSetupView
 from kiosk.screens.office_home import OfficeHomeScreen
 from kiosk.screens.results import MisOutboxLine, MisOutboxView
 from records.models import MisWriteRecord
@@ -156,6 +156,43 @@ async def test_send_now_tries_a_failed_mark_again_without_waiting_for_its_turn(
     )
 
 
+async def test_a_reply_no_vendor_sends_leaves_the_office_open_and_refuses_no_one(
+    school: School, office: Callable[..., OfficeApp]
+) -> None:
+    school.add_marks(MORNING)
+    for _ in range(2):  # the check's read, then the round's
+        school.fake.fail_next("GET", 200, body={"data": 5}, path_ends="/attendance-codes")
+    app = office()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_outbox(app, pilot)
+        await tap(pilot, "#send")
+        assert await eventually(pilot, lambda: "Stopped" in shown(app), seconds=20)
+        text = shown(app)
+        assert screen.is_current, "the office's session goes on"
+        assert app.is_running
+
+    assert "not a Wonde list" in text and "0 refused" in text
+    assert "Check:" in text, "Send now shows what a check finds"
+    with school.sessions() as session:
+        assert set(session.scalars(select(MisWriteRecord.state))) == {"pending"}
+
+
+async def test_send_now_shows_what_the_check_found(
+    school: School, office: Callable[..., OfficeApp]
+) -> None:
+    school.add_marks(MORNING)
+    app = office()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_outbox(app, pilot)
+        assert "Wonde school A1930499544 · overwrite off" in shown(app)
+        await tap(pilot, "#send")
+        assert await eventually(pilot, lambda: "Sent now" in shown(app), seconds=20)
+        text = shown(app)
+
+    assert "Check: a write would work." in text
+    assert len(school.fake.writes()) == 3
+
+
 async def test_without_a_mis_the_outbox_points_to_the_csv_export_and_sends_nothing(
     school: School, office: Callable[..., OfficeApp]
 ) -> None:
@@ -245,8 +282,31 @@ LONG = MisOutboxView(
     ),
 )
 
+ARBOR_HELD = MisSetupView(
+    "Arbor",
+    (("waiting", 0), ("failed", 0), ("sent", 0), ("skipped", 2), ("refused", 0)),
+    tuple(
+        MisOutboxLine(
+            "skipped",
+            f"Learner {n} (40{n:02})",
+            "9 Mar AM",
+            "/",
+            "not written: Arbor publishes no way to read the session back, so a teacher's mark "
+            "cannot be ruled out; the office may set [mis] overwrite = true to write the "
+            "kiosk's marks over whatever the MIS holds",
+        )
+        for n in range(2)
+    ),
+    setup=(
+        "Arbor at https://example.uk.arbor.sc · overwrite off",
+        "Arbor cannot be read back, so no mark is written while [mis] overwrite = false: a "
+        "teacher's mark cannot be ruled out. Send now shows what a check finds.",
+    ),
+)
+
 SCREENS = {
     "outbox": lambda: Harness(MisOutboxScreen(LONG)),
+    "outbox_arbor_held": lambda: Harness(MisOutboxScreen(ARBOR_HELD)),
     "outbox_after_send": lambda: Harness(
         MisOutboxScreen(LONG, "Sent now: sent 14, failed 1 (tried again later), refused 1")
     ),
