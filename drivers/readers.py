@@ -9,11 +9,14 @@ from drivers.badge_reader import BadgeReader, ReaderCallbacks, SerialBadgeReader
 from drivers.clock import Clock
 from drivers.framing import EM4100, ID12, FrameFormat, StxEtxFramer, TagFrame
 from drivers.keyboard import EvdevKeyboardReader, KeystrokeReader
+from drivers.osdp_reader import OsdpReader, load_scbk
 from drivers.pn532 import Pn532Reader
+from drivers.wiegand import WiegandReader
+from drivers.wiegand_formats import DEFAULT_FORMATS
 
 _log = logging.getLogger("drivers.reader")
 
-READER_DRIVERS = ("em4100", "id12", "pn532", "keyboard", "none")
+READER_DRIVERS = ("em4100", "id12", "pn532", "keyboard", "wiegand", "osdp", "none")
 
 
 class _StxEtxReader(SerialBadgeReader):
@@ -75,14 +78,23 @@ def open_reader(
     baudrate: int | None = None,
     repeat_suppress_seconds: float = 3.0,
     clock: Clock | None = None,
+    *,
+    d0_pin: int | str | None = None,
+    d1_pin: int | str | None = None,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    address: int = 0,
+    scbk_file: str = "",
     **kw: Any,
 ) -> BadgeReader | None:
-    """Open the reader named by `driver` (em4100 | id12 | pn532 | keyboard | none).
+    """Open the reader named by `driver` (em4100 | id12 | pn532 | keyboard | wiegand | osdp | none).
 
     `none` gives None. `keyboard` with an empty `port` gives a `KeystrokeReader` the app feeds
-    with its own key events; with a `/dev/input/...` path, an `EvdevKeyboardReader`. Extra
-    keywords go to the reader's constructor: the callbacks (`when_read=...`; see
-    `BadgeReader`), `retry_interval`, `name`.
+    with its own key events; with a `/dev/input/...` path, an `EvdevKeyboardReader`.
+    `wiegand` reads the GPIO pins `d0_pin` and `d1_pin` for the card `formats`; `osdp` polls
+    the reader at `address` on `port` over the secure channel keyed by `scbk_file` (ValueError
+    if that file is missing, malformed or readable by others). Extra keywords go to the
+    reader's constructor: the callbacks (`when_read=...`; see `BadgeReader`),
+    `retry_interval`, `name`, `pin_factory` for wiegand.
     """
     common: dict[str, Any] = {
         "repeat_suppress_seconds": repeat_suppress_seconds,
@@ -100,6 +112,10 @@ def open_reader(
                 f"kiosk's own keys; {port!r} is neither"
             )
         return EvdevKeyboardReader(port, **common)
+    if driver == "wiegand":
+        if d0_pin is None or d1_pin is None:
+            raise ValueError("the wiegand driver needs d0_pin and d1_pin (BCM numbers)")
+        return WiegandReader(d0_pin, d1_pin, formats=formats, **common)
     if not port:
         raise ValueError(f"the {driver} driver needs a port (a device path or pyserial URL)")
     if driver == "em4100":
@@ -112,6 +128,11 @@ def open_reader(
                 "pn532 on %s at %d baud: the PN532's serial default is 115200", port, baudrate
             )
         return Pn532Reader(port, baudrate=baudrate, **common)
+    if driver == "osdp":
+        if not scbk_file:
+            raise ValueError("the osdp driver needs scbk_file: the reader's secure channel key")
+        key = load_scbk(scbk_file)
+        return OsdpReader(port, scbk=key, address=address, baudrate=baudrate, **common)
     raise ValueError(
         f"unknown reader driver {driver!r}; expected one of {', '.join(READER_DRIVERS)}"
     )

@@ -12,7 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from drivers.osdp_reader import probe_osdp
 from drivers.probe import probe_gpio, probe_serial_port
+from drivers.wiegand import probe_wiegand
 from kiosk.config import Config
 from kiosk.sync import check_hub
 from records.database import is_up_to_date, make_engine
@@ -109,6 +111,14 @@ def _check_reader(config: Config) -> Iterator[CheckResult]:
             yield _device_node("reader", rfid.port, "input")
         else:
             yield CheckResult("reader", True, "keyboard reader typing into the kiosk's own window")
+    elif rfid.driver == "wiegand" and rfid.d0_pin is not None and rfid.d1_pin is not None:
+        ok, message = probe_wiegand(rfid.d0_pin, rfid.d1_pin)
+        yield CheckResult("reader (wiegand)", ok, message)
+    elif rfid.driver == "osdp":
+        ok, message = probe_osdp(
+            rfid.port, address=rfid.address, scbk_file=rfid.scbk_file, baudrate=rfid.baudrate
+        )
+        yield CheckResult("reader (osdp)", ok, message)
     else:
         result = probe_serial_port(rfid.port, driver=rfid.driver, baudrate=rfid.baudrate)
         yield CheckResult(

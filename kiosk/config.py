@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain.attendance import (
+    Code,
     Session,
     SessionTimes,
     register_window_problems,
@@ -113,12 +114,24 @@ class PolicyConfig:
         return self.phone_handin == "off" and self.screening == "off"
 
 
+# The Wiegand card formats `drivers.wiegand_formats.FORMATS` decodes, named here so that reading
+# the config does not load the hardware libraries (a test holds the two lists together).
+WIEGAND_FORMATS = ("h10301", "h10306", "corporate1000", "h10304", "h10302")
+
+
 @dataclass(frozen=True)
 class RfidConfig:
     driver: str = "em4100"
     port: str = "/dev/serial/by-id/usb-reader-if00-port0"
     baudrate: int | None = None  # None: the driver's own (9600; a PN532's UART is 115200)
     repeat_suppress_seconds: float = 3.0
+    # wiegand: the BCM pins of the reader's D0 and D1 (through a level shifter), card formats.
+    d0_pin: int | None = None
+    d1_pin: int | None = None
+    formats: tuple[str, ...] = WIEGAND_FORMATS
+    # osdp: the reader's address on the RS-485 line and its secure channel key file (0600).
+    address: int = 0
+    scbk_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,7 +187,7 @@ class MisConfig:
     """Writing session marks back to the school's MIS; provider "none" sends nothing anywhere."""
 
     provider: str = "none"
-    # Empty: the provider's own public address (Wonde); Arbor and SIMS need the school's own.
+    # Empty: Wonde's public address (SIMS schools go through Wonde); Arbor needs the school's own.
     base_url: str = ""
     school_id: str = ""
     # A file only the kiosk user can read, holding the token or the username and password.
@@ -182,6 +195,15 @@ class MisConfig:
     # Off: a mark is written only where the MIS holds none for the session (a teacher's stays).
     overwrite: bool = False
     timeout_seconds: float = 20.0
+    # The kiosk's letter -> the MIS's own id for that mark (Wonde's attendance code id, Arbor's
+    # attendance mark id); a letter not given is looked up in the MIS's list by its code.
+    marks: tuple[tuple[str, str], ...] = ()
+    # Arbor: the roll-call times the marks are written at (default: [school] day_starts and
+    # pm_starts), as local wall-clock times in the school's timezone.
+    roll_call_am: time | None = None
+    roll_call_pm: time | None = None
+    # Arbor: send a mark's comment as a note through the attendance-registration service.
+    arbor_notes: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -271,7 +293,7 @@ _ENUMS: dict[tuple[str, str], type[StrEnum]] = {
 }
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     **{where: tuple(member.value for member in enum) for where, enum in _ENUMS.items()},
-    ("rfid", "driver"): ("em4100", "id12", "pn532", "keyboard", "none"),
+    ("rfid", "driver"): ("em4100", "id12", "pn532", "keyboard", "wiegand", "osdp", "none"),
     ("detector", "driver"): ("gpio", "serial", "none"),
     ("mis", "provider"): ("wonde", "arbor", "sims", "none"),
 }
@@ -335,7 +357,7 @@ def parse_config(
         sections[name] = _parse_section(name, value, where)
     config = Config(**sections, source=path)
     _check_whole(config, where, require_database=require_database)
-    return replace(config, warnings=_warnings(config))
+    return replace(config, mis=_mis_with_school(config), warnings=_warnings(config))
 
 
 def _warnings(config: Config) -> tuple[str, ...]:
@@ -391,6 +413,14 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         return tuple(v.strip() for v in value if v.strip())
     if key == "baudrate":
         return _checked(int, value, "a baud rate such as 9600", _positive)
+    if section == "rfid" and key in {"d0_pin", "d1_pin"}:
+        if value in (-1, ""):
+            return None
+        return _checked(int, value, "a BCM pin number (or -1: not fitted)", _pin_range)
+    if section == "rfid" and key == "formats":
+        return _wiegand_formats(value)
+    if section == "rfid" and key == "address":
+        return _checked(int, value, "an OSDP address from 0 to 126", _osdp_address)
     if key == "pin":
         return _checked(int, value, "a BCM pin number", _pin_range)
     if key == "pass_pin":
@@ -414,6 +444,10 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         text = _checked(str, value, 'slot numbers such as "1-120"')
         parse_slots(text)  # a bad range stops the kiosk here, not at the first tap
         return text
+    if section == "mis" and key == "marks":
+        return _parse_mis_marks(value)
+    if section == "mis" and key in {"roll_call_am", "roll_call_pm"}:
+        return _parse_time(value)
     if section == "policy" and key == "staff_idle_lock_seconds":
         # Under 15 s the desk locks while staff are still typing; over an hour it never locks.
         return _checked(int, value, _IDLE_LOCK_RANGE, _idle_lock_range)
@@ -460,6 +494,26 @@ _IDLE_LOCK_RANGE = "a whole number of seconds from 15 to 3600"
 def _idle_lock_range(value: int) -> int:
     if not 15 <= value <= 3600:
         raise ValueError(f"must be {_IDLE_LOCK_RANGE}, got {value}")
+    return value
+
+
+def _wiegand_formats(value: Any) -> tuple[str, ...]:
+    known = ", ".join(WIEGAND_FORMATS)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(
+            f'must be a list of card formats, e.g. ["h10301"]; the formats are {known}'
+        )
+    names = tuple(v.strip().lower() for v in value)
+    for name in names:
+        if name not in WIEGAND_FORMATS:
+            raise ValueError(f"unknown card format {name!r}; the formats are {known}")
+    return names
+
+
+def _osdp_address(value: int) -> int:
+    # 0x7F is the broadcast address: a CP must not poll a reader there.
+    if not 0 <= value <= 126:
+        raise ValueError(f"must be an OSDP address from 0 to 126, got {value}")
     return value
 
 
@@ -510,8 +564,9 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
                 raise ConfigError(
                     f"{where}: [detector] {key}: not a valid regular expression: {exc}"
                 ) from None
-    if config.rfid.driver in {"em4100", "id12", "pn532"} and not config.rfid.port:
-        raise ConfigError(f'{where}: [rfid] port: required when driver = "{config.rfid.driver}"')
+    _check_reader(config.rfid, where, "rfid")
+    if config.phone_reader is not None:
+        _check_reader(config.phone_reader, where, "rfid.phone")
     _check_notify(config.notify, where)
     _check_mis(config.mis, where)
     _check_hub(config.hub, where)
@@ -521,12 +576,60 @@ def _check_whole(config: Config, where: str, *, require_database: bool) -> None:
         )
 
 
+def _parse_mis_marks(value: Any) -> tuple[tuple[str, str], ...]:
+    letters = {code.value for code in Code}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise ValueError(
+            "must be a table of the kiosk's code = \"the MIS's id for it\", "
+            'e.g. { "/" = "PRESENT", "L" = "LATE" }'
+        )
+    unknown = sorted(set(value) - letters)
+    if unknown:
+        raise ValueError(
+            f"unknown code(s) {', '.join(map(repr, unknown))}; the kiosk writes "
+            + " ".join(sorted(letters))
+        )
+    return tuple((k, v.strip()) for k, v in value.items())
+
+
+def _mis_with_school(config: Config) -> MisConfig:
+    """Arbor's roll-call times default to the school's session starts."""
+    mis = config.mis
+    return replace(
+        mis,
+        roll_call_am=mis.roll_call_am or config.school.day_starts,
+        roll_call_pm=mis.roll_call_pm or config.school.pm_starts,
+    )
+
+
+def _check_reader(rfid: RfidConfig, where: str, shown: str) -> None:
+    if rfid.driver in {"em4100", "id12", "pn532", "osdp"} and not rfid.port:
+        raise ConfigError(f'{where}: [{shown}] port: required when driver = "{rfid.driver}"')
+    if rfid.driver == "wiegand":
+        for key in ("d0_pin", "d1_pin"):
+            if getattr(rfid, key) is None:
+                raise ConfigError(
+                    f'{where}: [{shown}] {key}: required when driver = "wiegand" '
+                    "(the BCM pin the reader's data line is wired to)"
+                )
+        if rfid.d0_pin == rfid.d1_pin:
+            raise ConfigError(f"{where}: [{shown}] d1_pin: must differ from d0_pin")
+    if rfid.driver == "osdp" and not rfid.scbk_file:
+        raise ConfigError(
+            f'{where}: [{shown}] scbk_file: required when driver = "osdp": the file holding the '
+            "reader's secure channel key (32 hex digits, mode 0600), e.g. "
+            'scbk_file = "/etc/kiosk/reader.scbk"'
+        )
+
+
 def _check_mis(mis: MisConfig, where: str) -> None:
     if not mis.enabled:
         return
     if mis.timeout_seconds <= 0:
         raise ConfigError(f"{where}: [mis] timeout_seconds: must be more than 0")
-    if mis.provider in {"arbor", "sims"} and not mis.base_url:
+    if mis.provider == "arbor" and not mis.base_url:
         raise ConfigError(
             f'{where}: [mis] base_url: required with provider = "{mis.provider}", '
             'e.g. base_url = "https://your-school.example"'
@@ -543,9 +646,11 @@ def _check_mis(mis: MisConfig, where: str) -> None:
                 f"{where}: [mis] base_url: must not hold a username or password; "
                 "put them in credentials_file"
             )
-    if mis.provider == "wonde" and not mis.school_id:
+    if mis.provider in {"wonde", "sims"} and not mis.school_id:
+        # A school on SIMS reaches the kiosk through Wonde: its id is Wonde's id for the school.
         raise ConfigError(
-            f'{where}: [mis] school_id: required with provider = "wonde" (Wonde\'s school id)'
+            f'{where}: [mis] school_id: required with provider = "{mis.provider}" '
+            "(Wonde's id for the school)"
         )
     if not mis.credentials_file:
         raise ConfigError(
