@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Install or update the kiosk on Raspberry Pi OS Bookworm, from this checkout. Run as root.
-# Safe to run again: it updates the code and units and never overwrites /etc/kiosk/kiosk.toml.
-#   sudo systemd/install.sh          the touch kiosk (cage + Chromium on tty1), kiosk.service
-#   sudo systemd/install.sh --tty    the keyboard-only kiosk on tty1, kiosk-tty.service
+# Install or update the kiosk from this checkout, on Raspberry Pi OS (Trixie or Bookworm) or plain
+# Debian (12 or 13). Run as root. Safe to run again: it updates the code and units and never
+# overwrites /etc/kiosk/kiosk.toml or /etc/kiosk/backup.env.
+#   sudo systemd/install.sh            the touch kiosk (cage + Chromium on tty1), kiosk.service
+#   sudo systemd/install.sh --tty      the keyboard-only kiosk on tty1, kiosk-tty.service
+#   sudo systemd/install.sh --office   also serve the office screens (kiosk-office.service)
 set -euo pipefail
 
-MODE=touch
+MODE="touch"
+OFFICE=""
 for arg in "$@"; do
   case "$arg" in
-    --tty) MODE=tty ;;
-    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
-    *) echo "install.sh: unknown option $arg (use --tty or nothing)" >&2; exit 2 ;;
+    --tty) MODE="tty" ;;
+    --office) OFFICE=1 ;;
+    -h | --help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (use --tty, --office or nothing)" >&2; exit 2 ;;
   esac
 done
 if [[ $EUID -ne 0 ]]; then
@@ -27,13 +31,31 @@ KIOSK_GROUPS=(dialout gpio input video render)
 
 step() { echo "==> $*"; }
 
-step "packages: cage, chromium, python3-lgpio"
+step "packages: cage, chromium, fonts, gpiozero's lgpio"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# python3-lgpio: gpiozero's pin library on a Pi 5 and Bookworm; the venv sees it through
-# --system-site-packages since it is not installable from PyPI without a C toolchain.
+# gpiozero's pin library, lgpio. Raspberry Pi OS packages it (python3-lgpio), and the venv sees
+# it through --system-site-packages. Plain Debian does not: there it comes from PyPI into the
+# venv, as a wheel where one is built for this Python (3.11 and 3.12 on arm64), else compiled
+# from its source with the C library linked in (PYPI=1), which needs swig, gcc and python3-dev.
+if apt-cache show python3-lgpio >/dev/null 2>&1; then
+  GPIO_APT=(python3-lgpio)
+  GPIO_PIP=()
+else
+  GPIO_APT=(swig gcc python3-dev)
+  GPIO_PIP=(lgpio==0.2.2.0)
+fi
+# Fonts for the panel: DejaVu for symbols, Noto for names in any script (fonts-noto-core:
+# Arabic, Hebrew, Devanagari, Bengali, Greek, Cyrillic and more; fonts-noto-cjk: Chinese,
+# Japanese and Korean).
 apt-get install -y -qq --no-install-recommends \
-  python3 python3-venv python3-lgpio cage chromium fonts-dejavu-core >/dev/null
+  python3 python3-venv "${GPIO_APT[@]}" cage chromium \
+  fonts-dejavu-core fonts-noto-core fonts-noto-cjk >/dev/null
+# A Pi has no real-time clock: the clock is set from the network, by whichever NTP client the
+# image has (every one provides time-daemon), else systemd's own.
+if ! dpkg-query -W -f '${Status} ${Provides}\n' 2>/dev/null | grep -q '^install ok installed .*time-daemon'; then
+  apt-get install -y -qq --no-install-recommends systemd-timesyncd >/dev/null
+fi
 
 step "the kiosk user"
 for group in "${KIOSK_GROUPS[@]}"; do
@@ -54,6 +76,10 @@ if [[ -e "$CONFIG" ]]; then
 else
   install -o root -g kiosk -m 0640 "$SRC/kiosk/kiosk.example.toml" "$CONFIG"
   echo "    created $CONFIG from the template: edit it before the kiosk is used"
+fi
+# Where the nightly backups go (kiosk-backup.service): every line commented, so the card.
+if [[ ! -e /etc/kiosk/backup.env ]]; then
+  install -o root -g root -m 0644 "$SRC/systemd/backup.env" /etc/kiosk/backup.env
 fi
 
 # Optional parts the config asks for: the PostgreSQL driver for a postgresql+psycopg:// url,
@@ -90,9 +116,13 @@ constraints=()
 [[ -f "$SRC/constraints.txt" ]] && constraints=(-c "$SRC/constraints.txt")
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "${constraints[@]}" \
   "$SRC${EXTRAS:+[$EXTRAS]}"
+if [[ ${#GPIO_PIP[@]} -gt 0 ]]; then
+  PYPI=1 "$VENV/bin/pip" install --quiet --disable-pip-version-check "${GPIO_PIP[@]}"
+fi
 install -d "$PREFIX/docs"
 install -m 0644 "$SRC/docs/raspberry-pi.md" "$PREFIX/docs/raspberry-pi.md"
 install -m 0644 "$SRC/docs/mis.md" "$PREFIX/docs/mis.md"
+install -m 0644 "$SRC/docs/office.md" "$PREFIX/docs/office.md"
 ln -sfn "$VENV/bin/kiosk" /usr/local/bin/kiosk
 
 step "the MIS credentials ([mis] credentials_file)"
@@ -128,22 +158,25 @@ else
   echo "    and write in it token = \"...\" (Wonde), or username and password (Arbor, SIMS)"
 fi
 
-step "udev rules for /dev/kiosk-reader and a USB stick at /media/kiosk-usb, PAM for the touch session"
+step "udev rules for /dev/kiosk-reader, the GPIO chips and a USB stick at /media/kiosk-usb, PAM for the touch session"
 install -m 0644 "$SRC/systemd/99-kiosk-reader.rules" /etc/udev/rules.d/99-kiosk-reader.rules
 install -m 0644 "$SRC/systemd/99-kiosk-usb.rules" /etc/udev/rules.d/99-kiosk-usb.rules
+install -m 0644 "$SRC/systemd/99-kiosk-gpio.rules" /etc/udev/rules.d/99-kiosk-gpio.rules
 # The mount point exists before the units start, so their ReadWritePaths= take it in.
 install -d -m 0755 /media/kiosk-usb
 udevadm control --reload || true
 udevadm trigger --subsystem-match=tty || true
+udevadm trigger --subsystem-match=gpio || true
 install -m 0644 "$SRC/systemd/kiosk.pam" /etc/pam.d/kiosk
 
 step "the database"
 # As the kiosk user, so the database file (and its WAL) belong to the service that writes them.
 (cd "$STATE" && runuser -u kiosk -- "$VENV/bin/kiosk" db upgrade --config "$CONFIG")
 
-step "systemd units ($MODE kiosk)"
-for unit in kiosk.service kiosk-panel.service kiosk-tty.service kiosk-backup.service kiosk-backup.timer \
-  kiosk-notify.service kiosk-notify.timer kiosk-mis.service kiosk-mis.timer; do
+step "systemd units ($MODE kiosk${OFFICE:+, and the office})"
+for unit in kiosk.service kiosk-panel.service kiosk-tty.service kiosk-office.service \
+  kiosk-backup.service kiosk-backup.timer kiosk-notify.service kiosk-notify.timer \
+  kiosk-mis.service kiosk-mis.timer; do
   install -m 0644 "$SRC/systemd/$unit" "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
@@ -159,8 +192,17 @@ else
 fi
 # A desktop's own login screen would fight the kiosk for the display.
 systemctl disable --quiet lightdm.service 2>/dev/null || true
+# The kiosk units wait for time-sync.target; this makes it mean the clock has really been set
+# from the network, not only that the NTP client has started.
+systemctl enable --quiet systemd-time-wait-sync.service
 # kiosk-mis.timer runs with every config: with [mis] provider = "none" a run sends nothing.
 systemctl enable --quiet --now kiosk-backup.timer kiosk-notify.timer kiosk-mis.timer
+# The office is served only where asked for; run again without --office, it is left as it was
+# (`systemctl disable --now kiosk-office` stops it).
+if [[ -n $OFFICE ]]; then
+  systemctl enable --quiet kiosk-office.service
+  systemctl restart kiosk-office.service  # started, or running the updated code
+fi
 
 cat <<DONE
 
@@ -168,5 +210,8 @@ Installed. Next:
   1. edit $CONFIG (school, times, [rfid] port, [policy], [notify], [mis]);
      a PostgreSQL url or a keyboard reader: run this script again to install what they need;
   2. run: sudo -u kiosk kiosk check
-  3. reboot: the kiosk starts at power-on. Logs: journalctl -u kiosk (or kiosk-tty) and $STATE/kiosk.log
+  3. reboot: the kiosk starts at power-on, once the clock is set from the network.
+     Logs: journalctl -u kiosk-panel -u kiosk (or -u kiosk-tty) and $STATE/kiosk.log
+  4. backups go to $STATE/backups on this card; to put them on a USB stick, see
+     /etc/kiosk/backup.env
 DONE

@@ -62,6 +62,7 @@ def test_every_service_is_scored() -> None:
         "kiosk-backup.service",
         "kiosk-mis.service",
         "kiosk-notify.service",
+        "kiosk-office.service",
         "kiosk-panel.service",
         "kiosk-tty.service",
         "kiosk.service",

@@ -1,10 +1,16 @@
-"""The sd_notify protocol against a real AF_UNIX datagram socket standing in for systemd."""
+"""The sd_notify protocol against a real AF_UNIX datagram socket standing in for systemd, and
+kiosk-panel.service's watchdog hearing `kiosk run` under `kiosk panel` from the start."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.systemd_notify import Notifier, notify, watchdog_interval
+from tests.drivers.driverfakes import PtyDevice
 
 
 class FakeSystemd:
@@ -159,3 +166,145 @@ async def test_pings_from_the_event_loop_at_half_the_interval_stop_while_it_is_f
         assert systemd_abstract.nothing_waiting()
     finally:
         task.cancel()
+
+
+# kiosk-panel.service: the pings come from `kiosk run`, started by `kiosk panel` (the unit's main
+# process) as soon as it starts, with no browser connected.
+
+ROOT = Path(__file__).resolve().parents[2]
+PANEL_UNIT = ROOT / "systemd" / "kiosk-panel.service"
+# The unit's WatchdogSec= is 30 s; the pings are watched at a fifteenth of the scale, so the test
+# takes seconds. What is timed at full scale is the start-up, against the real WatchdogSec.
+SCALE = 15
+PANEL_CONFIG = """\
+[school]
+name = "Watchdog Academy"
+
+[database]
+url = "sqlite:///{db}"
+
+[policy]
+phone_handin = "off"
+screening = "off"
+
+[rfid]
+driver = "em4100"
+port = "{reader}"
+
+[detector]
+driver = "none"
+"""
+
+
+def _panel_unit() -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for line in PANEL_UNIT.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _seconds(value: str) -> float:
+    units = {"ms": 0.001, "s": 1.0, "min": 60.0}
+    for suffix, factor in sorted(units.items(), key=lambda unit: -len(unit[0])):
+        if value.endswith(suffix):
+            return float(value[: -len(suffix)]) * factor
+    return float(value)
+
+
+def _panel_as_systemd_starts_it(
+    tmp_path: Path, notify_socket: str, watchdog_usec: int
+) -> tuple[subprocess.Popen[bytes], PtyDevice]:
+    """`kiosk panel` with the environment kiosk-panel.service gives it: the unit's Environment=
+    (the config and home made local), NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID naming the
+    main process (itself: a shell that sets it to its own pid and execs), then UnsetEnvironment=."""
+    unit = _panel_unit()
+    reader = PtyDevice(tmp_path / "reader")
+    config = tmp_path / "kiosk.toml"
+    config.write_text(PANEL_CONFIG.format(db=tmp_path / "kiosk.db", reader=reader.path))
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk", "db", "upgrade", "--config", str(config)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "PYTEST_CURRENT_TEST"}
+    }
+    for assignment in unit.get("Environment", []):
+        key, _, value = assignment.partition("=")
+        environment[key] = value
+    environment |= {
+        "HOME": str(tmp_path),
+        "KIOSK_CONFIG": str(config),
+        "KIOSK_LOG": str(tmp_path / "kiosk.log"),
+        "GPIOZERO_PIN_FACTORY": "mock",
+        "RUNTIME_DIRECTORY": str(tmp_path),  # RuntimeDirectory=: the device lock
+        "PYTHONPATH": str(ROOT),
+        "NOTIFY_SOCKET": notify_socket,
+        "WATCHDOG_USEC": str(watchdog_usec),
+    }
+    [exec_start] = unit["ExecStart"]
+    program, *arguments = exec_start.split()
+    assert program.endswith("/bin/kiosk") and arguments[:2] == ["panel", "--listen"]
+    command = [sys.executable, "-m", "kiosk", "panel", "--listen", f"127.0.0.1:{_free_port()}"]
+    unset = " ".join(" ".join(unit.get("UnsetEnvironment", [])).split())
+    shell = f'export WATCHDOG_PID=$$; {f"unset {unset}; " if unset else ""}exec "$@"'
+    process = subprocess.Popen(
+        ["/bin/sh", "-c", shell, "sh", *command],
+        cwd=tmp_path,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=(tmp_path / "panel.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return process, reader
+
+
+def test_the_panel_units_watchdog_hears_kiosk_run_from_the_start_with_no_browser(
+    systemd_abstract: FakeSystemd, tmp_path: Path
+) -> None:
+    unit = _panel_unit()
+    assert unit["NotifyAccess"] == ["all"], "the pings come from a child of the main process"
+    [watchdog] = [_seconds(value) for value in unit["WatchdogSec"]]
+    watchdog_usec = int(watchdog / SCALE * 1_000_000)
+    started = time.monotonic()
+    process, reader = _panel_as_systemd_starts_it(
+        tmp_path, os.environ["NOTIFY_SOCKET"], watchdog_usec
+    )
+    try:
+        systemd_abstract.sock.settimeout(60)
+        said: list[tuple[float, str]] = []
+        while sum(1 for _, text in said if text == "WATCHDOG=1") < 3:
+            try:
+                said.append((time.monotonic(), systemd_abstract.received()))
+            except TimeoutError:
+                log = (tmp_path / "panel.log").read_text(errors="replace")
+                raise AssertionError(f"systemd heard only {said}; the panel said:\n{log}") from None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        reader.unplug()
+
+    ready = [at for at, text in said if text == "READY=1"]
+    pings = [at for at, text in said if text == "WATCHDOG=1"]
+    assert ready, said
+    # At full scale the first ping is due WatchdogSec/2 after the app starts: it must be up by
+    # then, or systemd restarts the unit before it ever pings.
+    assert ready[0] - started < watchdog / 2, f"READY=1 only after {ready[0] - started:.1f} s"
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
+    assert max(gaps) < watchdog / SCALE, f"silent for {max(gaps):.2f} s: systemd would restart"
+    # Pinged every WatchdogSec/2 (a fixed-rate timer: a late ping does not delay the next).
+    assert sum(gaps) / len(gaps) < 0.6 * watchdog / SCALE, gaps

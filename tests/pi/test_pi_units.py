@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def _settings(name: str) -> dict[str, list[str]]:
     return settings
 
 
-def test_all_nine_units_are_present() -> None:
+def test_all_ten_units_are_present() -> None:
     assert UNITS == [
         "kiosk-backup.service",
         "kiosk-backup.timer",
@@ -64,6 +65,7 @@ def test_all_nine_units_are_present() -> None:
         "kiosk-mis.timer",
         "kiosk-notify.service",
         "kiosk-notify.timer",
+        "kiosk-office.service",
         "kiosk-panel.service",
         "kiosk-tty.service",
         "kiosk.service",
@@ -153,3 +155,186 @@ def test_pi_guide_wiring_uses_the_pins_of_the_config_template() -> None:
     wiring = guide.split("## Wiring", 1)[1].split("\n## ", 1)[0].lower()
     for part, pin in pins.items():
         assert re.search(rf"\|[^|\n]*{part}[^\n]*\|\s*gpio{pin}\b", wiring), (part, pin)
+
+
+def _script() -> str:
+    return (SYSTEMD / "install.sh").read_text(encoding="utf-8")
+
+
+def test_install_script_passes_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        if os.environ.get("CI"):
+            pytest.fail("shellcheck is required in CI (Debian package shellcheck)", pytrace=False)
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    done = subprocess.run(
+        [shellcheck, str(SYSTEMD / "install.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "")
+
+
+# The clock: a Pi 4 has no real-time clock, so a kiosk started before the network set the time
+# would stamp marks with the time it was switched off.
+
+
+@pytest.mark.parametrize(
+    "name", ["kiosk.service", "kiosk-panel.service", "kiosk-tty.service", "kiosk-office.service"]
+)
+def test_kiosk_starts_only_once_the_clock_is_set(name: str) -> None:
+    unit = _settings(name)
+    assert "time-sync.target" in " ".join(unit["Wants"]).split()
+    assert "time-sync.target" in " ".join(unit["After"]).split()
+
+
+def test_install_script_makes_time_sync_mean_the_clock_is_set() -> None:
+    # time-sync.target is reached at once unless something holds it back until the kernel's
+    # clock is synchronised: systemd-time-wait-sync.service does, once enabled.
+    script = _script()
+    assert re.search(r"\n\s*systemctl enable [^\n]*systemd-time-wait-sync\.service", script)
+    assert "systemd-timesyncd" in script  # an NTP client where the image has none
+
+
+# The office: served by kiosk-office.service, installed everywhere, started only when asked for.
+
+
+def test_office_unit_serves_kiosk_office_as_the_kiosk_user_with_no_devices() -> None:
+    unit = _settings("kiosk-office.service")
+    assert unit["ExecStart"] == ["/opt/kiosk/venv/bin/kiosk office"]
+    assert unit["User"] == ["kiosk"] and unit["WorkingDirectory"] == ["/var/lib/kiosk"]
+    assert unit["Environment"].count("KIOSK_CONFIG=/etc/kiosk/kiosk.toml") == 1
+    assert unit["PrivateDevices"] == ["yes"], "the office opens no reader, arch or pin"
+    template = tomllib.loads((ROOT / "kiosk" / "kiosk.example.toml").read_text(encoding="utf-8"))
+    listen = template.get("office", {}).get("listen", "127.0.0.1:8000")
+    assert listen.startswith("127.0.0.1:"), "behind the reverse proxy, this machine only"
+
+
+def test_install_script_installs_the_office_unit_and_starts_it_only_with_office() -> None:
+    script = _script()
+    loop = script[script.index("for unit in kiosk.service") :].split("\ndone\n", 1)[0]
+    assert "kiosk-office.service" in loop
+    office = script[script.index("if [[ -n $OFFICE ]]") :].split("\nfi\n", 1)[0]
+    assert "systemctl enable --quiet kiosk-office.service" in office
+    outside = script.replace(office, "")
+    assert not re.search(r"enable[^\n]*kiosk-office", outside), "enabled only with --office"
+    assert re.search(r"--office\) OFFICE=1", script)
+
+
+@pytest.mark.parametrize("guide", ["office.md", "raspberry-pi.md"])
+def test_every_installed_path_in_the_guides_is_one_install_sh_makes(guide: str) -> None:
+    text = (ROOT / "docs" / guide).read_text(encoding="utf-8")
+    made = ("/opt/kiosk/venv", "/opt/kiosk/src", "/opt/kiosk/docs")
+    paths = re.findall(r"/opt/kiosk/[\w./-]*\w", text)
+    assert paths
+    assert [p for p in paths if not any(p == m or p.startswith(m + "/") for m in made)] == []
+    assert 'VENV="$PREFIX/venv"' in _script() and "PREFIX=/opt/kiosk" in _script()
+
+
+# gpiozero's lgpio: Raspberry Pi OS's package where apt has it, else PyPI's wheel.
+
+
+def _gpio_choice(tmp_path: Path, apt_has_it: bool) -> str:
+    """install.sh's own choice of packages, run with an apt-cache that has python3-lgpio or not."""
+    script = _script()
+    start = script.index("if apt-cache show python3-lgpio")
+    block = script[start : script.index("\nfi\n", start) + 4]
+    stub = tmp_path / "bin" / "apt-cache"
+    stub.parent.mkdir()
+    known = "python3-lgpio" if apt_has_it else "nothing"
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'[ "$1" = show ] && [ "$2" = {known} ] && {{ echo "Package: $2"; exit 0; }}\n'
+        'echo "E: No packages found" >&2\nexit 100\n',
+        encoding="utf-8",
+    )
+    stub.chmod(0o755)
+    bash = shutil.which("bash") or pytest.skip("bash is not installed")
+    done = subprocess.run(
+        [bash, "-c", f"{block}\ndeclare -p GPIO_APT GPIO_PIP"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PATH": f"{stub.parent}:{os.environ['PATH']}"},
+    )
+    return done.stdout
+
+
+def test_on_raspberry_pi_os_lgpio_comes_from_apt(tmp_path: Path) -> None:
+    chosen = _gpio_choice(tmp_path, apt_has_it=True)
+    assert 'GPIO_APT=([0]="python3-lgpio")' in chosen
+    assert "GPIO_PIP=()" in chosen
+
+
+def test_on_plain_debian_lgpio_comes_from_pypi_into_the_venv(tmp_path: Path) -> None:
+    chosen = _gpio_choice(tmp_path, apt_has_it=False)
+    assert "python3-lgpio" not in chosen
+    assert 'GPIO_PIP=([0]="lgpio==0.2.2.0")' in chosen
+    # No wheel for this Python: built from source with the C library linked in.
+    assert all(f'"{package}"' in chosen for package in ("swig", "gcc", "python3-dev"))
+    script = _script()
+    assert re.search(r'apt-get install [^\n]*\\\n[^\n]*"\$\{GPIO_APT\[@\]\}"', script)
+    assert re.search(r'PYPI=1 "\$VENV/bin/pip" install [^\n]*"\$\{GPIO_PIP\[@\]\}"', script)
+
+
+def test_install_script_installs_fonts_for_names_in_any_script() -> None:
+    command = _script().split("apt-get install -y -qq --no-install-recommends \\\n", 1)[1]
+    packages = command.split(">/dev/null", 1)[0].split()
+    assert {"fonts-noto-core", "fonts-noto-cjk", "fonts-dejavu-core"} <= set(packages)
+
+
+# Nightly backups: where they go is /etc/kiosk/backup.env's KIOSK_BACKUP_DIR.
+
+
+def _backup_command(env_file: str | None) -> list[str]:
+    """kiosk-backup.service's command as systemd builds it: Environment= first, then the
+    EnvironmentFile= (optional: "-"), whose settings win, then ${NAME} replaced in ExecStart=."""
+    unit = _settings("kiosk-backup.service")
+    environment = dict(a.split("=", 1) for a in unit["Environment"])
+    assert unit["EnvironmentFile"] == ["-/etc/kiosk/backup.env"]
+    for line in (env_file or "").splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", ";")):
+            key, value = line.split("=", 1)
+            environment[key.strip()] = value.strip().strip('"')
+    [command] = unit["ExecStart"]
+    return [re.sub(r"\$\{(\w+)\}", lambda m: environment[m[1]], word) for word in command.split()]
+
+
+def test_backups_stay_on_the_card_unless_backup_env_says_otherwise() -> None:
+    expected = ["--to", "/var/lib/kiosk/backups", "--keep-days", "14"]
+    assert _backup_command(None)[2:] == expected
+    shipped = (SYSTEMD / "backup.env").read_text(encoding="utf-8")
+    assert _backup_command(shipped)[2:] == expected, "the template installed changes nothing"
+    assert "backup.env" in _script() and "/etc/kiosk/backup.env" in _script()
+
+
+@pytest.mark.parametrize("stick_in", [True, False])
+def test_backups_go_to_the_usb_stick_named_in_backup_env(tmp_path: Path, stick_in: bool) -> None:
+    # The template's own lines, uncommented, with the stick's mount point moved here.
+    stick = tmp_path / "kiosk-usb"
+    if stick_in:
+        stick.mkdir()
+    shipped = (SYSTEMD / "backup.env").read_text(encoding="utf-8")
+    env_file = re.sub(r"^#(KIOSK_BACKUP_\w+=)", r"\1", shipped, flags=re.MULTILINE)
+    command = _backup_command(env_file.replace("/media/kiosk-usb", str(stick)))
+    assert command[:2] == ["/opt/kiosk/venv/bin/kiosk", "backup"]
+    assert command[2:] == ["--to", str(stick / "backups"), "--keep-days", "30"]
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "kiosk.db"}"\n', encoding="utf-8")
+    env = {**os.environ, "KIOSK_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    kiosk = [sys.executable, "-m", "kiosk"]
+    subprocess.run([*kiosk, "db", "upgrade"], env=env, check=True, timeout=120, capture_output=True)
+
+    done = subprocess.run(
+        [*kiosk, *command[1:]], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    if stick_in:
+        assert done.returncode == 0, done.stderr
+        assert [p.suffix for p in (stick / "backups").iterdir()] == [".db"]
+    else:  # the night the stick is not in: a failed run, and nothing written anywhere else
+        assert done.returncode != 0 and "backups" in done.stderr
+        assert not stick.exists()
