@@ -61,11 +61,10 @@ def add_commands(
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
-    """Each browser connection runs `kiosk run`; the device lock keeps it to one at a time."""
-    import shlex
+    """`kiosk run` from the start, started again whenever it ends; the browser attaches to it."""
     import sys
 
-    from kiosk.office_serve import OfficeServer
+    from kiosk.panel_serve import serve_panel
 
     config = command_config(args)
     host, _, port = args.listen.rpartition(":")
@@ -73,8 +72,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
         raise KioskError(f"--listen {args.listen!r}: give HOST:PORT, e.g. 127.0.0.1:8080")
     source = config.source.resolve() if config.source else None
     run = [sys.executable, "-m", "kiosk", "run", *(["--config", str(source)] if source else [])]
-    command = " ".join(shlex.quote(part) for part in run)
-    OfficeServer(command, host=host, port=int(port), title=config.school.name).serve()
+    serve_panel(run, host=host, port=int(port), title=config.school.name)
     return OK
 
 

@@ -4,7 +4,8 @@ textual-serve's own page asks a font CDN for its typeface; a school's network ma
 out (and a browser should not tell a third party whenever the office is opened), so the page
 here is its page without that link, with the same typeface from the fonts textual-serve ships.
 Its URLs are made from the request, so the page works the same through a TLS reverse proxy
-(which says how it was reached in X-Forwarded-Proto and X-Forwarded-Host).
+(which says how it was reached in X-Forwarded-Proto and X-Forwarded-Host). The panel's server
+(kiosk.panel_serve) serves the same page with its own ending.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp_jinja2
 import jinja2
@@ -23,7 +24,8 @@ from textual_serve.server import Server
 log = logging.getLogger(__name__)
 
 # textual-serve's app_index.html, less the CDN stylesheet, plus the shipped font as @font-face.
-PAGE = """<!DOCTYPE html>
+# Each server's page extends it: what shows when the connection closes, and any script.
+BASE_PAGE = """<!DOCTYPE html>
 <html>
   <head>
     <meta charset="utf-8" />
@@ -53,46 +55,49 @@ PAGE = """<!DOCTYPE html>
     <script src="{{ static }}js/textual.js"></script>
   </head>
   <body>
-    <div class="closed-dialog">
-      <div class="message">Signed off: the session has ended.</div>
-      <button type="button" onclick="window.location.reload()">Start again</button>
-    </div>
+    <div class="closed-dialog">{% block closed %}{% endblock %}</div>
     <div
       id="terminal"
       class="textual-terminal"
       data-session-websocket-url="{{ websocket }}"
       data-font-size="{{ font_size }}"
     ></div>
+    {% block script %}{% endblock %}
   </body>
 </html>
 """
 
+OFFICE_PAGE = """{% extends "page.html" %}
+{% block closed %}
+      <div class="message">Signed off: the session has ended.</div>
+      <button type="button" onclick="window.location.reload()">Start again</button>
+{% endblock %}
+"""
 
-class OfficeServer(Server):
-    """textual-serve's server with the page above; one app process per browser connection."""
 
-    def __init__(self, command: str, *, host: str, port: int, title: str) -> None:
-        super().__init__(command, host=host, port=port, title=title)
+class PageServer(Server):
+    """textual-serve's server with BASE_PAGE extended by `PAGE`; every asset from here."""
+
+    PAGE: ClassVar[str]
 
     def initialize_logging(self) -> None:
         # The service's log is plain lines for the journal, not textual-serve's rich console.
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    async def on_startup(self, app: web.Application) -> None:
-        log.info("serving the office on http://%s:%d", self.host, self.port)
+    def routes(self) -> list[web.AbstractRouteDef]:
+        """The page, its websocket and the static files; a subclass adds its own."""
+        return [
+            web.get("/", self.handle_index, name="index"),
+            web.get("/ws", self.handle_websocket, name="websocket"),
+            web.static("/static", self.statics_path, name="static"),
+        ]
 
     async def _make_app(self) -> web.Application:
         # As textual-serve's own, with the page above in place of its template folder.
         app = web.Application()
-        aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"office.html": PAGE}))
-        app.add_routes(
-            [
-                web.get("/", self.handle_index, name="index"),
-                web.get("/ws", self.handle_websocket, name="websocket"),
-                web.get("/download/{key}", self.handle_download, name="download"),
-                web.static("/static", self.statics_path, name="static"),
-            ]
-        )
+        pages = {"page.html": BASE_PAGE, "this.html": self.PAGE}
+        aiohttp_jinja2.setup(app, loader=jinja2.DictLoader(pages))
+        app.add_routes(self.routes())
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         return app
@@ -110,7 +115,23 @@ class OfficeServer(Server):
             "websocket": f"{'wss' if scheme == 'https' else 'ws'}://{host}/ws",
             "font_size": font_size,
         }
-        return aiohttp_jinja2.render_template("office.html", request, context)
+        return aiohttp_jinja2.render_template("this.html", request, context)
+
+
+class OfficeServer(PageServer):
+    """The office page; one app process per browser connection, as textual-serve does."""
+
+    PAGE = OFFICE_PAGE
+
+    def __init__(self, command: str, *, host: str, port: int, title: str) -> None:
+        super().__init__(command, host=host, port=port, title=title)
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        download = web.get("/download/{key}", self.handle_download, name="download")
+        return [*super().routes(), download]
+
+    async def on_startup(self, app: web.Application) -> None:
+        log.info("serving the office on http://%s:%d", self.host, self.port)
 
 
 def app_command(config: Path) -> str:
