@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench fuzz lint types imports format clean
+.PHONY: demo test check bench soak fuzz lint types imports format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# A week of school days (Monday to Friday, then Monday morning) through one real `kiosk run`
+# on a clock the soak moves; SOAK_LEARNERS learners a day (300 by default).
+soak: $(STAMP)
+	$(PY) -m bench.soak 5
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -m "not postgres" tests/domain tests/drivers \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -73,3 +74,45 @@ class StartedClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+
+class OffsetClock:
+    """The real clock moved on by a number of seconds kept in a file, re-read when it changes.
+
+    For a rehearsal or a soak test: a whole school day (or a week) passes in minutes by writing
+    a larger offset, while the kiosk's own timers and the devices run at the real pace. The
+    offset never takes monotonic time backwards.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], base: Clock | None = None) -> None:
+        self._path = os.fspath(path)
+        self._base = base or SystemClock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._offset = 0.0
+        self._ahead = 0.0  # the largest offset seen: what monotonic time has been moved by
+        self._lock = threading.Lock()
+
+    def offset(self) -> float:
+        """Seconds ahead of the real clock now (0 while the file is missing or unreadable)."""
+        try:
+            found = os.stat(self._path)
+            stamp = (found.st_mtime_ns, found.st_ino, found.st_size)  # a rename is a new inode
+        except OSError:
+            return self._offset
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    with open(self._path, encoding="ascii") as handle:
+                        self._offset = float(handle.read().strip() or 0)
+                except (OSError, ValueError):
+                    pass  # half-written: the next read after it is whole takes it
+                self._ahead = max(self._ahead, self._offset)
+            return self._offset
+
+    def now(self) -> datetime:
+        return self._base.now() + timedelta(seconds=self.offset())
+
+    def monotonic(self) -> float:
+        self.offset()
+        return self._base.monotonic() + self._ahead

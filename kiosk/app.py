@@ -9,21 +9,24 @@ staff sign on and handle the exceptions.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import logging
 import random
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events
 from textual.binding import BindingType
+from textual.message import Message
 
 from kiosk.checkin import (
     DISK_FULL,
@@ -38,6 +41,7 @@ from kiosk.config import Config
 from kiosk.crash import LogsCrashes
 from kiosk.database import Book
 from kiosk.desk import Desk
+from kiosk.device_inbox import DeviceInbox, wire_devices
 from kiosk.domain import lane as rules
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import (
@@ -92,6 +96,13 @@ SAVE_PATIENCE_SECONDS = 0.1
 DISK_FULL_STATUS = (
     "DISK FULL: sign-ins are NOT being saved. Free space on the kiosk's disk, then tap again."
 )
+# How long a stop waits for the writer to save the taps already read: well inside systemd's
+# default stop timeout (90 s), long enough for a morning's burst on a slow SD card.
+STOP_DRAIN_SECONDS = 30.0
+
+
+class StopNow(Message):
+    """Posted after the readers are closed: every tap read before it is handled first."""
 
 
 def _utc_now() -> datetime:
@@ -142,7 +153,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.devices = devices
         self.clock = clock
         if allow_quit:
-            self.bind("ctrl+q", "quit", description="Quit the demo")
+            self.bind("ctrl+q", "stop", description="Quit the demo")
         if devices.trip_arch is not None:  # the demo's arch can be tripped from any screen
             self.bind("ctrl+t", "trip_arch", description="Trip the simulated arch")
         self.idle = IdleScreen(
@@ -166,12 +177,18 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.lane_view = LaneView((), (), 0, 0, "")
         # With a hub, this door's log is pushed to it on a thread of its own; never waited for.
         self.sync = SyncWorker(config, book.sessions) if config.hub.enabled else None
-        self.lane_screen: LaneScreen | None = None
+        self._lane_screen: LaneScreen | None = None
+        self._stopping = False
+        # The session a plain sign-in station is in (its staff are signed off when it ends).
+        self._plain_session: tuple[date, SchoolSession | None] | None = None
         # The last answer a learner was given while staff were at the screen.
         self.last_told: tuple[str, str] | None = None
         self._entry_pending: set[str] = set()  # entry taps on their way to the lane
         self._unknown: OrderedDict[str, float] = OrderedDict()  # unknown cards, when seen
         self.desk = Desk(self)
+        # The devices read from now on; what they report before the app runs is held.
+        self.inbox = DeviceInbox()
+        wire_devices(devices, self.inbox.deliver)
 
     def on_mount(self) -> None:
         self.install_screen(self.greeting, "greeting")  # kept, and reused for every tap
@@ -183,43 +200,24 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         if not self.config.policy.plain_sign_in:
             # The lane as it was left (a restart mid-morning keeps the queue), then kept moving.
             self.submit(lambda: self.keeper.start(self.clock()), self._lane_started)
+        else:
+            self._plain_tick()  # the session the station starts in
         self.set_interval(LANE_TICK_SECONDS, self._tick)
         if (interval := watchdog_interval()) is not None:
             self.set_interval(interval / 2, self.notifier.watchdog)  # a frozen loop stops pinging
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # A stop (systemd, the panel's server) saves the taps already read before exiting.
+            loop.add_signal_handler(sig, lambda: self.call_later(self.action_stop))
+        self.inbox.open(self.post_message)  # reads held since the devices opened come first
         reader = self.devices.reader
         if reader is not None:
-            # Called on the reader's thread: post_message is the one thread-safe way in.
-            reader.when_read = lambda event: self.post_message(
-                BadgeScanned(event.uid, event.read_at)
-            )
-            reader.when_online = lambda event: self.post_message(
-                ReaderStatusChanged(True, "reader online")
-            )
-            reader.when_offline = lambda event: self.post_message(
-                ReaderStatusChanged(False, f"reader OFFLINE: {getattr(event, 'reason', '')}")
-            )
-            # The reader started before these callbacks were set: show where it stands now.
+            # The reader started before the app: show where it stands now.
             self._show_reader_status(
                 "reader online" if reader.is_online else f"reader OFFLINE: {reader.last_fault}"
             )
-        phone_reader = self.devices.phone_reader
-        if phone_reader is not None:
-            phone_reader.when_read = lambda event: self.post_message(
-                PhoneBadgeScanned(event.uid, event.read_at)
-            )
-        passage = self.devices.passage
-        if passage is not None:
-            passage.when_passed = lambda event: self.post_message(ArchPassed(event.at))
         detector = self.devices.detector
         if detector is not None:
-            detector.when_alarm = lambda event: self.post_message(ArchAlarmed(event.at, event.zone))
-            detector.when_clear = lambda event: self.post_message(ArchCleared(event.at))
-            detector.when_online = lambda event: self.post_message(
-                DetectorStatusChanged(True, "arch online")
-            )
-            detector.when_offline = lambda event: self.post_message(
-                DetectorStatusChanged(False, f"arch OFFLINE: {getattr(event, 'reason', '')}")
-            )
             self.detector_status = (
                 "arch online" if detector.is_online else f"arch OFFLINE: {detector.last_fault}"
             )
@@ -234,13 +232,40 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
         self.notifier.ready()
 
+    @property
+    def lane_screen(self) -> LaneScreen | None:
+        """The queue, while it is on the screen stack: a popped queue is never drawn on."""
+        if self._lane_screen is not None and self._lane_screen not in self.screen_stack:
+            self._lane_screen = None
+        return self._lane_screen
+
+    def action_stop(self) -> None:
+        """Stop without losing a tap: close the readers, let every tap they read reach the
+        writer (StopNow queues behind them), then exit; on_unmount waits for the writer."""
+        if self._stopping:
+            return
+        self._stopping = True
+        log.info("stopping: saving the taps already read")
+        for reader in (self.devices.reader, self.devices.phone_reader):
+            if reader is not None:
+                try:
+                    reader.close()
+                except Exception:  # a reader that fails to close must not stop the stop
+                    log.exception("a reader did not close cleanly")
+        self.post_message(StopNow())
+
+    def on_stop_now(self, _: StopNow) -> None:
+        self.exit()
+
     def on_unmount(self) -> None:
         self.notifier.stopping()
-        self.writer.stop()
+        undone = self.writer.stop(timeout=STOP_DRAIN_SECONDS)
         if self.sync is not None:
             self.sync.stop()
-        if self._saving:
-            log.error("shutting down with %d tap(s) not yet saved", len(self._saving))
+        if undone:
+            log.error("shutting down with %d database job(s) not yet saved", undone)
+        elif self._saving:
+            log.info("stopped: the %d tap(s) still being answered were saved", len(self._saving))
         self.devices.close_all()
 
     def on_key(self, event: events.Key) -> None:
@@ -511,13 +536,21 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
         self.run_worker(work, thread=True, group="reads")
 
+    def _showing(self) -> bool:
+        """Screens can still be shown: not while the app is closing (its stack emptied)."""
+        return self.is_running and bool(self.screen_stack)
+
     def on_job_done(self, message: JobDone) -> None:
         self.writer.waiting -= 1
+        if not self._showing():
+            return  # saved; there is no screen left to answer on
         self._show_backlog()
         message.then(message.result)
 
     def on_job_failed(self, message: JobFailed) -> None:
         self.writer.waiting -= 1
+        if not self._showing():
+            return
         self._show_backlog()
         error = message.error
         if isinstance(error, SQLAlchemyError) and is_disk_full(error):
@@ -536,10 +569,19 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
     def _tick(self) -> None:
         self._show_backlog()  # the hub's line moves on by itself
-        if (
-            not self.config.policy.plain_sign_in and not self.writer.waiting
-        ):  # the queue moves on its own; never pile ticks up
+        if self.config.policy.plain_sign_in:
+            self._plain_tick()
+        elif not self.writer.waiting:  # the queue moves on its own; never pile ticks up
             self.submit(lambda: self.keeper.tick(self.clock()), self.apply)
+
+    def _plain_tick(self) -> None:
+        """A plain station has no lane to say a session ended: its duty list ends here."""
+        school = self.config.school
+        local = self.clock().astimezone(school.zone)
+        now = (local.date(), school.session_at(local.time().replace(tzinfo=None)))
+        before, self._plain_session = self._plain_session, now
+        if before is not None and before != now and before[1] is not None:
+            self.desk.end_of_session()
 
     def _entry_recorded(
         self, uid: str, read_at: datetime, result: tuple[Any, LaneOutcome | None]
@@ -630,17 +672,18 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                     )
             elif isinstance(effect, rules.Rejected) and self.desk.unlocked:
                 self.notify(plain(effect.reason), title="Not recorded", severity="warning")
-        if self.lane_screen is not None:
-            self.lane_screen.show(outcome.view)
+        if (queue := self.lane_screen) is not None:
+            queue.show(outcome.view)
 
     def _tell(self, tell: rules.Tell) -> None:
         """The learner's answer: on the queue's learner line while staff work the screen,
         else on the learner-facing greeting."""
         if self.desk.unlocked:
             self.last_told = (tell.headline, tell.next_step)
-            if self.lane_screen is not None:
-                self.lane_screen.say(tell.headline, tell.next_step)
-            if self.lane_screen is None or self.screen is not self.lane_screen:
+            queue = self.lane_screen
+            if queue is not None:
+                queue.say(tell.headline, tell.next_step)
+            if queue is None or self.screen is not queue:
                 self.notify(plain(f"{tell.headline}: {tell.next_step}"), timeout=3)
             return
         self.greet(tell.headline, tell.next_step, admitted=tell.admitted)
@@ -653,12 +696,12 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             office=office,
             demo=self.devices.pass_arch is not None,
         )
-        self.lane_screen = screen
+        self._lane_screen = screen
         if self.last_told is not None:
             screen.say(*self.last_told)
 
         def chosen(choice: LaneChoice | None) -> None:
-            self.lane_screen = None
+            self._lane_screen = None
             then(choice)
 
         self.push_screen(screen, chosen)
@@ -680,8 +723,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         """Close every screen above the idle one (staff screens included)."""
         while len(self.screen_stack) > 2 and self.screen is not self.idle:
             self.pop_screen()
+        self._lane_screen = None  # popped without its answer: nothing keeps it
 
     def drive_outputs(self, signal: rules.Signal) -> None:
+        self._reader_shows(signal.value)
         outputs = self.devices.outputs
         if outputs is None:
             return
@@ -693,8 +738,15 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         show[signal]()
 
     def _outputs_idle(self) -> None:
+        self._reader_shows("idle")
         if self.devices.outputs is not None:
             self.devices.outputs.idle()
+
+    def _reader_shows(self, signal: str) -> None:
+        """A door reader with its own LED and beeper (OSDP) echoes the kiosk's answer."""
+        show = getattr(self.devices.reader, "show", None)
+        if show is not None:
+            show(signal)
 
 
 def make_app(

@@ -34,12 +34,12 @@ from kiosk.cli_io import (
 from kiosk.cli_io import error as _error
 from kiosk.cli_io import parse_date as _date
 from kiosk.cli_io import say as _say
-from kiosk.cli_io import utc_now as _now
 from kiosk.cli_marks import add_commands as add_mark_commands
 from kiosk.cli_mis import add_commands as add_mis_commands
 from kiosk.cli_office import add_commands as add_office_commands
 from kiosk.cli_office_web import add_commands as add_office_web_commands
 from kiosk.cli_pi import add_commands as add_pi_commands
+from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import open_school_book
 from kiosk.domain.attendance import Session as SchoolSession

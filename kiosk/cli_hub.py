@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config, first_line
 from kiosk.cli_io import say as _say
-from kiosk.cli_io import utc_now as _now
+from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import open_school_book
 from kiosk.sync import hub_engine, publish_roster, sync_once

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -211,7 +211,3 @@ def error(message: str) -> None:
 
 def say(message: str) -> None:
     print(message)  # noqa: T201 - the CLI's own channel
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

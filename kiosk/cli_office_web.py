@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kiosk.cli_io import OK, USAGE, KioskError, add_command, command_config
 from kiosk.cli_io import say as _say
-from kiosk.cli_io import utc_now as _now
+from kiosk.clock import utc_now as _now
 from kiosk.config import config_path
 from kiosk.database import open_school_book
 from kiosk.domain.csvsafe import spreadsheet_safe

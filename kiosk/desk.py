@@ -146,11 +146,17 @@ class Desk:
                 self.staff_badge(owner, outcome.message)
 
         pad = PinPadScreen(owner.first_name, message)
-        self.host.push_screen(pad, entered)
+        self.host.push_screen(pad, entered)  # not yet signed on
         # A PIN pad left open closes by itself after the idle time, as staff screens do.
         self.host.set_timer(
             self.host.config.policy.staff_idle_lock_seconds, lambda: self._close_pad(pad)
         )
+
+    def _push(self, screen: Screen[Any], then: Callable[[Any], None]) -> None:
+        """A staff screen, only while staff are signed on: an answer from the writer or the hub
+        that arrives after the idle lock opens nothing over the learners' screen."""
+        if self.unlocked:
+            self.host.push_screen(screen, then)
 
     def _close_pad(self, pad: PinPadScreen) -> None:
         if pad.is_current:
@@ -169,7 +175,7 @@ class Desk:
             else:
                 self.show_lane()
 
-        self.host.push_screen(
+        self._push(
             DutyScreen(members, duty_warnings(members), office=self._operator_has(*OFFICE_ROLES)),
             closed,
         )
@@ -205,7 +211,7 @@ class Desk:
 
         def shown(view: OfficeView) -> None:
             if self.unlocked:  # staff may have signed off while the hub was asked
-                self.host.push_screen(OfficeScreen(view, self.host.export_folder), acted)
+                self._push(OfficeScreen(view, self.host.export_folder), acted)
 
         self.host.read(read, shown)
 
@@ -249,7 +255,7 @@ class Desk:
             self.host.arrive(result.learner_id, result.first_name, self.host.clock())
             self.show_lane()
 
-        self.host.push_screen(
+        self._push(
             FindLearnerScreen("Find a learner (forgotten badge)", self._search_names), picked
         )
 
@@ -280,9 +286,7 @@ class Desk:
 
             self.host.submit(enrol, enrolled)
 
-        self.host.push_screen(
-            FindLearnerScreen("Badge not known: whose is it?", self._search_names), picked
-        )
+        self._push(FindLearnerScreen("Badge not known: whose is it?", self._search_names), picked)
 
     def touch(self) -> None:
         """Staff did something: the idle lock starts again."""
@@ -302,6 +306,8 @@ class Desk:
 
     def show_lane(self) -> None:
         """The queue: every learner in flight; one touch opens a learner's desk."""
+        if not self.unlocked:
+            return  # locked while a step was saved: the learners' screen stays
         self.host.show_lane(office=self._operator_has(*OFFICE_ROLES), then=self._lane_chosen)
 
     def _lane_chosen(self, choice: LaneChoice | None) -> None:
@@ -385,7 +391,7 @@ class Desk:
             else:
                 self.show_lane()
 
-        self._roll(lambda roll: self.host.push_screen(RollScreen(roll), closed))
+        self._roll(lambda roll: self._push(RollScreen(roll), closed))
 
     def show_sign_out(self, message: str = "") -> None:
         """A learner leaving early is signed out, with a reason, so the roll stays right; any
@@ -422,7 +428,7 @@ class Desk:
 
             self.host.submit(job, done)
 
-        self._roll(lambda roll: self.host.push_screen(SignOutScreen(roll, message), chosen))
+        self._roll(lambda roll: self._push(SignOutScreen(roll, message), chosen))
 
     def _row(self, learner_id: int) -> LaneRow | None:
         return next((r for r in self.host.lane_view.rows if r.learner_id == learner_id), None)
@@ -434,7 +440,7 @@ class Desk:
             self.host.notify("That learner is no longer in the lane.", severity="warning")
             self.show_lane()
             return
-        self.host.push_screen(
+        self._push(
             LearnerDeskScreen(self._view(row), self.host.config.policy.late_reasons),
             lambda action: self._acted(row, action),
         )
@@ -560,14 +566,12 @@ class Desk:
             if setup is None:
                 self._after(row.learner_id)
                 return
-            self.host.push_screen(
+            self._push(
                 SearchRecordScreen(row.first_name, setup, list(ItemCategory)),
                 lambda recorded: self._searched(row, setup, recorded),
             )
 
-        self.host.push_screen(
-            SearchSetupScreen(row.first_name, requirement, self.duty.members), set_up
-        )
+        self._push(SearchSetupScreen(row.first_name, requirement, self.duty.members), set_up)
 
     def _searched(self, row: LaneRow, setup: SearchSetup, recorded: SearchRecorded | None) -> None:
         self.touch()
@@ -619,7 +623,7 @@ class Desk:
             event = lane.RefusalConfirmed(self.host.clock(), row.learner_id, note=result.note)
             self._event(event, lambda _: self.show_lane())
 
-        self.host.push_screen(RefusalScreen(row.first_name, kind.value), confirmed)
+        self._push(RefusalScreen(row.first_name, kind.value), confirmed)
 
     def _operator(self) -> str:
         assert self.operator is not None, "staff screens are only open while signed on"

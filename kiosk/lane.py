@@ -27,7 +27,7 @@ from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
 from kiosk.domain.station import RefusalPolicy
-from kiosk.phones_desk import hand_in
+from kiosk.phones_desk import hand_in, phone_handed_in
 from kiosk.screenings import record_screening
 from kiosk.searches import SearchForm, SearchNotAllowed, record_search
 from kiosk.sync import already_in, slots_taken_elsewhere
@@ -159,6 +159,7 @@ class LaneKeeper:
         with self.sessions() as db:
             elsewhere = already_in(db, learner_id, day, which.value)
             taken = slots_taken_elsewhere(db, day) if self.policy.slots else ()
+            phone_in = phone_handed_in(db, learner_id, day)
         if elsewhere:  # admitted at another door this session (as the hub last told us)
             told = rules.Tell(
                 learner_id, f"You're already signed in, {first_name}", "Please go through."
@@ -180,6 +181,7 @@ class LaneKeeper:
             late=mark.code in (Code.LATE, Code.LATE_AFTER_CLOSE),
             selected=decision.screen,
             taken_elsewhere=taken,
+            phone_in_today=phone_in,
         )
         return self.handle(event, staff_id=None, now=at)
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from drivers import (
+    KeyFileError,
     SimulatedDetector,
     SimulatedReader,
     open_detector,
@@ -24,6 +25,7 @@ from drivers import (
 from drivers.clock import Clock, StartedClock, SystemClock
 from drivers.passage import PassageBeam
 from kiosk.app import Devices, KioskApp, make_app
+from kiosk.clock import CLOCK_FILE_VARIABLE, clock_file, school_clock
 from kiosk.config import (
     Config,
     ConfigError,
@@ -117,8 +119,10 @@ def run_production(config: Config) -> int:
     except DevicesBusy as exc:
         log.error("stopped: %s", exc)
         raise ConfigError(str(exc)) from None
+    if clock_file():
+        log.warning("the clock is moved on by %s: this kiosk is a rehearsal", CLOCK_FILE_VARIABLE)
     try:
-        status = run_app(build_production(config))
+        status = run_app(build_production(config, clock=school_clock()))
     except ConfigError as exc:
         # Standard error is the screen, gone when the kiosk stops: the log keeps the reason.
         log.error("stopped: %s", exc)
@@ -138,13 +142,11 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
         log.warning("config: %s", warning)
     book = open_school_book(config.database, station=True)
     rfid, out = config.rfid, config.outputs
-    reader = open_reader(
-        rfid.driver,
-        rfid.port,
-        baudrate=rfid.baudrate,
-        repeat_suppress_seconds=rfid.repeat_suppress_seconds,
-        clock=clock,
-    )
+    try:
+        reader = _open_rfid(config, rfid, "rfid", clock)
+    except Exception:
+        book.close()
+        raise
     det = config.detector
     try:
         extra: dict[str, Any] = {"baudrate": det.baudrate} if det.driver == "serial" else {}
@@ -207,19 +209,38 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
     )
 
 
+def _open_rfid(config: Config, rfid: RfidConfig, section: str, clock: Clock | None) -> Any:
+    """The reader of one [rfid] section; a reader that cannot be set up is a config error."""
+    try:
+        return open_reader(
+            rfid.driver,
+            rfid.port,
+            baudrate=rfid.baudrate,
+            repeat_suppress_seconds=rfid.repeat_suppress_seconds,
+            clock=clock,
+            d0_pin=rfid.d0_pin,
+            d1_pin=rfid.d1_pin,
+            formats=rfid.formats,
+            address=rfid.address,
+            scbk_file=rfid.scbk_file,
+        )
+    except KeyFileError as exc:
+        raise ConfigError(f"{config.source}: [{section}] scbk_file: {exc}") from None
+    except Exception as exc:
+        if rfid.driver not in {"wiegand", "osdp"}:
+            raise
+        raise ConfigError(
+            f"{config.source}: [{section}] cannot be used: {exc}; run `kiosk check`"
+        ) from None
+
+
 def _lane_devices(config: Config, clock: Clock | None) -> tuple[Any, Any]:
     """The phone station's reader and the arch's exit beam, where the school has fitted them."""
     phone = config.phone_reader
     phone_reader = (
         None
         if phone is None or phone.driver == "none"
-        else open_reader(
-            phone.driver,
-            phone.port,
-            baudrate=phone.baudrate,
-            repeat_suppress_seconds=phone.repeat_suppress_seconds,
-            clock=clock,
-        )
+        else _open_rfid(config, phone, "rfid.phone", clock)
     )
     pin = config.detector.pass_pin
     try:

@@ -35,6 +35,11 @@ def _held(session: Session, learner_id: int, day: date) -> PhoneHandinRecord | N
     ).first()
 
 
+def phone_handed_in(session: Session, learner_id: int, day: date) -> bool:
+    """Whether the learner's phone (or their "no phone") is recorded already on `day`."""
+    return _held(session, learner_id, day) is not None
+
+
 @dataclass(frozen=True)
 class HandedIn:
     slot: str

@@ -51,7 +51,8 @@ class Writer:
         # (rank, order, job, then): urgent jobs first, otherwise first come, first served.
         self._jobs: queue.PriorityQueue[tuple[int, int, Any, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
-        self._stopping = threading.Event()
+        # Set by stop(): after it a locked database is waited out only until then.
+        self._deadline: float | None = None
         self._thread: threading.Thread | None = None
         # Jobs submitted and not yet reported back: counted on the UI thread only (submit, and
         # the app's handlers of JobDone and JobFailed), so it needs no lock.
@@ -85,7 +86,7 @@ class Writer:
             try:
                 result = job()
             except SQLAlchemyError as exc:
-                if not is_locked(exc) or self._stopping.is_set():
+                if not is_locked(exc) or self._past_deadline():
                     raise
                 if not self.locked:
                     log.warning("database locked by another program: waiting to write")
@@ -95,8 +96,17 @@ class Writer:
             self.locked = False
             return result
 
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._jobs.put((_LAST, next(self._order), None, None))
-            self._thread.join(timeout=timeout)
+    def _past_deadline(self) -> bool:
+        return self._deadline is not None and time.monotonic() > self._deadline
+
+    def stop(self, timeout: float = 2.0) -> int:
+        """Finish every job already submitted (taps read before the stop are saved), waiting at
+        most `timeout` seconds; returns how many jobs were left undone."""
+        self._deadline = time.monotonic() + timeout
+        if self._thread is None:
+            return 0
+        self._jobs.put((_LAST, next(self._order), None, None))
+        self._thread.join(timeout=timeout)
+        if not self._thread.is_alive():
+            return 0
+        return self._jobs.qsize()  # the job under way and those behind it, less the stop

@@ -161,6 +161,9 @@ class EntryTapped:
     # Slots holding phones at other doors sharing this door's phone store, as last heard when
     # the learner tapped: never handed out here. Recorded with the tap so a replay agrees.
     taken_elsewhere: tuple[str, ...] = ()
+    # The learner's phone was handed in earlier today (the morning's, in the afternoon): a
+    # phone is handed in once a day, so the phone step is done already.
+    phone_in_today: bool = False
 
 
 @dataclass(frozen=True)
@@ -522,9 +525,10 @@ def _entry(lane: Lane, event: EntryTapped, policy: LanePolicy) -> Stepped:
         late=event.late,
         selected=event.selected,
         since=event.at,
+        phone_done=event.phone_in_today,
     )
     effects: list[Effect] = []
-    if policy.phone is not PhonePolicy.OFF:
+    if policy.phone is not PhonePolicy.OFF and not event.phone_in_today:
         slot = _free_slot(lane, policy, tuple(event.taken_elsewhere))
         if slot:
             learner = replace(learner, slot=slot)

@@ -104,6 +104,9 @@ class LaneScreen(Screen[LaneChoice]):
         self._ready = True
         self.show(self.view)
 
+    def on_unmount(self) -> None:
+        self._ready = False  # closed: a late redraw finds no widgets and must not look for them
+
     def say(self, headline: str, next_step: str) -> None:
         """The latest learner-facing answer, so staff see what the learner was told."""
         self.learner_line = f"{headline}: {next_step}"

@@ -148,14 +148,21 @@ class OfficeScreen(Screen[OfficeAction | None]):
         table.styles.height = len(rows) + 1
         return table
 
+    def _open(self) -> bool:
+        """Still on the app's screen stack: a closed screen's widgets are gone."""
+        return self.is_attached and self in self.app.screen_stack
+
     def export_progress(self, done: int, total: int) -> None:
-        """Called by the app while an export is written."""
+        """Called by the app while an export is written (the screen may have closed since)."""
+        if not self._open():
+            return
         bar = self.query_one("#progress", ProgressBar)
         bar.display = True
         bar.update(total=total, progress=done)
 
     def export_finished(self, message: str) -> None:
-        self.query_one("#export-result", Static).update(message)
+        if self._open():
+            self.query_one("#export-result", Static).update(message)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -99,7 +99,7 @@ RUN = """\
 import sys
 import kiosk.launch
 from tests.app.test_hardening_crash import Tapped
-kiosk.launch.build_production = lambda config: Tapped()
+kiosk.launch.build_production = lambda config, **_: Tapped()
 from kiosk.cli import main
 sys.exit(main(["run", "--config", sys.argv[1]]))
 """

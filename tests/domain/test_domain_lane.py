@@ -484,6 +484,16 @@ def test_a_slot_holding_a_phone_at_a_door_sharing_the_store_is_never_given_or_ta
     assert answers[2][0] == SavePhone(A, "3", False, True)
 
 
+def test_a_phone_handed_in_this_morning_is_not_asked_for_again_in_the_afternoon() -> None:
+    """A phone is handed in once a day: a learner back for the afternoon whose phone the school
+    holds goes straight to the arch, takes no slot, and no second hand-in is saved."""
+    lane, answers = run(SLOTS, [replace(tap(A), phone_in_today=True), passed()])
+    assert answers[0] == (told(A, WALK),)
+    assert answers[1][1:] == admitted(A, 0)  # after the arch's clear screening is saved
+    assert not lane.slots_in_use
+    assert not any(isinstance(e, SavePhone) for effects in answers for e in effects)
+
+
 # --- tables: several learners in flight, and who ends up where -----------------------------------
 
 
