@@ -146,7 +146,8 @@ class BadgeReader(Presence):
         event = BadgeRead(uid=uid, read_at=self.clock.now(), reader=self.name)
         with self._lock:
             self._read_count += 1
-        _log.info("%s: badge %s", self.name, uid)
+        # Not at INFO: a flood of cards would write a line each; the kiosk records real taps.
+        _log.debug("%s: badge %s", self.name, uid)
         fire(self.when_read, event)
         return event
 

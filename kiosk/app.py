@@ -52,6 +52,7 @@ from kiosk.exports import (
     search_rows,
     write_export_file,
 )
+from kiosk.known_badges import KnownBadges
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.messages import (
     ArchAlarmed,
@@ -185,6 +186,9 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.last_told: tuple[str, str] | None = None
         self._entry_pending: set[str] = set()  # entry taps on their way to the lane
         self._unknown: OrderedDict[str, float] = OrderedDict()  # unknown cards, when seen
+        self.known_badges = KnownBadges(book.reads)
+        self._unknown_counted = 0  # unknown cards since the last minute's log line
+        self._unknown_logged_at = time.monotonic()
         self.desk = Desk(self)
         # The devices read from now on; what they report before the app runs is held.
         self.inbox = DeviceInbox()
@@ -209,6 +213,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         for sig in (signal.SIGTERM, signal.SIGINT):
             # A stop (systemd, the panel's server) saves the taps already read before exiting.
             loop.add_signal_handler(sig, lambda: self.call_later(self.action_stop))
+        self.run_worker(self.known_badges.refresh, thread=True, group="badges")
         self.inbox.open(self.post_message)  # reads held since the devices opened come first
         reader = self.devices.reader
         if reader is not None:
@@ -400,8 +405,13 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             # A learner's tap closes a PIN pad left open: the learner's answer comes first.
             self.back_to_idle()
         uid, read_at = message.uid, message.read_at
-        if self._known_unknown(uid):
-            self._not_recognised()  # a flood of a card nobody owns never reaches the database
+        if self._known_unknown(uid) or (
+            not self.desk.unlocked and self.known_badges.knows(uid) is False
+        ):
+            # A card nobody owns (a flood of them, however many different) never reaches the
+            # database nor the log one by one: staff signed on see it, to enrol it.
+            self._unknown_counted += 1
+            self._not_recognised()
             return
         if not self.config.policy.plain_sign_in:
             if uid in self._entry_pending:
@@ -569,6 +579,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
     def _tick(self) -> None:
         self._show_backlog()  # the hub's line moves on by itself
+        self.run_worker(self.known_badges.refresh, thread=True, group="badges")
+        if self._unknown_counted and time.monotonic() - self._unknown_logged_at >= 60:
+            log.info("%d tap(s) of unknown cards in the last minute", self._unknown_counted)
+            self._unknown_counted, self._unknown_logged_at = 0, time.monotonic()
         if self.config.policy.plain_sign_in:
             self._plain_tick()
         elif not self.writer.waiting:  # the queue moves on its own; never pile ticks up

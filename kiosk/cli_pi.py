@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,16 @@ from kiosk.backup import (
     database_file,
     ensure_backup_folder,
 )
-from kiosk.cli_io import OK, REJECTED, USAGE, KioskError, add_command, command_config, say
+from kiosk.cli_io import (
+    OK,
+    REJECTED,
+    USAGE,
+    KioskError,
+    add_command,
+    command_config,
+    error,
+    say,
+)
 
 
 def add_commands(
@@ -57,6 +67,12 @@ def add_commands(
         metavar="HOST:PORT",
         help="where the panel's browser connects (default 127.0.0.1:8080: this Pi only)",
     )
+    panel.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="let --listen be an address other machines can reach (the whole kiosk, staff "
+        "screens included, would be theirs to open: only behind a firewall you control)",
+    )
     panel.set_defaults(handler=cmd_panel)
 
 
@@ -70,10 +86,29 @@ def cmd_panel(args: argparse.Namespace) -> int:
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         raise KioskError(f"--listen {args.listen!r}: give HOST:PORT, e.g. 127.0.0.1:8080")
+    if not _loopback(host):
+        if not args.allow_network:
+            raise KioskError(
+                f"--listen {args.listen!r} would put the whole kiosk, staff screens included, "
+                "on the network; the panel's browser is on this Pi: use 127.0.0.1 (or add "
+                "--allow-network if you really mean it)",
+                USAGE,
+            )
+        error(f"warning: the kiosk is served on {args.listen}: anyone who can reach it can use it")
     source = config.source.resolve() if config.source else None
     run = [sys.executable, "-m", "kiosk", "run", *(["--config", str(source)] if source else [])]
     serve_panel(run, host=host, port=int(port), title=config.school.name)
     return OK
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` names this machine only (an address, or localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve anywhere
 
 
 def _days(text: str) -> int:

@@ -47,6 +47,9 @@ PANEL_PAGE = """{% extends "page.html" %}
 {% block closed %}<div class="message">Reconnecting…</div>{% endblock %}
 {% block script %}
     <script>
+      // The panel is a kiosk, not a browser: text that looks like a URL (a name from the MIS)
+      // is made a link by the page's terminal, which opens it with window.open. Never here.
+      window.open = () => null;
       // Nobody is at the panel to tap "Start again": when the connection closes (the server
       // restarting), load the page again as soon as the server answers, trying every 2 s.
       (() => {

@@ -1,0 +1,58 @@
+"""The badges this door knows, held in memory: an unknown card is answered without the database.
+
+A flood of different unknown cards (a bag of hotel keys on the reader, someone testing) would
+otherwise put one database job per card ahead of the next learner. The set is loaded on a thread
+and reloaded when the badges table changes (count, newest row, newest enrolment), checked on the
+lane's tick; a card enrolled by another program is known here within one tick.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.domain.badges import badge_keys
+from records.models import BadgeRecord
+
+
+class KnownBadges:
+    def __init__(self, reads: sessionmaker[Session]) -> None:
+        self._reads = reads
+        self._keys: frozenset[str] | None = None  # None until first loaded: ask the database
+        self._signature: tuple[object, ...] | None = None
+        self._lock = threading.Lock()
+
+    def knows(self, uid: str) -> bool | None:
+        """Whether any badge is enrolled under one of `uid`'s keys; None when that cannot be
+        said here (not loaded yet, or the card is unreadable): the database decides."""
+        keys = self._keys
+        if keys is None:
+            return None
+        try:
+            return not keys.isdisjoint(badge_keys(uid))
+        except ValueError:
+            return None
+
+    def refresh(self) -> None:
+        """Reload the set if the badges table has changed since (any thread; one at a time)."""
+        if not self._lock.acquire(blocking=False):
+            return  # a reload is under way already
+        try:
+            with self._reads() as db:
+                signature = tuple(
+                    db.execute(
+                        select(
+                            func.count(BadgeRecord.id),
+                            func.max(BadgeRecord.id),
+                            func.max(BadgeRecord.enrolled_at),
+                        )
+                    ).one()
+                )
+                if signature == self._signature:
+                    return
+                keys = frozenset(db.scalars(select(BadgeRecord.key)))
+            self._keys, self._signature = keys, signature
+        finally:
+            self._lock.release()
