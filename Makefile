@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench soak fuzz lint types imports format clean
+.PHONY: demo test check bench bench-compare soak fuzz lint types imports format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Two commits side by side: `make bench-compare BASE=<commit>` (BENCH=endtoend,lane ROUNDS=2).
+bench-compare: $(STAMP)
+	BASE=$(BASE) $(PY) -m bench.compare
 
 # A week of school days (Monday to Friday, then Monday morning) through one real `kiosk run`
 # on a clock the soak moves; SOAK_LEARNERS learners a day (300 by default).

@@ -559,12 +559,14 @@ def measure(count: int) -> dict[str, float]:
     return figures(plan, morning)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     args = sys.argv[1:] if argv is None else argv
     count = int(args[0]) if args else int(os.environ.get(SIZE_ENV, LEARNERS))
-    for name, value in measure(count).items():
+    taken = measure(count)
+    for name, value in taken.items():
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
         print(f"{name}: {shown}")
+    return taken
 
 
 if __name__ == "__main__":
