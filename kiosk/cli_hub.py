@@ -1,9 +1,13 @@
-"""The hub's commands: `kiosk sync` (one round by hand), `kiosk hub upgrade` and `publish`."""
+"""The hub's commands: `kiosk sync` (one round by hand), `kiosk hub upgrade`, `publish`, and
+`add-door` / `add-office` (a login of its own for each door, and for the office)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config, first_line
@@ -12,7 +16,7 @@ from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import open_school_book
 from kiosk.sync import hub_engine, publish_roster, sync_once
-from records.hub import upgrade_hub
+from records.hub import HubLogin, HubLoginError, add_hub_login, login_name_for, upgrade_hub
 
 
 def add_commands(
@@ -51,6 +55,41 @@ def add_commands(
         help="publish this door's learners, staff (with PIN hashes) and badges to the hub",
         example="kiosk roster import learners.csv && kiosk hub publish",
     ).set_defaults(handler=cmd_hub_publish)
+    for name, office, help_text, example in (
+        (
+            "add-door",
+            False,
+            "make a door's own hub login, which may add rows only as that door",
+            "kiosk hub add-door side-gate --pgpass side-gate.pgpass "
+            "--config /etc/kiosk/hub-owner.toml",
+        ),
+        (
+            "add-office",
+            True,
+            "make the office's hub login: it syncs as the office's door, publishes the roster "
+            "and alone may add mark amendments",
+            "kiosk hub add-office office --pgpass office.pgpass --config /etc/kiosk/hub-owner.toml",
+        ),
+    ):
+        login = add_command(hub, name, common, help=help_text, example=example)
+        login.add_argument(
+            "station", metavar="STATION", help="the door's [station] name, as in its config"
+        )
+        login.add_argument(
+            "--login",
+            metavar="NAME",
+            help=f"the login's name (default: {login_name_for('STATION', office=office)}); "
+            "an existing login keeps its password and is given this door",
+        )
+        login.add_argument(
+            "--pgpass",
+            required=True,
+            type=Path,
+            metavar="FILE",
+            help="a new file (0600) for the new login's password line: copy it to the door's "
+            "~kiosk/.pgpass",
+        )
+        login.set_defaults(handler=cmd_hub_add_login, office=office)
 
 
 def _positive(text: str) -> int:
@@ -124,3 +163,61 @@ def cmd_hub_publish(args: argparse.Namespace) -> int:
         book.close()
     _say(f"published {written} learner, staff and badge row(s) to the hub")
     return OK
+
+
+def cmd_hub_add_login(args: argparse.Namespace) -> int:
+    """Run with the hub owner's config: the login, its door, and its password in a new file."""
+    config = _hub_config(args, require_database=False)
+    station = str(args.station).strip()
+    login_name = args.login or login_name_for(station, office=args.office)
+    pgpass: Path = args.pgpass
+    if pgpass.exists():
+        raise KioskError(f"--pgpass: {pgpass} exists already; name a new file")
+    url = make_url(config.hub.url)
+    hub = hub_engine(config.hub)
+    try:
+        with hub.begin() as conn:
+            made = add_hub_login(conn, login_name, station, office=args.office)
+            if made.password is not None:
+                # Inside the transaction: if the file cannot be written, no login is made
+                # whose password nobody has.
+                _write_pgpass(
+                    pgpass, url.host or "localhost", url.port or 5432, url.database or "*", made
+                )
+    except HubLoginError as exc:
+        raise KioskError(str(exc), REJECTED) from None
+    except OSError as exc:
+        raise KioskError(f"--pgpass: cannot write {pgpass}: {exc.strerror}", REJECTED) from None
+    except SQLAlchemyError as exc:
+        raise KioskError(
+            f"cannot make the login: {first_line(exc)} (run this with the hub owner's config; "
+            "the owner must be allowed to create roles)",
+            REJECTED,
+        ) from None
+    finally:
+        hub.dispose()
+    what = "office login" if made.office else "door login"
+    if made.password is None:
+        _say(
+            f"{what} {made.login} existed already (password unchanged): it now writes as door "
+            f"{made.station!r}"
+        )
+    else:
+        _say(
+            f"made {what} {made.login}, writing as door {made.station!r}; its password line is "
+            f"in {pgpass}: copy it to the door's ~kiosk/.pgpass (0600) and delete it here"
+        )
+    door_url = url.set(username=made.login, password=None).render_as_string(hide_password=False)
+    _say(f'on that door, [hub] url = "{door_url}"')
+    return OK
+
+
+def _write_pgpass(path: Path, host: str, port: int, database: str, made: HubLogin) -> None:
+    fields = [host, str(port), database, made.login, made.password or ""]
+    line = ":".join(f.replace("\\", "\\\\").replace(":", "\\:") for f in fields)
+    out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(out, 0o600)
+        os.write(out, (line + "\n").encode("utf-8"))
+    finally:
+        os.close(out)

@@ -3,12 +3,14 @@
 A flood of different unknown cards (a bag of hotel keys on the reader, someone testing) would
 otherwise put one database job per card ahead of the next learner. The set is loaded on a thread
 and reloaded when the badges table changes (count, newest row, newest enrolment), checked on the
-lane's tick; a card enrolled by another program is known here within one tick.
+lane's tick and after a hub sync brings roster changes; a card enrolled by another program is
+known here within one tick.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +25,7 @@ class KnownBadges:
         self._keys: frozenset[str] | None = None  # None until first loaded: ask the database
         self._signature: tuple[object, ...] | None = None
         self._lock = threading.Lock()
+        self.changed_at = 0.0  # time.monotonic() when the set last changed
 
     def knows(self, uid: str) -> bool | None:
         """Whether any badge is enrolled under one of `uid`'s keys; None when that cannot be
@@ -54,5 +57,6 @@ class KnownBadges:
                     return
                 keys = frozenset(db.scalars(select(BadgeRecord.key)))
             self._keys, self._signature = keys, signature
+            self.changed_at = time.monotonic()
         finally:
             self._lock.release()

@@ -3,10 +3,15 @@
 PINs are hashed with the school's key (`records.keys`) when the session's database was opened
 with it: a copied database then gives nothing to guess a PIN against. A PIN hashed without the
 key (before it existed) still signs on, and is hashed again with the key when it does.
+
+With the key, each member of staff's roles and PIN hash are sealed to them
+(`records.staff_seals`): a row whose seal does not verify (a role or PIN hash written into the
+file by hand, or copied from another row) signs on nobody until `kiosk staff set-pin` seals it.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +22,9 @@ from records.keys import session_key
 from records.models import StaffRecord
 from records.pins import hash_pin, needs_rehash, verify_pin
 from records.queries import staff_by_staff_id
+from records.staff_seals import seal_holds, seal_staff
+
+log = logging.getLogger(__name__)
 
 MAX_WRONG_PINS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -24,6 +32,8 @@ MIN_PIN_LENGTH = 4
 MAX_PIN_LENGTH = 8
 # Staff with these roles see and record searches; a school may ask them for a longer PIN.
 SEARCH_ROLES = frozenset({"searcher", "dsl"})
+# Said at the PIN pad when the row's seal does not verify; the log says which and why.
+UNSEALED_MESSAGE = "This badge cannot sign on: its staff record needs checking. Ask the office."
 
 
 class PinError(Exception):
@@ -61,10 +71,16 @@ def set_pin(
             f"see searches for a PIN of at least {min_length_search_roles} digits "
             "([policy] min_pin_length_search_roles); nothing was changed"
         )
-    staff.pin_hash = hash_pin(pin, session_key(session))
+    key = session_key(session)
+    was_sealed = key is not None and seal_holds(staff, key)
+    staff.pin_hash = hash_pin(pin, key)
+    seal_staff(staff, key)
     staff.failed_pin_attempts = 0
     staff.locked_until = None
     staff.updated_at = now
+    # The roles sealed with the new PIN go on the record: sealing a row whose roles were
+    # changed outside the kiosk would otherwise leave no trace of what was vouched for.
+    detail = {} if was_sealed or key is None else {"sealed_roles": staff.roles}
     append_audit(
         session,
         at=now,
@@ -72,7 +88,7 @@ def set_pin(
         action="staff.set_pin",
         entity="staff",
         entity_id=staff_id,
-        detail={},
+        detail=detail,
     )
 
 
@@ -92,14 +108,26 @@ def check_pin(session: Session, staff: StaffRecord, pin: str, *, now: datetime) 
     """
     if staff.locked_until is not None and staff.locked_until > now:
         return PinCheck(False, staff.locked_until, 0, "This badge is locked. Try again later.")
+    key = session_key(session)
+    if key is not None and not seal_holds(staff, key):
+        # Before the PIN is tried: a copied hash must not even tell whether the PIN fits.
+        log.warning(
+            "sign-on refused for %s: %s; run `kiosk staff set-pin %s` once the roles are right",
+            staff.staff_id,
+            "the row is not sealed"
+            if not staff.seal
+            else "its roles or PIN hash do not match its seal (changed outside the kiosk)",
+            staff.staff_id,
+        )
+        return PinCheck(False, None, 0, UNSEALED_MESSAGE)
     if staff.pin_hash is None:
         return PinCheck(False, None, 0, "No PIN is set for this badge. Ask the office.")
-    key = session_key(session)
     if verify_pin(pin, staff.pin_hash, key):
         staff.failed_pin_attempts = 0
         staff.locked_until = None
         if needs_rehash(staff.pin_hash, key):
             staff.pin_hash = hash_pin(pin, key)
+            seal_staff(staff, key)
         return PinCheck(True, None, MAX_WRONG_PINS, "Signed on.")
     staff.failed_pin_attempts += 1
     if staff.failed_pin_attempts >= MAX_WRONG_PINS:

@@ -31,9 +31,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, delete, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import Config, HubConfig
@@ -177,7 +177,8 @@ def sync_once(
     offered, sent, pushed_to = _push_events(reader, hub, station, batch_size, on_batch)
     marks_sent = _push_marks(reader, hub, station, batch_size)
     store = store or station
-    others = sum(_push_facts(reader, hub, station, store, f, batch_size) for f in _FACTS)
+    facts = _FACTS if _may_add_amendments(hub) else _DOOR_FACTS
+    others = sum(_push_facts(reader, hub, station, store, f, batch_size) for f in facts)
     others += _push_enrolments(reader, hub, station, batch_size)
     today = now.astimezone(zone).date()
     received = _pull_arrivals(local, hub, station, today)
@@ -480,7 +481,56 @@ def _push_facts(
         ]
     # Oldest first, so the newest fact the hub holds is only reached once those before it are in.
     rows.sort(key=lambda r: _utc(r[facts.progress]))
+    if record is HubAmendmentRecord:
+        return _insert_amendments(hub, rows)
     return _insert_new(hub, record, facts.key, rows, batch_size)
+
+
+def _may_add_amendments(hub: Engine) -> bool:
+    """Whether this door's login may add amendments: only an office login may (hub0003). A
+    door's amendments wait in its own book, and its exports, until made at the office."""
+    with hub.connect() as conn:
+        allowed = bool(
+            conn.execute(
+                text("SELECT has_table_privilege(CAST('hub_amendments' AS text), 'INSERT')")
+            ).scalar_one()
+        )
+    if not allowed:
+        log.debug("this door's hub login may not add amendments: they stay in its own book")
+    return allowed
+
+
+def _insert_amendments(hub: Engine, rows: list[dict[str, Any]]) -> int:
+    """One at a time: the hub refuses an amendment by someone its roster does not hold as
+    office, dsl or admin, and that one refusal must not hold up the rest of the round."""
+    sent = 0
+    key = ["station", "mis_id", "date", "session", "amended_at"]
+    for row in rows:
+        try:
+            with hub.begin() as conn:
+                result = conn.execute(
+                    pg_insert(HubAmendmentRecord)
+                    .values(row)
+                    .on_conflict_do_nothing(index_elements=key)
+                    .returning(HubAmendmentRecord.id)
+                )
+                sent += len(result.all())
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+                raise
+            named = tuple(str(row[name]) for name in key)
+            if named in _REFUSED_AMENDMENTS:
+                continue  # said once; it is offered again every round while in reach
+            _REFUSED_AMENDMENTS.add(named)
+            log.warning(
+                "the hub refused the amendment of %s %s %s by %s: %s",
+                row["mis_id"],
+                row["date"],
+                row["session"],
+                row["amended_by"],
+                str(exc.orig).splitlines()[0],
+            )
+    return sent
 
 
 def _insert_new(
@@ -615,6 +665,11 @@ _FACTS = (
     ),
     _Facts(HubPhoneRecord, ("station", "mis_id", "handed_in_at", "kind"), "at", _phone_rows),
 )
+_DOOR_FACTS = tuple(f for f in _FACTS if f.record is not HubAmendmentRecord)
+# PostgreSQL's "permission denied" and "new row violates row-level security policy".
+_INSUFFICIENT_PRIVILEGE = "42501"
+# Amendments the hub refused, by the columns that name them: logged once per process.
+_REFUSED_AMENDMENTS: set[tuple[str, ...]] = set()
 
 
 def _push_enrolments(
@@ -730,7 +785,8 @@ _LEARNER_FIELDS = (
     "sen",
     "left_on",
 )
-_STAFF_FIELDS = ("surname", "forename", "sex", "roles", "pin_hash", "active")
+# The seal travels with the roles and PIN hash it covers (records.staff_seals).
+_STAFF_FIELDS = ("surname", "forename", "sex", "roles", "pin_hash", "seal", "active")
 
 
 def _roster_version(conn: Any) -> str:
@@ -790,7 +846,7 @@ def _pull_roster(
                 db.add(member)
                 by_staff[member.staff_id] = member
                 changed += 1
-            elif _apply(member, row, _STAFF_FIELDS, now):
+            elif _apply(member, _kept_seal(member, row), _STAFF_FIELDS, now):
                 changed += 1
         db.flush()
         by_key = {b.key: b for b in db.scalars(select(BadgeRecord))}
@@ -875,6 +931,19 @@ def _apply_enrolments(
                 changed += 1
         db.flush()
     return changed
+
+
+def _kept_seal(member: StaffRecord, row: Any) -> Any:
+    """The hub's staff row, keeping this door's seal when the hub holds none for the very roles
+    and PIN hash this door sealed (a hub upgraded to hub0003, not yet published to again):
+    without it the upgrade would leave nobody able to sign on. A changed row stays unsealed."""
+    if (
+        row["seal"] is None
+        and member.seal is not None
+        and (member.roles, member.pin_hash) == (row["roles"], row["pin_hash"])
+    ):
+        return {**row, "seal": member.seal}
+    return row
 
 
 def _apply(record: Any, row: Any, names: Sequence[str], now: datetime) -> bool:
@@ -1016,9 +1085,12 @@ class SyncWorker:
         *,
         engine: Engine | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        on_roster: Callable[[], object] | None = None,
     ) -> None:
         self.config = config
         self.local = local
+        # Called on the sync thread after a round that changed learners, staff or badges here.
+        self._on_roster = on_roster
         self.station = config.station.name
         self._hub = engine if engine is not None else hub_engine(config.hub)
         self._own_engine = engine is None
@@ -1085,6 +1157,8 @@ class SyncWorker:
                 log.warning("hub offline: %s", "".join(reason))
             return None
         self._roster_version = report.roster_version
+        if report.roster and self._on_roster is not None:
+            self._on_roster()
         with self._lock:
             was = self._status
             self._status = SyncStatus(True, report.waiting, report.synced_at)
@@ -1116,66 +1190,9 @@ __all__ = [
     "SyncStatus",
     "SyncWorker",
     "already_in",
-    "check_hub",
     "hub_engine",
     "publish_roster",
     "slots_taken_elsewhere",
     "sync_once",
     "waiting_events",
 ]
-
-
-# --- `kiosk check` ------------------------------------------------------------------------------
-
-
-def check_hub(config: Config) -> list[Any]:
-    """`kiosk check`'s lines for the hub (kiosk.check.CheckResult): reachable, at the current
-    schema, and this door's backlog with the time of its last sync."""
-    from kiosk.check import CheckResult
-    from records.database import make_engine, make_sessionmaker
-    from records.hub import hub_head_revision, hub_revision
-
-    if not config.hub.enabled:
-        return [CheckResult("hub", True, "none configured: this door works alone")]
-    backlog = ""
-    if config.database.url:
-        engine = make_engine(config.database.url)
-        try:
-            with make_sessionmaker(engine, read_only=True)() as db:
-                station = config.station.name
-                waiting, synced = waiting_events(db, station), last_sync_at(db, station)
-            when = (
-                f"{synced.astimezone(config.school.zone):%Y-%m-%d %H:%M:%S}" if synced else "never"
-            )
-            backlog = f"{waiting} event(s) waiting, last sync {when}"
-        except SQLAlchemyError:
-            backlog = "backlog unknown (the local database cannot be read)"
-        finally:
-            engine.dispose()
-    hub = hub_engine(config.hub)
-    try:
-        with hub.connect() as conn:
-            at = hub_revision(conn)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return [
-            CheckResult(
-                "hub",
-                False,
-                f"cannot reach it: {reason}; {backlog or 'the door keeps working alone'}",
-                "check [hub] url, the network and the server (docs/hub.md); the door keeps "
-                "admitting and the backlog is sent when the hub is back",
-            )
-        ]
-    finally:
-        hub.dispose()
-    if at != hub_head_revision():
-        return [
-            CheckResult(
-                "hub",
-                False,
-                f"reachable but not at the current schema ({at or 'empty'}); {backlog}",
-                "run `kiosk hub upgrade` (as the hub's owner, not a door's login)",
-            )
-        ]
-    return [CheckResult("hub", True, f"reachable and current; {backlog}")]

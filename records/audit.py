@@ -7,11 +7,18 @@ What it guarantees, against someone who can write to the database but cannot rea
 - removing the newest entries shows, up to the last entry this station committed: after each
   commit that appended, the station writes the newest entry's id and hash to an anchor file
   beside the key (sealed too), and verify demands that entry be in the log with that hash.
-  A file outside the database survives a DELETE that a row in the database would not. What it
+  A file outside the database survives a DELETE that a row in the database would not. A
+  missing anchor beside a log that has entries is itself a break, and the kiosk never makes
+  one anew over such a log (only for the first entry of an empty log, at `kiosk db upgrade`
+  of a log kept before the key, or by `kiosk audit reset-anchor`); nor does it move an anchor
+  whose entries the log no longer holds as it remembers them. What it
   cannot see: entries committed after the last anchor write (a power cut between the commit
   and the anchor write loses at most that one transaction's entries from the guarantee), and,
   with several stations on one PostgreSQL database, entries written by other stations after
-  this station's own last append (each station's anchor vouches for the chain up to its own).
+  this station's own last append (each station's anchor vouches for the chain up to its own;
+  a station added to a database that already has entries starts its anchor with
+  `kiosk audit reset-anchor`). The anchor is beside the key, so keep the key out of the
+  database's folder (`kiosk check` warns): a copy or restore of that folder would carry both.
 - the database refuses UPDATE and DELETE on audit_log (triggers of migration 0002), so an
   application bug or a casual edit fails outright; dropping the trigger is what the three
   points above are for.
@@ -53,6 +60,9 @@ SEALED_PREFIX = "hmac:"
 
 # Session.info slot for the head an uncommitted append will leave, written to the anchor on commit.
 _PENDING_ANCHOR = "records.audit_pending_anchor"
+# Set when this transaction may make the anchor anew: the log was empty, or reset-anchor.
+_ANCHOR_MAY_START = "records.audit_anchor_may_start"
+_ANCHOR_WARNED = "records.audit_anchor_warned"
 
 # Key of the PostgreSQL advisory lock that serialises appends from several kiosks; any
 # constant works as long as every writer uses the same one. (ASCII "kioskaud".)
@@ -198,12 +208,19 @@ def append_audit(
     entity: str,
     entity_id: str,
     detail: Mapping[str, Any],
+    new_anchor: bool = False,
 ) -> AuditRecord:
     """Add an entry chained to the last one, in the caller's transaction (flushed, not committed).
 
     Sealed with the key the session's database was opened with (`records.keys.session_key`;
     unsealed without one, as before the key existed). When the session also carries an anchor
     file, the new head is written there once the caller commits.
+
+    The anchor only ever moves along the chain it names: it is written when the entry it
+    names is still in the log with the hash it remembers. It is made anew only for the first
+    entry of an empty log, or with `new_anchor` (`kiosk audit reset-anchor`, which records who
+    and why in this entry): a deleted anchor file beside a log that has entries is a break,
+    which the kiosk never papers over by writing a fresh one.
 
     Concurrent writers are serialised so two kiosks cannot both chain onto the same entry:
     on PostgreSQL by a transaction-scoped advisory lock taken here (held until the caller
@@ -240,12 +257,52 @@ def append_audit(
     )
     session.add(record)
     session.flush()
-    if key is not None and session_anchor(session) is not None:
-        first = session.execute(
-            select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id).limit(1)
-        ).one()
-        session.info[_PENDING_ANCHOR] = AuditAnchor(first.id, first.hash, record.id, record.hash)
+    path = session_anchor(session)
+    if key is not None and path is not None:
+        if last is None or new_anchor:
+            session.info[_ANCHOR_MAY_START] = True
+        may_start = bool(session.info.get(_ANCHOR_MAY_START))
+        if may_start or _anchor_still_holds(session, path, key):
+            first = session.execute(
+                select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id).limit(1)
+            ).one()
+            session.info[_PENDING_ANCHOR] = AuditAnchor(
+                first.id, first.hash, record.id, record.hash
+            )
     return record
+
+
+def _anchor_still_holds(session: Session, path: Path, key: bytes) -> bool:
+    """Whether the anchor names entries still in the log as it remembers them, so moving it to
+    the new head keeps its word. A missing or contradicted anchor stays as it is: the evidence
+    for `kiosk audit verify`, until `kiosk audit reset-anchor`."""
+    anchored = read_anchor(path, key)
+    if isinstance(anchored, AuditAnchor):
+        ends = session.execute(
+            select(AuditRecord.id, AuditRecord.hash).where(
+                AuditRecord.id.in_((anchored.first_id, anchored.head_id))
+            )
+        ).all()
+        found = {row.id: row.hash for row in ends}
+        if (
+            found.get(anchored.first_id) == anchored.first_hash
+            and found.get(anchored.head_id) == anchored.head_hash
+        ):
+            return True
+        problem = "names entries the log no longer holds as it remembers them"
+    elif anchored is None:
+        problem = "is missing while the log has entries"
+    else:
+        problem = anchored.reason
+    if not session.info.get(_ANCHOR_WARNED):
+        session.info[_ANCHOR_WARNED] = True
+        log.error(
+            "the audit anchor %s %s: not moved; run `kiosk audit verify`, and "
+            "`kiosk audit reset-anchor --by --reason` once the office knows why",
+            path,
+            problem,
+        )
+    return False
 
 
 def anchor_on_commit(sessions: sessionmaker[Session]) -> None:
@@ -258,33 +315,42 @@ def anchor_on_commit(sessions: sessionmaker[Session]) -> None:
 
     def _after_commit(session: Session) -> None:
         pending = session.info.pop(_PENDING_ANCHOR, None)
+        may_start = bool(session.info.pop(_ANCHOR_MAY_START, False))
+        session.info.pop(_ANCHOR_WARNED, None)
         key, path = session_key(session), session_anchor(session)
         if isinstance(pending, AuditAnchor) and key is not None and path is not None:
             try:
-                write_anchor(path, key, pending)
+                write_anchor(path, key, pending, start=may_start)
             except OSError as exc:
                 # The mark is committed; failing the door now helps no one. Verify will say
                 # the anchor is behind only if entries before it go missing.
                 log.error("cannot write the audit anchor %s: %s", path, exc)
 
     def _after_rollback(session: Session, previous_transaction: Any) -> None:
-        session.info.pop(_PENDING_ANCHOR, None)
+        for slot in (_PENDING_ANCHOR, _ANCHOR_MAY_START, _ANCHOR_WARNED):
+            session.info.pop(slot, None)
 
     event.listen(sessions, "after_commit", _after_commit)
     event.listen(sessions, "after_soft_rollback", _after_rollback)
 
 
-def write_anchor(path: Path, key: bytes, anchor: AuditAnchor) -> None:
+def write_anchor(path: Path, key: bytes, anchor: AuditAnchor, *, start: bool = True) -> None:
     """Write `anchor` to `path` (0600, replaced whole), unless it already names a newer head.
 
     Only forward: a station that lost a race with another process on the same machine, or a
     log whose tail was cut and refilled, never moves the anchor back over the evidence.
+    Without `start`, an anchor that is not there (deleted, or unreadable) is not made anew.
     """
     with _anchor_lock(path):
         try:
             current = _read_anchor_fields(path)
         except ValueError:
-            current = None  # unreadable: replaced by a good one
+            current = None  # unreadable
+            if not start:
+                return
+        if current is None and not start:
+            log.error("the audit anchor %s is missing: not made anew", path)
+            return
         if current is not None and int(current.get("head_id", 0)) >= anchor.head_id:
             return
         body = {**anchor.fields(), "mac": _anchor_mac(key, anchor)}
@@ -307,6 +373,23 @@ def _anchor_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def anchor_unsealed_log(connection: Any, path: Path, key: bytes) -> AuditAnchor | None:
+    """Anchor the log as it is when the school's key has just been made (`kiosk db upgrade`
+    on a book kept before the key existed): its entries are not sealed, so there is nothing
+    an anchor made now could hide. None, and nothing written, when the log is empty, holds a
+    sealed entry (a lost anchor is then evidence) or an anchor is there already."""
+    if path.exists():
+        return None
+    rows = connection.execute(
+        select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id)
+    ).all()
+    if not rows or any(is_sealed(row.hash) for row in rows):
+        return None
+    anchor = AuditAnchor(rows[0].id, rows[0].hash, rows[-1].id, rows[-1].hash)
+    write_anchor(path, key, anchor)
+    return anchor
 
 
 def set_anchor_aside(path: Path, at: datetime) -> Path | None:
@@ -400,6 +483,20 @@ def verify_audit(
             expected_prev = row.hash
     finally:
         rows.close()
+    if (
+        anchored is None
+        and anchor is not None
+        and key is not None
+        and expected_prev != GENESIS_HASH
+    ):
+        return AuditBreak(
+            None,
+            None,
+            None,
+            f"{anchor}: missing, while the log has entries: it was deleted (or the database "
+            "was replaced), so what the log has lost cannot be ruled out; find out why, then "
+            "`kiosk audit reset-anchor --by --reason` anchors the log as it is",
+        )
     if anchored is not None and not head_seen:
         return AuditBreak(
             anchored.head_id,

@@ -18,10 +18,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from records.audit import anchor_on_commit
+from records.audit import anchor_on_commit, anchor_unsealed_log
 from records.keys import (
     SESSION_AUDIT_ANCHOR,
     SESSION_KEY,
+    anchor_path,
     load_or_create_key,
     make_private_folder,
 )
@@ -269,16 +270,23 @@ def upgrade(url: str, revision: str = "head", *, key_file: Path | None = None) -
     0600 in a 0700 folder whatever the umask. With `key_file`, the school's key is created
     there (0600) when it is missing, and an existing one is checked.
     """
-    if key_file is not None:
-        load_or_create_key(key_file)
+    key_is_new = key_file is not None and not key_file.exists()
+    key = load_or_create_key(key_file) if key_file is not None else None
     ensure_sqlite_parent(url)
     make_private_sqlite_file(url)
     with migration_connection(url) as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
+        if key is not None:
+            # For a migration that seals what is already there (0009: the staff rows).
+            config.attributes["school_key"] = key
         command.upgrade(config, revision)
         if connection.dialect.name == "sqlite":
             _check_foreign_keys(connection)
+        if key is not None and key_file is not None and key_is_new:
+            # A book kept before the key existed: from here on its chain is sealed, and the
+            # anchor that vouches for its length starts at what it holds now.
+            anchor_unsealed_log(connection, anchor_path(key_file), key)
 
 
 @contextmanager

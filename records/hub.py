@@ -8,11 +8,17 @@ earliest admission (by the badge tap), else the earliest refusal, with the newes
 it (`hub_amendments`) on top. Sign-outs, staff sign-ons and phones come up the same way, as
 facts that are only ever added. The roster tables are the school's roster as the office
 publishes it, and `hub_badge_enrolments` the cards enrolled at the doors; doors copy both.
+
+Each door's login is registered to its door (`hub_logins`); row-level security (hub0003) lets
+it add rows only as that door, and only an office login adds amendments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,6 +42,7 @@ from sqlalchemy import (
     func,
     select,
     table,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
@@ -154,6 +161,9 @@ class HubStaffRecord(HubBase):
     sex: Mapped[str | None]
     roles: Mapped[str] = mapped_column(default="")
     pin_hash: Mapped[str | None]
+    # The door's seal over (staff_id, roles, pin_hash) under the school's key, copied as is:
+    # whoever can write the hub but lacks the key cannot give anyone a role or a PIN.
+    seal: Mapped[str | None]
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[dt.datetime]
 
@@ -222,6 +232,8 @@ class HubAmendmentRecord(HubBase):
     reason: Mapped[str]
     amended_at: Mapped[dt.datetime]
     amended_by: Mapped[str | None]
+    # The office login that sent it (the hub fills it in and refuses any other name).
+    login: Mapped[str] = mapped_column(server_default=text("current_user"))
     received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
@@ -318,6 +330,18 @@ class HubBadgeEnrolmentRecord(HubBase):
     received_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
+class HubLoginRecord(HubBase):
+    """A door's or the office's login at the hub and the door it writes as: row-level security
+    (hub0003) lets a login add rows that carry this station only. Made by the hub's owner with
+    `kiosk hub add-door` or `add-office` (`add_hub_login`)."""
+
+    __tablename__ = "hub_logins"
+
+    login: Mapped[str] = mapped_column(primary_key=True)
+    station: Mapped[str]
+    made_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
 hub_metadata = HubBase.metadata
 
 # The one mark per learner, day and session (made by the migration; a view, so not in the
@@ -358,6 +382,88 @@ def upgrade_hub(url: str, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+# A login's name as PostgreSQL keeps it unquoted: what an administrator can type in pg_hba.conf.
+_LOGIN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class HubLoginError(Exception):
+    """A login cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class HubLogin:
+    """A login made (or registered) at the hub: its password is None when it already existed
+    and was left as it was."""
+
+    login: str
+    station: str
+    office: bool
+    password: str | None
+
+
+def login_name_for(station: str, *, office: bool = False) -> str:
+    """The login a door's name suggests: `kiosk_side_gate` for `side-gate` (`kiosk_office_...`)."""
+    name = re.sub(r"[^a-z0-9_]+", "_", station.lower()).strip("_")
+    return f"kiosk_{'office_' if office else ''}{name}"[:63]
+
+
+def add_hub_login(connection: Any, login: str, station: str, *, office: bool = False) -> HubLogin:
+    """Make `login` (a new random password) or keep the existing role of that name, put it in
+    the door group (and the office group with `office`), and record that it writes as
+    `station`. Run as the hub's owner (or a user who may create roles), in its transaction.
+
+    An office login is a door's login too: the office's own kiosk syncs with it, and only it
+    may add mark amendments, as that door.
+    """
+    if not _LOGIN_NAME.fullmatch(login):
+        raise HubLoginError(
+            f"{login!r}: a login is lower-case letters, digits and _ (not starting with a digit)"
+        )
+    if not station.strip():
+        raise HubLoginError("the door's name ([station] name) must not be empty")
+    groups = [DOOR_ROLE, OFFICE_ROLE] if office else [DOOR_ROLE]
+    for group in groups:
+        if not connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": group}
+        ).first():
+            raise HubLoginError(
+                f"the group role {group} does not exist: create it as postgres "
+                f"(CREATE ROLE {group} NOLOGIN) and run `kiosk hub upgrade` again"
+            )
+    if login in groups or login in (DOOR_ROLE, OFFICE_ROLE):
+        raise HubLoginError(f"{login!r} is a group role, not a login; choose another name")
+    exists_already = connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": login}
+    ).first()
+    password = None
+    if not exists_already:
+        # token_urlsafe: letters, digits, - and _ only, so it is safe inside the quotes.
+        password = secrets.token_urlsafe(24)
+        connection.execute(text(f"CREATE ROLE \"{login}\" LOGIN PASSWORD '{password}'"))
+    for group in groups:
+        connection.execute(text(f'GRANT {group} TO "{login}"'))
+    if exists_already and not office:
+        # Made a door's login again: it no longer amends nor publishes as the office.
+        connection.execute(text(f'REVOKE {OFFICE_ROLE} FROM "{login}"'))
+    connection.execute(
+        text(
+            "INSERT INTO hub_logins (login, station) VALUES (:login, :station) "
+            "ON CONFLICT (login) DO UPDATE SET station = excluded.station, made_at = now()"
+        ),
+        {"login": login, "station": station},
+    )
+    return HubLogin(login, station, office, password)
+
+
+def login_station(connection: Any) -> str | None:
+    """The door the connection's login writes as; None for a login no door is registered for
+    (the hub's owner, or a login made before hub0003)."""
+    value = connection.execute(
+        select(HubLoginRecord.station).where(HubLoginRecord.login == func.current_user())
+    ).scalar()
+    return str(value) if value is not None else None
+
+
 def hub_revision(connection: Any) -> str | None:
     """The revision the hub is at over an open connection; None before its first upgrade."""
     context = MigrationContext.configure(connection, opts={"version_table": HUB_VERSION_TABLE})
@@ -375,14 +481,20 @@ __all__ = [
     "HubBadgeRecord",
     "HubEventRecord",
     "HubLearnerRecord",
+    "HubLogin",
+    "HubLoginError",
+    "HubLoginRecord",
     "HubMarkRecord",
     "HubPhoneRecord",
     "HubSignOutRecord",
     "HubStaffPresenceRecord",
     "HubStaffRecord",
+    "add_hub_login",
     "hub_head_revision",
     "hub_metadata",
     "hub_revision",
     "hub_session_marks",
+    "login_name_for",
+    "login_station",
     "upgrade_hub",
 ]

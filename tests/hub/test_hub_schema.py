@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import ProgrammingError
 
 from kiosk.sync import hub_engine
+from records.database import migration_connection
 from records.hub import (
     HUB_VERSION_TABLE,
+    add_hub_login,
+    hub_alembic_config,
     hub_head_revision,
     hub_metadata,
     hub_revision,
@@ -38,7 +42,7 @@ def test_a_door_login_may_add_events_and_read_the_roster_but_not_rewrite_history
     owner = hub_engine(hub_url)
     with owner.begin() as conn:
         conn.execute(sa.text("DROP ROLE IF EXISTS gate_side"))
-        conn.execute(sa.text("CREATE ROLE gate_side LOGIN IN ROLE kiosk_door"))
+        add_hub_login(conn, "gate_side", "side")
     door = hub_engine(hub_url.replace("postgres@", "gate_side@"))
     event = (
         "INSERT INTO hub_events (event_id, station, local_id, date, session, at, kind, payload,"
@@ -62,6 +66,8 @@ def test_a_door_login_may_add_events_and_read_the_roster_but_not_rewrite_history
             "DELETE FROM hub_marks",
             "UPDATE hub_sign_outs SET reason = 'x'",
             "DELETE FROM hub_amendments",
+            "DELETE FROM hub_logins",
+            "UPDATE hub_logins SET station = 'main'",
             "UPDATE hub_phones SET slot = '9'",
             "DELETE FROM hub_staff_presence",
             "UPDATE hub_badge_enrolments SET staff_id = 'X'",
@@ -75,4 +81,48 @@ def test_a_door_login_may_add_events_and_read_the_roster_but_not_rewrite_history
         with owner.begin() as conn:
             conn.execute(sa.text("DROP OWNED BY gate_side"))
             conn.execute(sa.text("DROP ROLE gate_side"))
+        owner.dispose()
+
+
+AMENDMENT = (
+    "INSERT INTO hub_amendments (station, mis_id, date, session, original_code,"
+    " original_minutes_late, original_comment, new_code, new_minutes_late, new_comment, reason,"
+    " amended_at, amended_by) VALUES ('side', 'M1', '2026-11-23', 'AM', 'N', 0, '', '/', 0, '',"
+    " 'bus late', '2026-11-23 09:20+00', 'S05')"
+)
+
+
+def test_a_hub_from_before_the_door_logins_upgrades_with_its_rows_and_downgrades_again(
+    hub_url: str,
+) -> None:
+    with migration_connection(hub_url) as conn:
+        config = hub_alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "hub0002")
+    owner = hub_engine(hub_url)
+    try:
+        with owner.begin() as conn:
+            conn.execute(sa.text(AMENDMENT))  # sent by a door before hub0003
+        upgrade_hub(hub_url)
+        with owner.connect() as conn:
+            assert hub_revision(conn) == hub_head_revision()
+            login, station = conn.execute(
+                sa.text("SELECT login, station FROM hub_amendments")
+            ).one()
+            user = conn.execute(sa.text("SELECT current_user")).scalar_one()
+            secured = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_class WHERE relrowsecurity"
+                    " AND relname IN ('hub_marks', 'hub_sign_outs', 'hub_amendments')"
+                )
+            ).scalar_one()
+        assert (login, station, secured) == (user, "side", 3)
+        with migration_connection(hub_url) as conn:
+            config = hub_alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "hub0002")
+        with owner.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM hub_amendments")).scalar_one() == 1
+        upgrade_hub(hub_url)
+    finally:
         owner.dispose()

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
+from kiosk.check import check_hub
 from kiosk.cli_hub import add_commands
 from kiosk.cli_io import run_command
 from kiosk.config import Config
-from kiosk.sync import SyncWorker, already_in, check_hub, hub_engine, sync_once
+from kiosk.sync import SyncWorker, already_in, hub_engine, sync_once
 from records.hub import HubEventRecord, hub_session_marks
 from records.models import StaffRecord, VisitEventRecord
 from tests.hub.doors import (

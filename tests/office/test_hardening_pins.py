@@ -6,14 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from kiosk.check import run_checks
 from kiosk.config import ConfigError, parse_config
-from kiosk.staff import PinError, check_pin, set_pin
-from records.database import make_sessionmaker
+from kiosk.duty import sign_on
+from kiosk.roster_import import import_staff
+from kiosk.staff import UNSEALED_MESSAGE, PinError, check_pin, set_pin
+from records.database import make_engine, make_sessionmaker, upgrade
 from records.models import StaffRecord
 from records.pins import hash_pin, verify_pin
-from tests.records.recordbook import NOW, Book
+from records.staff_seals import seal_holds, seal_staff
+from tests.records.recordbook import NOW, Book, open_book
 
 KEY = bytes(range(32))
 
@@ -95,8 +99,150 @@ def test_an_older_unkeyed_pin_signs_on_and_is_keyed_when_it_does(book: Book) -> 
     keyed = make_sessionmaker(book.engine, key=KEY)
     with keyed.begin() as session:
         staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
+        seal_staff(staff, KEY)  # as migration 0009 does at `kiosk db upgrade`
+    with keyed.begin() as session:
+        staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
         assert check_pin(session, staff, "4821", now=NOW).accepted
+        assert seal_holds(staff, KEY)  # the new hash is sealed with it
 
     stored = pin_hash(book, "S1")
     assert stored is not None and stored.startswith("scrypt-keyed$")
     assert verify_pin("4821", stored, KEY)
+
+
+# --- roles and PIN hashes are sealed to the member of staff --------------------------------------
+
+
+def staff_row(book: Book, staff_id: str) -> int:
+    with book.sessions() as session:
+        return session.scalars(select(StaffRecord.id).where(StaffRecord.staff_id == staff_id)).one()
+
+
+def test_a_screener_given_the_dsl_role_in_the_file_cannot_sign_on(
+    book: Book, caplog: pytest.LogCaptureFixture
+) -> None:
+    keyed = make_sessionmaker(book.engine, key=KEY)
+    with keyed.begin() as session:
+        set_pin(session, "S2", "1357", now=NOW)  # S2 is a screener
+    assert sign_on(keyed, staff_row(book, "S2"), "1357", at=NOW).accepted
+
+    with book.engine.begin() as connection:  # write access to the file, no key
+        connection.execute(text("UPDATE staff SET roles = 'dsl;office' WHERE staff_id = 'S2'"))
+    result = sign_on(keyed, staff_row(book, "S2"), "1357", at=NOW)
+
+    assert not result.accepted and result.member is None
+    assert result.message == UNSEALED_MESSAGE
+    assert "sign-on refused for S2" in caplog.text
+    assert "do not match its seal" in caplog.text
+
+
+def test_a_clerks_pin_hash_copied_onto_the_dsls_row_does_not_sign_on_as_the_dsl(
+    book: Book,
+) -> None:
+    add_dsl(book)
+    keyed = make_sessionmaker(book.engine, key=KEY)
+    with keyed.begin() as session:
+        set_pin(session, "D1", "86421357", now=NOW)
+        set_pin(session, "S2", "1357", now=NOW)
+    with book.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE staff_id = 'S2')"
+                " WHERE staff_id = 'D1'"
+            )
+        )
+
+    as_dsl = sign_on(keyed, staff_row(book, "D1"), "1357", at=NOW)
+
+    assert not as_dsl.accepted and as_dsl.message == UNSEALED_MESSAGE
+    # Importing the staff list again does not vouch for the copied hash either.
+    staff_csv = Path(__file__).with_name("staff-seals.csv")
+    try:
+        staff_csv.write_text(
+            "staff_id,surname,forename,sex,roles\n"
+            "S1,Okafor,Ada,F,screener;searcher\nS2,Jones,Beth,F,screener\n"
+            "D1,Adeyemi,Funmi,F,office;dsl\n",
+            encoding="utf-8",
+        )
+        with keyed.begin() as session:
+            import_staff(session, staff_csv, today=NOW.date(), now=NOW)
+    finally:
+        staff_csv.unlink()
+    assert not sign_on(keyed, staff_row(book, "D1"), "1357", at=NOW).accepted
+    # The office sets the DSL's PIN again: sealed, and the DSL signs on with it.
+    with keyed.begin() as session:
+        set_pin(session, "D1", "86421357", now=NOW)
+    assert sign_on(keyed, staff_row(book, "D1"), "86421357", at=NOW).accepted
+
+
+def test_staff_imported_with_the_key_are_sealed_and_sign_on_once_given_a_pin(
+    book: Book, tmp_path: Path
+) -> None:
+    staff_csv = tmp_path / "staff.csv"
+    staff_csv.write_text(
+        "staff_id,surname,forename,sex,roles\nT9,Shah,Omar,M,office\n", encoding="utf-8"
+    )
+    keyed = make_sessionmaker(book.engine, key=KEY)
+    with keyed.begin() as session:
+        import_staff(session, staff_csv, today=NOW.date(), now=NOW)
+        set_pin(session, "T9", "2468", now=NOW)
+
+    result = sign_on(keyed, staff_row(book, "T9"), "2468", at=NOW)
+
+    assert result.accepted and result.member is not None
+
+
+def test_upgrading_with_the_key_seals_the_staff_already_there(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    upgrade(url, revision="0008")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO staff (staff_id, surname, forename, sex, roles, pin_hash,"
+                    " failed_pin_attempts, active, created_at, updated_at) VALUES ('S7', 'Lee',"
+                    " 'Kim', 'F', 'dsl', :pin, 0, 1, :now, :now)"
+                ),
+                {"pin": hash_pin("9753", KEY), "now": NOW.isoformat()},
+            )
+        key_file = tmp_path / "kiosk.key"
+        key_file.write_text(KEY.hex() + "\n", encoding="ascii")
+        key_file.chmod(0o600)
+
+        upgrade(url, key_file=key_file)
+
+        keyed = make_sessionmaker(engine, key=KEY)
+        with keyed() as session:
+            staff = session.scalars(select(StaffRecord)).one()
+            assert seal_holds(staff, KEY)
+            staff_id = staff.id
+        assert sign_on(keyed, staff_id, "9753", at=NOW).accepted
+    finally:
+        engine.dispose()
+
+
+def test_check_names_the_staff_whose_rows_are_not_sealed_and_says_how_to_fix_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    upgrade(url)  # without the key: nothing to seal with
+    key_file = tmp_path / "kiosk.key"
+    key_file.write_text(KEY.hex() + "\n", encoding="ascii")
+    key_file.chmod(0o600)
+    book = open_book(url)  # S1 and S2, added without the key
+    book.engine.dispose()
+    config = parse_config(
+        {
+            "database": {"url": url, "key_file": str(key_file)},
+            "rfid": {"driver": "none"},
+            "detector": {"driver": "none"},
+        },
+        tmp_path / "kiosk.toml",
+    )
+
+    [seals] = [r for r in run_checks(config) if r.what == "staff seals"]
+
+    assert not seals.ok
+    assert "not sealed yet: S1, S2" in seals.line()
+    assert "kiosk staff set-pin STAFF_ID" in seals.line()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, select, text, update
 
-from records.audit import AuditRecord, append_audit
-from records.models import SessionMarkRecord
+from records.audit import AuditRecord, anchor_unsealed_log, append_audit
+from records.keys import anchor_path, load_key
+from records.models import SessionMarkRecord, StaffRecord
+from records.staff_seals import seal_staff
 from tests.office.conftest import Office
 
 AT = datetime(2025, 3, 3, 8, 40, tzinfo=UTC)
@@ -36,6 +38,11 @@ def write_entries(office: Office, count: int = 3) -> None:
                 entity_id=str(mark.id),
                 detail={"learner": "A1001", "code": "L", "minutes_late": n},
             )
+    # Written without the key, as `kiosk db upgrade` finds a log kept before the key: it anchors
+    # the log then, and so does this.
+    key_file = office.config.with_name("kiosk.key")
+    with office.book.engine.begin() as connection:
+        anchor_unsealed_log(connection, anchor_path(key_file), load_key(key_file))
 
 
 def allow_tampering(connection: Connection) -> None:
@@ -88,3 +95,20 @@ def test_audit_verify_names_an_entry_whose_time_was_moved(office: Office) -> Non
 
     assert code == 1
     assert f"entry {first} (learner.admitted at 2025-03-03 07:40:00" in err
+
+
+def test_audit_verify_names_a_staff_row_whose_roles_were_changed_in_the_file(
+    office: Office,
+) -> None:
+    write_entries(office)
+    key = load_key(office.config.with_name("kiosk.key"))
+    with office.book.sessions.begin() as session:
+        screener = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S2")).one()
+        seal_staff(screener, key)
+    with office.book.engine.begin() as connection:  # write access to the file, no key
+        connection.execute(text("UPDATE staff SET roles = 'dsl;office' WHERE staff_id = 'S2'"))
+
+    code, out, err = office("audit", "verify")
+
+    assert (code, out) == (1, "")
+    assert "staff rows changed outside the kiosk" in err and "S2" in err

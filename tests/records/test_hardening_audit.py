@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.audit import append_audit, entry_hash, verify_audit
-from records.database import make_sessionmaker
+from records.database import make_sessionmaker, upgrade
 from records.keys import KeyFileError, anchor_path, load_key, load_or_create_key
 from records.models import AuditRecord, SessionMarkRecord
 from records.register import audit_mark, verify_register
@@ -244,9 +244,14 @@ def test_a_sealed_entry_is_never_passed_without_the_key(
 
 
 def test_entries_from_before_the_key_still_verify_and_are_covered_by_the_sealed_ones(
-    book: Book, sealed: sessionmaker[Session]
+    book: Book, tmp_path: Path
 ) -> None:
     old = entries(book.sessions, 2)  # before the key existed
+    key_file = tmp_path / "new-keys" / "kiosk.key"
+    upgrade(book.url, key_file=key_file)  # `kiosk db upgrade` makes the key, and anchors
+    sealed = make_sessionmaker(
+        book.engine, key=load_key(key_file), audit_anchor=anchor_path(key_file)
+    )
     entries(sealed, 2)
     with sealed() as session:
         assert verify_audit(session) is None
@@ -380,3 +385,76 @@ def test_a_key_file_others_can_read_is_refused(key_file: Path) -> None:
 def test_a_missing_key_file_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError, match="kiosk db upgrade"):
         load_key(tmp_path / "none.key")
+
+
+# --- the anchor cannot be reset by deleting it ---------------------------------------------------
+
+
+def test_a_deleted_anchor_fails_verify_and_the_next_write_does_not_make_a_new_one(
+    book: Book, sealed: sessionmaker[Session], key_file: Path
+) -> None:
+    ids = entries(sealed, 4)
+    allow_tampering(book)
+    with book.engine.begin() as connection:  # the newest two entries go...
+        connection.execute(text("DELETE FROM audit_log WHERE id >= :id"), {"id": ids[2]})
+    anchor_path(key_file).unlink()  # ...and the anchor that would have told
+
+    with sealed() as session:
+        found = verify_audit(session)
+    assert found is not None and found.id is None
+    assert "missing, while the log has entries" in found.reason
+
+    entries(sealed, 3)  # the door carries on writing
+
+    assert not anchor_path(key_file).exists()
+    with sealed() as session:
+        again = verify_audit(session)
+    assert again is not None and "missing" in again.reason
+
+
+def test_an_older_log_in_place_of_the_database_is_not_re_anchored_by_later_writes(
+    book: Book, sealed: sessionmaker[Session], key_file: Path
+) -> None:
+    ids = entries(sealed, 3)
+    anchored = anchor_path(key_file).read_text()
+    allow_tampering(book)
+    with book.engine.begin() as connection:  # the backup of before the last entry
+        connection.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[2]})
+
+    entries(sealed, 5)  # more entries than were removed: the new head is past the old one
+
+    assert anchor_path(key_file).read_text() == anchored
+    with sealed() as session:
+        found = verify_audit(session)
+    assert found is not None and found.id == ids[2]
+    # SQLite gives the removed entry's id to the next one; PostgreSQL's sequence does not.
+    assert (
+        "differs from the anchor" in found.reason or "newest entries were removed" in found.reason
+    )
+
+
+def test_the_first_entry_of_a_new_book_makes_the_anchor(
+    book: Book, sealed: sessionmaker[Session], key_file: Path
+) -> None:
+    assert not anchor_path(key_file).exists()
+
+    entries(sealed, 1)
+
+    assert anchor_path(key_file).exists()
+    with sealed() as session:
+        assert verify_audit(session) is None
+
+
+def test_upgrading_a_book_kept_before_the_key_anchors_its_unsealed_log_once(
+    book: Book, tmp_path: Path
+) -> None:
+    entries(book.sessions, 2)
+    key_file = tmp_path / "later" / "kiosk.key"
+
+    upgrade(book.url, key_file=key_file)
+    first = anchor_path(key_file).read_text()
+    anchor_path(key_file).unlink()
+    upgrade(book.url, key_file=key_file)  # the key is there now: no anchor is made anew
+
+    assert '"head_id":2' in first
+    assert not anchor_path(key_file).exists()
