@@ -48,6 +48,7 @@ from kiosk.exports import (
     ATTENDANCE_HEADER,
     SEARCH_HEADER,
     attendance_rows,
+    record_search_log_read,
     search_rows,
     write_export_file,
 )
@@ -238,7 +239,9 @@ def add_station_commands(
         "searches",
         common,
         help="the search log",
-        example="kiosk export searches --from 2026-09-01 --to 2026-12-19 --out searches.csv",
+        example=(
+            "kiosk export searches --from 2026-09-01 --to 2026-12-19 --by DS1 --out searches.csv"
+        ),
     )
     searches.add_argument(
         "--from",
@@ -258,6 +261,12 @@ def add_station_commands(
     )
     searches.add_argument(
         "--out", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
+    searches.add_argument(
+        "--by",
+        metavar="STAFF_ID",
+        help="who is exporting it, recorded in the audit log with the days (without it, the "
+        "system account running the command is recorded)",
     )
     searches.set_defaults(handler=cmd_export_searches)
 
@@ -439,8 +448,13 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
 
 def cmd_export_searches(args: argparse.Namespace) -> int:
     config = command_config(args)
-    with _book(config) as book, book.reads() as session:
+    # R35: the export is recorded (who, when, which days) before a row leaves the book.
+    with _book(config) as book, book.sessions.begin() as session:
         rows = list(search_rows(session, first=args.first, last=args.last, zone=config.school.zone))
+        record_search_log_read(
+            session, at=_now(), by_staff_id=args.by, first=args.first, last=args.last,
+            where=f"kiosk export searches to {args.out or 'standard output'}", rows=len(rows),
+        )  # fmt: skip
     _write(args.out, SEARCH_HEADER, rows)
     return OK
 

@@ -1,8 +1,11 @@
-"""The office's commands: `kiosk purge`, `kiosk audit verify|reset-anchor`, `kiosk notify send`."""
+"""The office's commands: `kiosk purge`, `kiosk audit verify|reset-anchor`, `kiosk notify send`,
+`kiosk phone confiscate|collected|held`."""
 
 from __future__ import annotations
 
 import argparse
+
+from sqlalchemy.orm import Session
 
 from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config
 from kiosk.cli_io import error as _error
@@ -12,7 +15,13 @@ from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import Book, open_school_book
 from kiosk.notify import pending, send_pending
-from kiosk.retention import purge
+from kiosk.phones_desk import (
+    PhoneDeskError,
+    confiscate_phone,
+    held_confiscations,
+    phone_collected_by_parent,
+)
+from kiosk.retention import purge, purge_configured
 from records.audit import (
     AuditBreak,
     append_audit,
@@ -21,8 +30,9 @@ from records.audit import (
     verify_audit,
 )
 from records.keys import KeyFileError, anchor_path, load_key
-from records.queries import staff_by_staff_id
+from records.queries import learner_by_mis_id, staff_by_staff_id
 from records.register import verify_register
+from records.staff_seals import broken_seals
 
 
 def add_commands(
@@ -38,14 +48,20 @@ def add_commands(
         "purge",
         common,
         help="delete search, screening and phone detail older than a date (marks are kept)",
-        example="kiosk purge --before 2025-09-01 --dry-run\nkiosk purge --before 2025-09-01",
+        example="kiosk purge --before 2025-09-01 --dry-run\nkiosk purge --before 2025-09-01\n"
+        "kiosk purge --configured",
     )
-    purge_cmd.add_argument(
+    when = purge_cmd.add_mutually_exclusive_group(required=True)
+    when.add_argument(
         "--before",
-        required=True,
         type=_date,
         metavar="YYYY-MM-DD",
         help="remove what is dated before this day (phones not yet given back are kept)",
+    )
+    when.add_argument(
+        "--configured",
+        action="store_true",
+        help="remove what is older than the [retention] periods (kiosk-purge.timer runs this)",
     )
     purge_cmd.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     purge_cmd.set_defaults(handler=cmd_purge)
@@ -64,7 +80,8 @@ def add_commands(
         audit,
         "reset-anchor",
         common,
-        help="anchor the audit log as it is now, after restoring the database from a backup",
+        help="anchor the audit log as it is now: after restoring the database from a backup, "
+        "or when the anchor beside the key was lost",
         example='kiosk audit reset-anchor --by S05 --reason "restored the backup of 2026-11-23"',
     )
     reset.add_argument("--by", required=True, metavar="STAFF_ID", help="who restored it")
@@ -82,6 +99,120 @@ def add_commands(
         example="kiosk notify send --config /etc/kiosk/kiosk.toml",
     ).set_defaults(handler=cmd_notify_send)
 
+    phone = sub.add_parser(
+        "phone", parents=[common], help="confiscated phones: the escalation and collection"
+    ).add_subparsers(metavar="ACTION")
+    confiscate_cmd = add_command(
+        phone,
+        "confiscate",
+        common,
+        help="a phone seen in use: held for the day, then a second day, then a parent collects",
+        example="kiosk phone confiscate A1001 --by S05 --slot envelope-7",
+    )
+    confiscate_cmd.add_argument("mis_id", metavar="MIS_ID", help="the learner")
+    confiscate_cmd.add_argument("--by", required=True, metavar="STAFF_ID", help="who took it")
+    confiscate_cmd.add_argument("--slot", default="", help="the envelope, pouch or slot")
+    confiscate_cmd.add_argument("--note", default="", help="what happened")
+    confiscate_cmd.set_defaults(handler=cmd_phone_confiscate)
+    collected_cmd = add_command(
+        phone,
+        "collected",
+        common,
+        help="a parent or carer collected a confiscated phone: it leaves the held list",
+        example='kiosk phone collected A1001 --by S05 --collector "Ada Okafor (mother)"',
+    )
+    collected_cmd.add_argument("mis_id", metavar="MIS_ID", help="the learner")
+    collected_cmd.add_argument("--by", required=True, metavar="STAFF_ID", help="who handed it over")
+    collected_cmd.add_argument(
+        "--collector", required=True, help="the parent or carer who collected it"
+    )
+    collected_cmd.set_defaults(handler=cmd_phone_collected)
+    add_command(
+        phone,
+        "held",
+        common,
+        help="every confiscated phone not yet given back, whichever day it was taken",
+        example="kiosk phone held",
+    ).set_defaults(handler=cmd_phone_held)
+
+
+def _learner_id(session: Session, mis_id: str) -> int:
+    learner = learner_by_mis_id(session, mis_id)
+    if learner is None:
+        raise KioskError(f"no learner with MIS id {mis_id!r}")
+    return learner.id
+
+
+def cmd_phone_confiscate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    book = _open(config)
+    try:
+        with book.sessions.begin() as session:
+            outcome = confiscate_phone(
+                session,
+                _learner_id(session, args.mis_id),
+                at=_now(),
+                by_staff_id=args.by,
+                zone=config.school.zone,
+                slot=args.slot,
+                note=args.note,
+            )
+    except PhoneDeskError as exc:
+        _error(str(exc))
+        return REJECTED
+    finally:
+        book.close()
+    for line in outcome.reasons:
+        _say(line)
+    if outcome.notify:
+        _say("The attendance officer is told.")
+    return OK
+
+
+def cmd_phone_collected(args: argparse.Namespace) -> int:
+    config = _config(args)
+    book = _open(config)
+    try:
+        with book.sessions.begin() as session:
+            done = phone_collected_by_parent(
+                session,
+                _learner_id(session, args.mis_id),
+                at=_now(),
+                collected_by=args.collector,
+                by_staff_id=args.by,
+            )
+    except PhoneDeskError as exc:
+        _error(str(exc))
+        return REJECTED
+    finally:
+        book.close()
+    _say(f"collected by {done.collected_by} (slot {done.slot or '-'}); no longer held")
+    return OK
+
+
+def cmd_phone_held(args: argparse.Namespace) -> int:
+    config = _config(args)
+    book = _open(config)
+    try:
+        with book.reads() as session:
+            held = held_confiscations(session)
+    finally:
+        book.close()
+    if not held:
+        _say("no confiscated phones held")
+        return OK
+    for phone in held:
+        until = (
+            "until a parent or carer collects it"
+            if phone.hold_until is None
+            else (f"until the end of {phone.hold_until}")
+        )
+        _say(
+            f"{phone.slot or '-':>10}  {phone.name} ({phone.mis_id})  confiscated "
+            f"{phone.confiscated_on} (occurrence {phone.occurrence}), held {until}"
+        )
+    return OK
+
 
 def _config(args: argparse.Namespace) -> Config:
     return command_config(args)
@@ -95,17 +226,26 @@ def cmd_purge(args: argparse.Namespace) -> int:
     config = _config(args)
     zone = config.school.zone
     now = _now()
+    today = now.astimezone(zone).date()
+    kept = config.retention
+    if args.configured and not (kept.search_days or kept.routine_days):
+        _say("[retention] keeps everything (search_days = routine_days = 0): nothing to purge")
+        return OK
     book = _open(config)
     try:
         # One transaction: every table is purged, and the audit entry written, or none is.
         with book.sessions() as session:
-            report = purge(
-                session,
-                before=args.before,
-                today=now.astimezone(zone).date(),
-                zone=zone,
-                now=now,
-            )
+            if args.configured:
+                report = purge_configured(
+                    session,
+                    search_days=kept.search_days,
+                    routine_days=kept.routine_days,
+                    today=today,
+                    zone=zone,
+                    now=now,
+                )
+            else:
+                report = purge(session, before=args.before, today=today, zone=zone, now=now)
             if args.dry_run:
                 session.rollback()
             else:
@@ -113,7 +253,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     finally:
         book.close()
     verb = "would remove" if args.dry_run else "removed"
-    _say(f"before {args.before}: {verb} {report.summary()}; attendance marks kept")
+    if args.configured:
+        periods = (
+            f"searches kept {kept.search_days or 'always'} day(s), "
+            f"routine detail {kept.routine_days or 'always'} day(s)"
+        )
+        _say(f"{periods}: {verb} {report.summary()}; attendance marks kept")
+    else:
+        _say(f"before {args.before}: {verb} {report.summary()}; attendance marks kept")
     return OK
 
 
@@ -133,10 +280,18 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             entries = audit_entry_count(session)
             # The register is compared with the log only once the log itself is evidence.
             register = verify_register(session) if broken is None else None
+            # Who may do what is evidence too: a role or PIN hash changed outside the kiosk.
+            _, altered = broken_seals(session, key) if key is not None else ((), ())
     finally:
         book.close()
     if broken is not None:
         _error(f"audit log broken at {_where(broken, config)}: {broken.reason}")
+        return REJECTED
+    if altered:
+        _error(
+            "staff rows changed outside the kiosk (roles or PIN hash do not match their seal): "
+            + ", ".join(altered)
+        )
         return REJECTED
     assert register is not None
     for problem in register.problems:
@@ -151,7 +306,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if key is None:
         sealing = f"; not sealed: no key file at {key_file}"
     elif anchor is not None and not anchor.exists():
-        sealing = "; sealed, with no anchor yet (written after the next entry)"
+        sealing = "; sealed, with no anchor yet (made by the first entry)"
     else:
         sealing = "; sealed and anchored"
     _say(f"audit log intact: {entries} entries; {register.marks} session marks match it{sealing}")
@@ -197,6 +352,7 @@ def cmd_audit_reset_anchor(args: argparse.Namespace) -> int:
                 entity="audit_log",
                 entity_id="",
                 detail={"reason": reason, "old_anchor": str(kept or "")},
+                new_anchor=True,
             )
         with book.sessions() as session:
             entries = audit_entry_count(session)

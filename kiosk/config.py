@@ -107,6 +107,10 @@ class PolicyConfig:
     min_pin_length_search_roles: int = 4
     # The numbered phone slots the kiosk hands out in order, e.g. "1-120"; empty: staff write one.
     phone_slots: str = ""
+    # R27: a learner with at least `late_comers_at_least` late marks (L, U) in the last
+    # `late_comers_weeks` weeks is listed for the office, whose parents are to be met.
+    late_comers_weeks: int = 6
+    late_comers_at_least: int = 3
 
     @property
     def plain_sign_in(self) -> bool:
@@ -247,6 +251,13 @@ class OfficeConfig:
 
     # host:port; the default is this machine only (put a TLS reverse proxy in front of it).
     listen: str = "127.0.0.1:8000"
+    # A reverse proxy with the school's certificate fronts the office. Without it, `kiosk
+    # office` refuses any listen address but loopback: PINs and safeguarding detail must not
+    # cross the network in plain HTTP.
+    proxied: bool = False
+    # The address browsers use, through the proxy ("https://office.school.example"): the only
+    # origin a form is accepted from then, and the session cookie is sent over HTTPS alone.
+    public_url: str = ""
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -265,6 +276,16 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long records are kept before `kiosk purge --configured` (kiosk-purge.timer, daily)
+    deletes them, in days; 0 keeps them until purged by hand. Attendance marks, refusals and
+    the audit log are never purged (the register is kept for years)."""
+
+    search_days: int = 0  # search records and what was found
+    routine_days: int = 0  # screenings, returned phones, sent messages
+
+
+@dataclass(frozen=True)
 class Config:
     school: SchoolConfig = field(default_factory=SchoolConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -277,6 +298,7 @@ class Config:
     station: StationConfig = field(default_factory=StationConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     # A second reader at the phone station (`[rfid.phone]`, the keys of [rfid]); None: not fitted.
     phone_reader: RfidConfig | None = None
     source: Path | None = None
@@ -310,6 +332,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "station": StationConfig,
     "office": OfficeConfig,
     "hub": HubConfig,
+    "retention": RetentionConfig,
 }
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -427,6 +450,13 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         if value == -1:
             return None
         return _checked(int, value, "a BCM pin number (or -1: no beam)", _pin_range)
+    if section == "office" and key == "public_url":
+        text = _checked(str, value, 'an address such as "https://office.school.example"')
+        if text and not re.fullmatch(r"https?://[^/\s?#]+/?", text):
+            raise ValueError(
+                f'must be a scheme and host, e.g. "https://office.school.example", got {text!r}'
+            )
+        return text.rstrip("/")
     if section == "office" and key == "listen":
         text = _checked(str, value, 'an address as "host:port"')
         parse_listen(text)
@@ -448,6 +478,14 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
         return _parse_mis_marks(value)
     if section == "mis" and key in {"roll_call_am", "roll_call_pm"}:
         return _parse_time(value)
+    if section == "retention":
+        return _checked(int, value, _RETENTION_RANGE, _retention_range)
+    if section == "policy" and key == "late_comers_weeks":
+        # Over a school year the count no longer says "persistent now".
+        return _checked(int, value, _LATE_WEEKS_RANGE, _late_weeks_range)
+    if section == "policy" and key == "late_comers_at_least":
+        # 1 would list every learner late once: a slip, not a threshold.
+        return _checked(int, value, _LATE_AT_LEAST_RANGE, _late_at_least_range)
     if section == "policy" and key == "staff_idle_lock_seconds":
         # Under 15 s the desk locks while staff are still typing; over an hour it never locks.
         return _checked(int, value, _IDLE_LOCK_RANGE, _idle_lock_range)
@@ -485,6 +523,32 @@ def _not_negative(value: Any) -> Any:
 def _positive(value: int) -> int:
     if value <= 0:
         raise ValueError(f"must be more than 0, got {value}")
+    return value
+
+
+_RETENTION_RANGE = "a whole number of days, 0 (kept) or from 7 to 36500"
+
+
+def _retention_range(value: int) -> int:
+    # Under a week is a slip (months or years meant): the purge would take this week's records.
+    if value != 0 and not 7 <= value <= 36500:
+        raise ValueError(f"must be {_RETENTION_RANGE}, got {value}")
+    return value
+
+
+_LATE_WEEKS_RANGE = "a whole number of weeks from 1 to 52"
+_LATE_AT_LEAST_RANGE = "a whole number of late marks from 2 to 100"
+
+
+def _late_weeks_range(value: int) -> int:
+    if not 1 <= value <= 52:
+        raise ValueError(f"must be {_LATE_WEEKS_RANGE}, got {value}")
+    return value
+
+
+def _late_at_least_range(value: int) -> int:
+    if not 2 <= value <= 100:
+        raise ValueError(f"must be {_LATE_AT_LEAST_RANGE}, got {value}")
     return value
 
 

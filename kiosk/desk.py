@@ -21,7 +21,7 @@ from kiosk.config import Config
 from kiosk.database import Book
 from kiosk.domain import lane
 from kiosk.domain.attendance import RefusalKind, late_detention, mark_for_admission, session_for
-from kiosk.domain.items import ItemCategory
+from kiosk.domain.items import categories_for
 from kiosk.domain.lane import Need
 from kiosk.domain.people import Role
 from kiosk.domain.phones import PhonePolicy
@@ -30,9 +30,15 @@ from kiosk.domain.station import Progress, next_step
 from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
+from kiosk.notify import SendReport, send_dsl_now
 from kiosk.office import school_office_view
 from kiosk.on_site import Roll, SignOutChosen
-from kiosk.phones_desk import PhoneDeskError, return_phone
+from kiosk.phones_desk import (
+    PhoneDeskError,
+    confiscate_phone,
+    phone_collected_by_parent,
+    return_phone,
+)
 from kiosk.roll import school_roll
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
@@ -41,9 +47,19 @@ from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
-from kiosk.screens.results import (
+from kiosk.screens.roll import RollScreen
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.search_setup import SearchSetupScreen
+from kiosk.screens.sign_out import SignOutScreen
+from kiosk.screens.text import plain
+from kiosk.searches import SearchForm, SearchNotAllowed, who_may_search
+from kiosk.signout import SignOutError, sign_out
+from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
+from kiosk.views import (
     DeskAction,
     DutyClosed,
+    LaneRow,
+    LaneView,
     LearnerDeskView,
     LearnerMatch,
     LearnerPicked,
@@ -53,16 +69,7 @@ from kiosk.screens.results import (
     SearchRecorded,
     SearchSetup,
 )
-from kiosk.screens.results import RefusalConfirmed as RefusalConfirmedResult
-from kiosk.screens.roll import RollScreen
-from kiosk.screens.search_record import SearchRecordScreen
-from kiosk.screens.search_setup import SearchSetupScreen
-from kiosk.screens.sign_out import SignOutScreen
-from kiosk.screens.text import plain
-from kiosk.searches import SearchForm, SearchNotAllowed, who_may_search
-from kiosk.signout import SignOutError, sign_out
-from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
-from kiosk.views import LaneRow, LaneView
+from kiosk.views import RefusalConfirmed as RefusalConfirmedResult
 from records.models import LearnerRecord
 
 log = logging.getLogger(__name__)
@@ -117,10 +124,15 @@ class Desk:
             self.touch()  # already signed on: the badge opens the staff home
             self.show_lane()
             return
+        if self.unlocked and not message:
+            # A second member of staff signs on from the queue: their PIN pad stands alone,
+            # so the screens under it are not left behind once they are on duty.
+            self.host.back_to_idle()
 
         def entered(result: PinEntered | None) -> None:
             if result is None:
                 self.host.back_to_idle()
+                self.show_lane()  # cancelled: whoever was signed on is back at the queue
                 return
             pin, at = result.pin, self.host.clock()
             # A wrong try is written (it counts towards the lockout): on the writer thread.
@@ -188,7 +200,7 @@ class Desk:
     def operator_is_dsl(self) -> bool:
         return self._operator_has(Role.DSL)
 
-    def show_office(self) -> None:
+    def show_office(self, message: str = "") -> None:
         """The office screen; search detail only for the designated safeguarding lead."""
         if not self._operator_has(*OFFICE_ROLES):
             self.host.back_to_idle()
@@ -207,11 +219,17 @@ class Desk:
             if action.kind == "return_phone" and action.learner_id is not None:
                 self._return_phone(action.learner_id)
                 return
+            if action.kind == "confiscate_phone" and action.learner_id is not None:
+                self._confiscate_phone(action.learner_id, action.text)
+                return
+            if action.kind == "parent_collected" and action.learner_id is not None:
+                self._parent_collected(action.learner_id, action.text)
+                return
             self.show_office()
 
         def shown(view: OfficeView) -> None:
             if self.unlocked:  # staff may have signed off while the hub was asked
-                self._push(OfficeScreen(view, self.host.export_folder), acted)
+                self._push(OfficeScreen(view, self.host.export_folder, message), acted)
 
         self.host.read(read, shown)
 
@@ -238,6 +256,50 @@ class Desk:
             self.show_office()
 
         self.host.submit(job, done)
+
+    def _phone_job(self, job: Callable[[Session], str], failed_title: str) -> None:
+        """A phone desk step in its own transaction on the writer, then the office again."""
+
+        def run() -> tuple[bool, str]:
+            try:
+                with self.host.book.sessions.begin() as db:
+                    return True, job(db)
+            except PhoneDeskError as exc:
+                return False, str(exc)
+
+        def done(result: tuple[bool, str]) -> None:
+            ok, message = result
+            if ok:
+                self.host.notify(plain(message), title="Saved")
+            else:
+                self.host.notify(plain(message), title=failed_title, severity="error")
+            self.show_office(message if ok else f"{failed_title}: {message}")
+
+        self.host.submit(run, done)
+
+    def _confiscate_phone(self, learner_id: int, slot: str) -> None:
+        """Seen in use during the day: confiscated, and the escalation said in words."""
+        at, operator, zone = self.host.clock(), self._operator(), self.host.config.school.zone
+
+        def job(db: Session) -> str:
+            outcome = confiscate_phone(
+                db, learner_id, at=at, by_staff_id=operator, zone=zone, slot=slot
+            )
+            told = " The attendance officer is told." if outcome.notify else ""
+            return " ".join(outcome.reasons) + told
+
+        self._phone_job(job, "Not confiscated")
+
+    def _parent_collected(self, learner_id: int, collected_by: str) -> None:
+        at, operator = self.host.clock(), self._operator()
+
+        def job(db: Session) -> str:
+            done = phone_collected_by_parent(
+                db, learner_id, at=at, collected_by=collected_by, by_staff_id=operator
+            )
+            return f"Collected by {done.collected_by}."
+
+        self._phone_job(job, "Not recorded")
 
     def _search_names(self, text: str) -> list[LearnerMatch]:
         today = self.host.clock().astimezone(self.host.config.school.zone).date()
@@ -560,6 +622,14 @@ class Desk:
     def _search(self, row: LaneRow) -> None:
         with self.host.book.reads() as db:
             requirement = who_may_search(db, row.learner_id, self.duty.staff_ids)
+            learner = db.get_one(LearnerRecord, row.learner_id)
+            year, sen = learner.year_group, learner.sen
+        # Age, ability and SEND are considered before and during the search (reasonable
+        # adjustments): the searcher sees them on the record.
+        note = f"Year {year or '?'}" + (
+            " · SEND: make reasonable adjustments" if sen else " · no SEND recorded"
+        )
+        categories = categories_for(self.host.config.policy.school_rules_items)
 
         def set_up(setup: SearchSetup | None) -> None:
             self.touch()
@@ -567,7 +637,7 @@ class Desk:
                 self._after(row.learner_id)
                 return
             self._push(
-                SearchRecordScreen(row.first_name, setup, list(ItemCategory)),
+                SearchRecordScreen(row.first_name, setup, categories, learner_note=note),
                 lambda recorded: self._searched(row, setup, recorded),
             )
 
@@ -589,8 +659,13 @@ class Desk:
             outcome=recorded.outcome,
             items=recorded.items,
             parent_informed=recorded.parent_informed,
-            dsl_informed=recorded.dsl_informed,
+            parent_informed_how=recorded.parent_informed_how,
+            parent_not_informed_reason=recorded.parent_not_informed_reason,
+            dsl_told_by_recorder=recorded.dsl_informed,
             exception=setup.exception,
+            consent=recorded.consent,
+            physical_intervention=recorded.physical_intervention,
+            adjustments=recorded.adjustments,
         )
         operator, at = self._operator(), self.host.clock()
 
@@ -603,16 +678,52 @@ class Desk:
                 return
             self.host.apply(result)
             self.host.notify("Search recorded.", title="Saved")
+            self._tell_dsl_now()
             self._after(row.learner_id)
 
         self.host.submit(
             lambda: self.host.keeper.record_search(form, at=at, staff_id=operator), saved
         )
 
+    def _tell_dsl_now(self) -> None:
+        """A serious incident goes to the DSL at once, not on the timer's next round; on a
+        thread of its own so the lane never waits for the mail server. What is not delivered
+        stays in the outbox, shown to the office, and the timer tries again."""
+        sessions, config, now = self.host.book.sessions, self.host.config.notify, self.host.clock()
+
+        def send() -> SendReport:
+            return send_dsl_now(sessions, config, now=now)
+
+        def sent(report: SendReport) -> None:
+            if report.failed or report.no_address:
+                self.host.notify(
+                    "The DSL has not been told yet: the message waits in the outbox. "
+                    "Tell the DSL in person.",
+                    title="DSL not told",
+                    severity="warning",
+                )
+
+        self.host.read(send, sent)
+
     def _refuse(self, row: LaneRow) -> None:
-        if self.host.config.policy.on_refusal == "search":
-            self._search(row)  # the school searches instead of refusing entry
+        """A refusal ends in O and a notification, under every `on_refusal` policy.
+
+        Under "search" the lane first offers a search instead of refusing the arch: staff are
+        told so and go back to the learner's desk, never straight into a search (that needs
+        the learner's consent, or grounds for an item the law names). A learner who refuses
+        the search too is refused here, like any other."""
+        current = self._row(row.learner_id) or row
+        if Need.REFUSED not in current.needs:
+            self.host.notify(
+                "The school's policy offers a search instead of refusing entry: only with the "
+                "learner's consent, or grounds for an item the law names. If the learner "
+                "refuses the search, press Refuses again: not admitted (O).",
+                title="Search offered",
+                severity="warning",
+            )
+            self._after(row.learner_id)
             return
+        row = current
         kind = RefusalKind.SEARCH if row.screening == "alarm" else RefusalKind.SCREENING
 
         def confirmed(result: RefusalConfirmedResult | None) -> None:

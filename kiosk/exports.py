@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,6 +17,7 @@ from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind, SessionTimes, decide_session_mark
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.csvsafe import spreadsheet_safe
+from records.audit import append_audit
 from records.csvfiles import write_csv
 from records.models import (
     LearnerRecord,
@@ -25,7 +27,7 @@ from records.models import (
     SignOutRecord,
     StaffRecord,
 )
-from records.queries import on_roll
+from records.queries import on_roll, staff_by_staff_id
 
 ATTENDANCE_HEADER = (
     "mis_id",
@@ -61,6 +63,20 @@ SEARCH_HEADER = (
     "dispositions",
     "parent_informed",
     "dsl_informed",
+    # Added at the end so that a reader of the older columns by position is not misled.
+    "place",
+    "sought",
+    "disposition_reasons",
+    "handed_to",
+    "police_references",
+    "consent",
+    "physical_intervention",
+    "adjustments",
+    "parent_informed_at",
+    "parent_informed_how",
+    "parent_not_informed_reason",
+    "dsl_informed_at",
+    "dsl_informed_by",
 )
 
 REGISTER_OPEN_COMMENT = "not seen yet: the register is still open"
@@ -259,7 +275,77 @@ def search_rows(
             "; ".join(dispositions),
             _yn(search.parent_informed),
             _yn(search.dsl_informed),
+            search.place,
+            search.sought,
+            "; ".join(
+                f"{item.description}: {item.disposition_reason}"
+                for item in search.items
+                if item.disposition_reason
+            ),
+            "; ".join(
+                f"{item.description}: {item.handed_to}" for item in search.items if item.handed_to
+            ),
+            "; ".join(
+                f"{item.description}: {item.police_reference}"
+                for item in search.items
+                if item.police_reference
+            ),
+            search.consent,
+            search.physical_intervention,
+            search.adjustments,
+            _local_time(search.parent_informed_at, zone),
+            search.parent_informed_how,
+            search.parent_not_informed_reason,
+            _local_time(search.dsl_informed_at, zone),
+            search.dsl_informed_by,
         )
+
+
+SEARCH_LOG_READ = "search_log.read"
+
+
+def record_search_log_read(
+    session: Session,
+    *,
+    at: datetime,
+    by_staff_id: str | None,
+    first: date | None,
+    last: date | None,
+    where: str,
+    rows: int,
+) -> None:
+    """R35: write who read the search log, when, over which days and where (a page, a download,
+    the command line) into the audit log, in the caller's transaction, so that the read and its
+    record stand or fall together. `first`/`last` None: a list not bounded by dates (pending).
+    `by_staff_id` None (a script run without `--by`): the operating-system account is named."""
+    detail: dict[str, object] = {
+        "from": "" if first is None else first.isoformat(),
+        "to": "" if last is None else last.isoformat(),
+        "where": where,
+        "rows": rows,
+    }
+    actor = None
+    if by_staff_id is None:
+        detail["account"] = getpass.getuser()
+    else:
+        staff = staff_by_staff_id(session, by_staff_id)
+        if staff is None or not staff.active:
+            raise ExportError(f"no active member of staff with staff id {by_staff_id!r}")
+        actor = staff.staff_id
+    span = "pending" if first is None or last is None else f"{first}..{last}"
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=actor,
+        action=SEARCH_LOG_READ,
+        entity="searches",
+        entity_id=span,
+        detail=detail,
+    )
+
+
+def _local_time(at: datetime | None, zone: ZoneInfo) -> str:
+    return "" if at is None else f"{at.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def _yn(flag: bool) -> str:

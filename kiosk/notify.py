@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from email.message import EmailMessage
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import NotifyConfig
-from records.models import NotificationRecord
+from records.models import NotificationRecord, SearchRecord
 
 # Who reads what. Safeguarding detail (search exceptions, police matters) goes only to the DSL;
 # the attendance officer hears about absences and parents who must come in.
@@ -71,9 +72,21 @@ def _local(at: datetime, zone: tzinfo | None) -> str:
     return f"{(at.astimezone(zone) if zone else at):%H:%M %Z on %Y-%m-%d}"
 
 
-def _queue(session: Session, *, at: datetime, role: str, subject: str, body: str) -> None:
-    session.add(NotificationRecord(created_at=at, role=role, subject=subject, body=body))
+def _queue(
+    session: Session,
+    *,
+    at: datetime,
+    role: str,
+    subject: str,
+    body: str,
+    search_id: int | None = None,
+) -> int:
+    record = NotificationRecord(
+        created_at=at, role=role, subject=subject, body=body, search_id=search_id
+    )
+    session.add(record)
     session.flush()
+    return record.id
 
 
 def queue_refusal(
@@ -85,12 +98,12 @@ def queue_refusal(
     mis_id: str,
     comment: str,
     zone: tzinfo | None = None,
-) -> None:
+) -> int:
     """Tell the attendance officer a learner was not admitted (the O mark); no search detail.
 
     `learner` names the learner to staff, e.g. "Aoife Ní Bhriain (A1001, 7R)".
     """
-    _queue(
+    return _queue(
         session,
         at=at,
         role=ATTENDANCE,
@@ -112,11 +125,13 @@ def queue_exception_used(
     reason: str,
     mis_id: str = "",
     zone: tzinfo | None = None,
-) -> None:
+    search_id: int | None = None,
+) -> int:
     """Flag to the DSL a search made without a same-sex searcher or a witness, with the reason."""
-    _queue(
+    return _queue(
         session,
         at=at,
+        search_id=search_id,
         role=DSL,
         # Subjects show on lock screens and in shared mailbox lists: the kind and the MIS id only.
         subject=f"Search exception used{_ref(mis_id)}",
@@ -141,7 +156,8 @@ def queue_police_item(
     police_reference: str = "",
     mis_id: str = "",
     zone: tzinfo | None = None,
-) -> None:
+    search_id: int | None = None,
+) -> int:
     """Tell the DSL an item found in a search went (or must go) to the police."""
     lines = [
         f"An item found in a search of {learner} at {_local(at, zone)} is for the police.",
@@ -153,13 +169,82 @@ def queue_police_item(
         lines.append(f"Handed to: {handed_to}")
     if police_reference:
         lines.append(f"Police reference: {police_reference}")
-    _queue(
+    return _queue(
         session,
         at=at,
         role=DSL,
         subject=f"Item for the police{_ref(mis_id)}",
         body="\n".join(lines) + "\n",
+        search_id=search_id,
     )
+
+
+def queue_dsl_item(
+    session: Session,
+    *,
+    at: datetime,
+    learner: str,
+    category: str,
+    description: str,
+    disposition: str,
+    searcher: str,
+    reason: str = "",
+    handed_to: str = "",
+    mis_id: str = "",
+    zone: tzinfo | None = None,
+    search_id: int | None = None,
+) -> int:
+    """Tell the DSL of an item they must know of (a drug or substance, a stolen item), whatever
+    became of it."""
+    lines = [
+        f"An item found in a search of {learner} at {_local(at, zone)} must be known to the "
+        "designated safeguarding lead.",
+        f"Category: {category}",
+        f"Description: {description}",
+        f"What became of it: {disposition}",
+        f"Searcher: {searcher}",
+    ]
+    if reason:
+        lines.append(f"Reason: {reason}")
+    if handed_to:
+        lines.append(f"Handed to: {handed_to}")
+    return _queue(
+        session,
+        at=at,
+        role=DSL,
+        subject=f"Search: {category}{_ref(mis_id)}",
+        body="\n".join(lines) + "\n",
+        search_id=search_id,
+    )
+
+
+def queue_physical_intervention(
+    session: Session,
+    *,
+    at: datetime,
+    learner: str,
+    what: str,
+    mis_id: str = "",
+    zone: tzinfo | None = None,
+    search_id: int | None = None,
+) -> int:
+    """Tell the DSL that physical contact or force was used in a search (what, by whom, why)."""
+    return _queue(
+        session,
+        at=at,
+        role=DSL,
+        subject=f"Physical intervention in a search{_ref(mis_id)}",
+        body=(
+            f"Physical intervention was used in a search of {learner} at {_local(at, zone)}.\n"
+            f"What, by whom and why:\n{what}\n"
+        ),
+        search_id=search_id,
+    )
+
+
+def queue_attendance(session: Session, *, at: datetime, subject: str, body: str) -> int:
+    """A plain message for the attendance officer (a sign-out sent home, a phone collected)."""
+    return _queue(session, at=at, role=ATTENDANCE, subject=subject, body=body)
 
 
 def queue_third_confiscation(
@@ -170,10 +255,10 @@ def queue_third_confiscation(
     mis_id: str,
     slot: str = "",
     zone: tzinfo | None = None,
-) -> None:
+) -> int:
     """Tell the attendance officer of a third confiscation: a parent or carer must collect it."""
     where = f" It is in {slot}." if slot else ""
-    _queue(
+    return _queue(
         session,
         at=at,
         role=ATTENDANCE,
@@ -315,8 +400,41 @@ class _Mailer:
             smtp.close()
 
 
-def send_pending(
+def send_now(
+    sessions: sessionmaker[Session], config: NotifyConfig, ids: Sequence[int], *, now: datetime
+) -> SendReport:
+    """Send these notifications at once, whatever their backoff: a serious incident for the
+    DSL does not wait for the timer's next round. Those that fail stay for the timer."""
+    if not ids:
+        return SendReport()
+    return send_pending(sessions, config, now=now, only=frozenset(ids))
+
+
+def send_dsl_now(
     sessions: sessionmaker[Session], config: NotifyConfig, *, now: datetime
+) -> SendReport:
+    """Every undelivered DSL notification about a search (a serious incident), sent at once."""
+    with sessions() as session:
+        ids = session.scalars(
+            select(NotificationRecord.id).where(
+                NotificationRecord.sent_at.is_(None),
+                NotificationRecord.role == DSL,
+                NotificationRecord.search_id.is_not(None),
+            )
+        ).all()
+    if not ids:
+        return SendReport()
+    if not config.enabled:
+        return SendReport(no_address=len(ids))
+    return send_now(sessions, config, ids, now=now)
+
+
+def send_pending(
+    sessions: sessionmaker[Session],
+    config: NotifyConfig,
+    *,
+    now: datetime,
+    only: frozenset[int] | None = None,
 ) -> SendReport:
     """Email every unsent notification that is due; each one is marked in its own transaction.
 
@@ -336,11 +454,20 @@ def send_pending(
                 .where(NotificationRecord.sent_at.is_(None))
                 .order_by(NotificationRecord.created_at, NotificationRecord.id)
             )
-            if recipients(config, n.role) and next_attempt_at(n.created_at, n.attempts) <= now
+            if recipients(config, n.role)
+            and (
+                n.id in only
+                if only is not None
+                else next_attempt_at(n.created_at, n.attempts) <= now
+            )
         ]
-        waiting = session.scalars(
-            select(NotificationRecord).where(NotificationRecord.sent_at.is_(None))
-        ).all()
+        waiting = [
+            n
+            for n in session.scalars(
+                select(NotificationRecord).where(NotificationRecord.sent_at.is_(None))
+            )
+            if only is None or n.id in only
+        ]
         no_address = sum(1 for n in waiting if not recipients(config, n.role))
         deferred = len(waiting) - no_address - len(due)
     sent = failed = 0
@@ -362,7 +489,7 @@ def send_pending(
                 _mark(sessions, item.id, error=_describe(exc))
             else:
                 sent += 1
-                _mark(sessions, item.id, sent_at=now)
+                _mark(sessions, item.id, sent_at=now, to=recipients(config, item.role))
     finally:
         mailer.close()
     return SendReport(sent=sent, failed=failed, deferred=deferred, no_address=no_address)
@@ -374,6 +501,7 @@ def _mark(
     *,
     sent_at: datetime | None = None,
     error: str = "",
+    to: str = "",
 ) -> None:
     with sessions.begin() as session:
         record = session.get_one(NotificationRecord, notification_id)
@@ -381,8 +509,25 @@ def _mark(
         if sent_at is not None:
             record.sent_at = sent_at
             record.last_error = ""
+            if record.search_id is not None:
+                dsl_told(session, record.search_id, at=sent_at, by=f"email to {to}")
         else:
             record.last_error = error
+
+
+def dsl_told(session: Session, search_id: int, *, at: datetime, by: str) -> None:
+    """Write on the search that the DSL was told: when, and by what (a delivered email, a
+    member of staff confirming). The first act that told them is the one kept."""
+    search = session.get(SearchRecord, search_id)
+    if search is not None and search.dsl_informed_at is None:
+        search.dsl_informed = True
+        search.dsl_informed_at = at
+        search.dsl_informed_by = by
+
+
+def undelivered_dsl(session: Session) -> list[PendingNotification]:
+    """Notifications for the DSL not yet delivered (failed, or waiting for an address)."""
+    return [n for n in pending(session) if n.role == DSL]
 
 
 def _describe(exc: BaseException) -> str:

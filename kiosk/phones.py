@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
@@ -23,14 +23,20 @@ class OutstandingPhone:
 
 
 def outstanding_phones(session: Session, day: date) -> list[OutstandingPhone]:
-    """Phones handed in on `day` and not returned, in slot order, confiscations included."""
+    """Phones handed in on `day` and not returned, in slot order, with every confiscated phone
+    still held from an earlier day."""
     receiver = aliased(StaffRecord)
     query = (
         select(PhoneHandinRecord, LearnerRecord, receiver)
         .join(LearnerRecord, PhoneHandinRecord.learner_id == LearnerRecord.id)
         .outerjoin(receiver, PhoneHandinRecord.received_by_id == receiver.id)
         .where(
-            PhoneHandinRecord.date == day,
+            # A confiscated phone stays on the list, day after day, until it is given back
+            # (a third-time phone until a parent or carer collects it).
+            or_(
+                PhoneHandinRecord.date == day,
+                and_(PhoneHandinRecord.confiscated.is_(True), PhoneHandinRecord.date < day),
+            ),
             PhoneHandinRecord.returned_at.is_(None),
             PhoneHandinRecord.no_phone.is_(False),
         )

@@ -8,8 +8,8 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.phones import ConfiscationOutcome, confiscation_outcome, held_until
-from kiosk.notify import queue_third_confiscation
+from kiosk.domain.phones import ConfiscationOutcome, Hold, confiscation_outcome, held_until
+from kiosk.notify import queue_attendance, queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
 from records.queries import staff_by_staff_id
@@ -120,7 +120,7 @@ def return_phone(
     if record is None:
         raise PhoneDeskError("No phone is held for this learner.")
     if record.confiscated:
-        if record.hold_until is None:
+        if record.hold_until is None:  # only phone_collected_by_parent gives it back
             raise PhoneDeskError("Confiscated: a parent or carer must collect this phone.")
         if record.hold_until > day:
             raise PhoneDeskError(f"Confiscated: held until the end of {record.hold_until}.")
@@ -191,3 +191,139 @@ def confiscate(
             zone=zone,
         )
     return outcome
+
+
+def _learner(session: Session, learner_id: int) -> LearnerRecord:
+    learner = session.get(LearnerRecord, learner_id)
+    if learner is None:
+        raise PhoneDeskError("No such learner.")
+    return learner
+
+
+def confiscate_phone(
+    session: Session,
+    learner_id: int,
+    *,
+    at: datetime,
+    by_staff_id: str,
+    zone: tzinfo,
+    slot: str = "",
+    note: str = "",
+) -> ConfiscationOutcome:
+    """A phone (or earphones) seen in use during the day is confiscated: held to the end of the
+    day, then a second day, then until a parent or carer collects it; at the third the
+    attendance officer is told (in the caller's transaction). `outcome.reasons` is the
+    escalation in words, for the screen."""
+    _learner(session, learner_id)
+    staff = staff_by_staff_id(session, by_staff_id)
+    if staff is None or not staff.active:
+        raise PhoneDeskError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    return confiscate(
+        session,
+        learner_id,
+        day=at.astimezone(zone).date(),
+        at=at,
+        slot=slot,
+        by_staff_id=by_staff_id,
+        note=note,
+        zone=zone,
+    )
+
+
+@dataclass(frozen=True)
+class CollectedByParent:
+    slot: str
+    collected_by: str
+    occurrence: int
+
+
+def phone_collected_by_parent(
+    session: Session,
+    learner_id: int,
+    *,
+    at: datetime,
+    collected_by: str,
+    by_staff_id: str,
+) -> CollectedByParent:
+    """A parent or carer collects a phone held for them: who collected it, when, and which
+    member of staff handed it over are recorded, and it leaves the held list."""
+    who = " ".join(collected_by.split())
+    if not who:
+        raise PhoneDeskError("Write the name of the parent or carer collecting the phone.")
+    learner = _learner(session, learner_id)
+    record = session.scalars(
+        select(PhoneHandinRecord)
+        .where(
+            PhoneHandinRecord.learner_id == learner_id,
+            PhoneHandinRecord.confiscated.is_(True),
+            PhoneHandinRecord.returned_at.is_(None),
+        )
+        .order_by(PhoneHandinRecord.date.desc(), PhoneHandinRecord.id.desc())
+    ).first()
+    if record is None:
+        raise PhoneDeskError("No confiscated phone is held for this learner.")
+    staff = staff_by_staff_id(session, by_staff_id)
+    if staff is None or not staff.active:
+        raise PhoneDeskError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    record.returned_at = at
+    record.returned_by_id = staff.id
+    record.collected_by = who
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=staff.staff_id,
+        action="phone.collected_by_parent",
+        entity="phone_handins",
+        entity_id=str(record.id),
+        detail={"learner": learner.mis_id, "collected_by": who},
+    )
+    if record.hold_until is None:  # the third time: the attendance officer asked for this
+        queue_attendance(
+            session,
+            at=at,
+            subject=f"Phone collected by a parent or carer: {learner.forename} {learner.surname}",
+            body=(
+                f"{learner.forename} {learner.surname}'s confiscated phone was collected by "
+                f"{who}; handed over by {staff.forename} {staff.surname}.\n"
+                f"Learner MIS id: {learner.mis_id}\n"
+            ),
+        )
+    return CollectedByParent(record.slot, who, record.confiscation_occurrence or 0)
+
+
+@dataclass(frozen=True)
+class HeldPhone:
+    learner_id: int
+    name: str
+    mis_id: str
+    slot: str
+    confiscated_on: date
+    occurrence: int
+    hold: Hold
+    hold_until: date | None
+
+
+def held_confiscations(session: Session) -> list[HeldPhone]:
+    """Every confiscated phone not yet given back, whichever day it was taken."""
+    rows = session.execute(
+        select(PhoneHandinRecord, LearnerRecord)
+        .join(LearnerRecord, PhoneHandinRecord.learner_id == LearnerRecord.id)
+        .where(PhoneHandinRecord.confiscated.is_(True), PhoneHandinRecord.returned_at.is_(None))
+        .order_by(PhoneHandinRecord.date, PhoneHandinRecord.id)
+    )
+    held = []
+    for record, learner in rows:
+        occurrence = record.confiscation_occurrence or 1
+        held.append(
+            HeldPhone(
+                learner.id,
+                f"{learner.forename} {learner.surname}",
+                learner.mis_id,
+                record.slot,
+                record.date,
+                occurrence,
+                confiscation_outcome(occurrence).hold,
+                record.hold_until,
+            )
+        )
+    return held

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, select
@@ -63,44 +63,94 @@ def purge(
             f"--before {before} is today or in the future; purging today's records is never "
             "intended (give an earlier date)"
         )
-    cutoff = cutoff_instant(before, zone)
-    old_searches = select(SearchRecord.id).where(SearchRecord.started_at < cutoff)
-    found_items = _delete(
-        session, delete(FoundItemRecord).where(FoundItemRecord.search_id.in_(old_searches))
-    )
-    searches = _delete(session, delete(SearchRecord).where(SearchRecord.started_at < cutoff))
-    # A screening still named by a kept search stays with it, or the search would dangle.
-    still_named = select(SearchRecord.screening_id).where(SearchRecord.screening_id.is_not(None))
-    screenings = _delete(
-        session,
-        delete(ScreeningRecord).where(
-            ScreeningRecord.date < before, ScreeningRecord.id.not_in(still_named)
-        ),
-    )
-    phone_handins = _delete(
-        session,
-        delete(PhoneHandinRecord).where(
-            PhoneHandinRecord.date < before,
-            or_(PhoneHandinRecord.returned_at.is_not(None), PhoneHandinRecord.no_phone.is_(True)),
-        ),
-    )
-    notifications = _delete(
-        session,
-        delete(NotificationRecord).where(
-            NotificationRecord.sent_at.is_not(None), NotificationRecord.created_at < cutoff
-        ),
-    )
+    return _purge(session, before, before, zone=zone, now=now)
+
+
+def purge_configured(
+    session: Session,
+    *,
+    search_days: int,
+    routine_days: int,
+    today: date,
+    zone: tzinfo,
+    now: datetime,
+) -> PurgeReport:
+    """The school's retention periods (`[retention]`), as the daily timer runs them: searches
+    and their items older than `search_days`, screenings, returned phones and sent messages
+    older than `routine_days`; 0 keeps that kind. What `purge` keeps on purpose stays."""
+    if search_days < 0 or routine_days < 0:
+        raise PurgeRefused("retention periods are whole numbers of days, 0 or more")
+    searches_before = today - timedelta(days=search_days) if search_days else None
+    routine_before = today - timedelta(days=routine_days) if routine_days else None
+    return _purge(session, searches_before, routine_before, zone=zone, now=now)
+
+
+def _purge(
+    session: Session,
+    searches_before: date | None,
+    routine_before: date | None,
+    *,
+    zone: tzinfo,
+    now: datetime,
+) -> PurgeReport:
+    """`None` for a cutoff keeps that kind of record."""
+    searches = found_items = screenings = phone_handins = notifications = 0
+    if searches_before is not None:
+        cutoff = cutoff_instant(searches_before, zone)
+        old_searches = select(SearchRecord.id).where(SearchRecord.started_at < cutoff)
+        found_items = _delete(
+            session, delete(FoundItemRecord).where(FoundItemRecord.search_id.in_(old_searches))
+        )
+        searches = _delete(session, delete(SearchRecord).where(SearchRecord.started_at < cutoff))
+    if routine_before is not None:
+        cutoff = cutoff_instant(routine_before, zone)
+        # A screening still named by a kept search stays with it, or the search would dangle.
+        still_named = select(SearchRecord.screening_id).where(
+            SearchRecord.screening_id.is_not(None)
+        )
+        screenings = _delete(
+            session,
+            delete(ScreeningRecord).where(
+                ScreeningRecord.date < routine_before, ScreeningRecord.id.not_in(still_named)
+            ),
+        )
+        phone_handins = _delete(
+            session,
+            delete(PhoneHandinRecord).where(
+                PhoneHandinRecord.date < routine_before,
+                or_(
+                    PhoneHandinRecord.returned_at.is_not(None),
+                    PhoneHandinRecord.no_phone.is_(True),
+                ),
+            ),
+        )
+        notifications = _delete(
+            session,
+            delete(NotificationRecord).where(
+                NotificationRecord.sent_at.is_not(None), NotificationRecord.created_at < cutoff
+            ),
+        )
     report = PurgeReport(searches, found_items, screenings, phone_handins, notifications)
+    same = searches_before == routine_before
+    cutoffs = (
+        {"before": _iso(searches_before)}
+        if same
+        else {"searches_before": _iso(searches_before), "routine_before": _iso(routine_before)}
+    )
     append_audit(
         session,
         at=now,
         actor_staff_id=None,
         action="retention.purge",
         entity="retention",
-        entity_id=before.isoformat(),
-        detail={"before": before.isoformat(), **asdict(report)},
+        entity_id=_iso(searches_before or routine_before),
+        detail={**cutoffs, **asdict(report)},
     )
     return report
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day is not None else "kept"
 
 
 def _delete(session: Session, statement: Any) -> int:

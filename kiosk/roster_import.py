@@ -23,7 +23,9 @@ from kiosk.domain.roster import (
 )
 from records.audit import append_audit
 from records.csvfiles import read_csv
+from records.keys import session_key
 from records.models import BadgeRecord, LearnerRecord, StaffRecord
+from records.staff_seals import seal_holds, seal_staff
 
 # MIS export headers accepted for each canonical column (CONTRACT.md "Learners").
 LEARNER_ALIASES: dict[str, str] = {
@@ -50,6 +52,8 @@ LEARNER_ALIASES: dict[str, str] = {
     "card": "badge",
     "card number": "badge",
     "sen": "sen",
+    "earphones": "earphones",
+    "earphones permitted": "earphones",
 }
 LEARNER_REQUIRED = ("mis_id", "surname", "forename", "sex")
 
@@ -118,6 +122,7 @@ def _learner_values(row: LearnerRow) -> dict[str, Any]:
         "year_group": row.year_group,
         "reg_group": row.reg_group,
         "sen": row.sen,
+        "earphones_permitted": row.earphones,
         "left_on": None,
     }
 
@@ -195,8 +200,26 @@ def import_learners(
 def import_staff(
     session: Session, path: Path, *, today: date, now: datetime, dry_run: bool = False
 ) -> ImportReport:
-    """Add or update staff by staff_id; staff missing from the file are marked inactive."""
-    return _import(session, path, STAFF, today=today, now=now, dry_run=dry_run)
+    """Add or update staff by staff_id; staff missing from the file are marked inactive.
+
+    With the school's key, each row is sealed (`records.staff_seals`) when what it holds can
+    be vouched for: roles from the file (or already sealed), and a PIN hash that was sealed,
+    or none. A row whose PIN hash was not sealed stays unsealed until `kiosk staff set-pin`.
+    """
+    key = session_key(session)
+    sealed_before = (
+        {s.staff_id for s in session.scalars(select(StaffRecord)) if seal_holds(s, key)}
+        if key is not None
+        else set()
+    )
+    report = _import(session, path, STAFF, today=today, now=now, dry_run=dry_run)
+    if key is not None:
+        for staff in session.scalars(select(StaffRecord)):
+            trusted = staff.staff_id in sealed_before
+            # Active after the import: the row was in the file, so its roles are the file's.
+            if (trusted or staff.active) and (trusted or staff.pin_hash is None):
+                seal_staff(staff, key)
+    return report
 
 
 def _import(

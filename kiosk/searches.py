@@ -18,17 +18,27 @@ from kiosk.domain.items import (
     DispositionCheck,
     FoundItem,
     check_disposition,
+    permission_problem,
 )
 from kiosk.domain.people import Sex, StaffMember, parse_roles
 from kiosk.domain.search import (
+    Consent,
     SearchCheck,
     SearchLevel,
     SearchRequirement,
     UrgentException,
     check_search,
+    consent_problems,
+    parent_informed_problems,
     search_requirement,
 )
-from kiosk.notify import queue_exception_used, queue_police_item
+from kiosk.notify import (
+    dsl_told,
+    queue_dsl_item,
+    queue_exception_used,
+    queue_physical_intervention,
+    queue_police_item,
+)
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
 from records.queries import staff_by_staff_id
@@ -88,9 +98,18 @@ class SearchForm:
     outcome: str
     items: tuple[FoundItem, ...] = ()
     parent_informed: bool = False
-    dsl_informed: bool = False
+    # How the parent or carer was told, or why they were not (yet).
+    parent_informed_how: str = ""
+    parent_not_informed_reason: str = ""
+    # The member of staff recording it confirms they told the DSL themselves (in person, by
+    # phone). Otherwise the DSL is told by the notification, and the record says so only once
+    # it is delivered.
+    dsl_told_by_recorder: bool = False
     exception: UrgentException | None = None
     screening_id: int | None = None
+    consent: Consent | None = None
+    physical_intervention: str = ""
+    adjustments: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,8 @@ class RecordedSearch:
     check: SearchCheck
     items: tuple[DispositionCheck, ...]
     notify_dsl: bool
+    # The DSL notifications queued: serious incidents, sent at once rather than on the timer.
+    dsl_notifications: tuple[int, ...] = ()
 
 
 def _staff(session: Session, staff_id: str) -> StaffRecord:
@@ -120,18 +141,31 @@ def check_form(session: Session, form: SearchForm) -> tuple[SearchCheck, list[Di
         exception=form.exception,
     )
     problems = [] if check.allowed else list(check.reasons)
-    for field, label in ((form.grounds, "grounds"), (form.sought, "what was sought")):
+    for field, label in (
+        (form.place, "place (away from other learners)"),
+        (form.grounds, "grounds"),
+        (form.sought, "what was sought"),
+    ):
         if not field.strip():
             problems.append(f"Write down the {label}.")
+    if form.consent is not None:  # the search screen will not save without it
+        problems.extend(consent_problems(form.consent, form.sought))
+    problems.extend(parent_informed_problems(form.parent_informed, form.parent_informed_how))
     item_checks = []
     for item in form.items:
         if not item.description.strip():
             problems.append(f"Describe the {item.category.label} found.")
+        permitted = permission_problem(
+            item.category, earphones_permitted=learner.earphones_permitted
+        )
+        if permitted:
+            problems.append(permitted)
         item_check = check_disposition(
             item.category,
             item.disposition,
             police_reference=item.police_reference,
             reason=item.reason,
+            description=item.description,
         )
         if not item_check.allowed:
             problems.extend(item_check.reasons)
@@ -175,7 +209,16 @@ def record_search(
         else "",
         outcome=form.outcome.strip(),
         parent_informed=form.parent_informed,
-        dsl_informed=form.dsl_informed,
+        parent_informed_at=at if form.parent_informed else None,
+        parent_informed_how=form.parent_informed_how.strip() if form.parent_informed else "",
+        parent_not_informed_reason=""
+        if form.parent_informed
+        else form.parent_not_informed_reason.strip(),
+        # Never a tick: told only when a notification is delivered or staff confirm it.
+        dsl_informed=False,
+        consent=form.consent.value if form.consent else "",
+        physical_intervention=form.physical_intervention.strip(),
+        adjustments=form.adjustments.strip(),
         recorded_by_id=recorder.id,
         created_at=at,
     )
@@ -192,34 +235,78 @@ def record_search(
         )
     session.add(search)
     session.flush()
-    notify_dsl = check.notify_dsl or any(c.notify_dsl for c in item_checks)
+    force = form.physical_intervention.strip()
+    notify_dsl = check.notify_dsl or any(c.notify_dsl for c in item_checks) or bool(force)
     learner = session.get_one(LearnerRecord, form.learner_id)
     who = f"{learner.forename} {learner.surname}"
     by = f"{searcher.forename} {searcher.surname}"
+    queued: list[int] = []
     if check.exception_used and form.exception is not None:
-        queue_exception_used(
-            session,
-            at=at,
-            learner=who,
-            searcher=by,
-            reason=form.exception.reason.strip(),
-            mis_id=learner.mis_id,
-            zone=zone,
-        )
-    for item in form.items:
-        if item.disposition is Disposition.POLICE:
-            queue_police_item(
+        queued.append(
+            queue_exception_used(
                 session,
                 at=at,
                 learner=who,
-                category=item.category.label,
-                description=item.description.strip(),
                 searcher=by,
-                handed_to=item.handed_to.strip(),
-                police_reference=item.police_reference.strip(),
+                reason=form.exception.reason.strip(),
                 mis_id=learner.mis_id,
                 zone=zone,
+                search_id=search.id,
             )
+        )
+    if force:
+        queued.append(
+            queue_physical_intervention(
+                session,
+                at=at,
+                learner=who,
+                what=force,
+                mis_id=learner.mis_id,
+                zone=zone,
+                search_id=search.id,
+            )
+        )
+    for item, item_check in zip(form.items, item_checks, strict=True):
+        if item.disposition is Disposition.POLICE:
+            queued.append(
+                queue_police_item(
+                    session,
+                    at=at,
+                    learner=who,
+                    category=item.category.label,
+                    description=item.description.strip(),
+                    searcher=by,
+                    handed_to=item.handed_to.strip(),
+                    police_reference=item.police_reference.strip(),
+                    mis_id=learner.mis_id,
+                    zone=zone,
+                    search_id=search.id,
+                )
+            )
+        elif item_check.notify_dsl:
+            queued.append(
+                queue_dsl_item(
+                    session,
+                    at=at,
+                    learner=who,
+                    category=item.category.label,
+                    description=item.description.strip(),
+                    disposition=str(item.disposition),
+                    searcher=by,
+                    reason=item.reason.strip(),
+                    handed_to=item.handed_to.strip(),
+                    mis_id=learner.mis_id,
+                    zone=zone,
+                    search_id=search.id,
+                )
+            )
+    if form.dsl_told_by_recorder:
+        dsl_told(
+            session,
+            search.id,
+            at=at,
+            by=f"confirmed by {recorder.forename} {recorder.surname} ({recorder.staff_id})",
+        )
     append_audit(
         session,
         at=at,
@@ -235,4 +322,4 @@ def record_search(
             "items": len(form.items),
         },
     )
-    return RecordedSearch(search.id, check, tuple(item_checks), notify_dsl)
+    return RecordedSearch(search.id, check, tuple(item_checks), notify_dsl, tuple(queued))

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import SchoolConfig
-from kiosk.domain.attendance import session_for
+from kiosk.domain.attendance import sent_home_check, session_for
 from kiosk.exports import sign_out_comment
+from kiosk.notify import queue_attendance
 from kiosk.roll import latest_sign_outs, on_site_ids
 from records.audit import append_audit
 from records.models import LearnerRecord, SignOutRecord
@@ -54,6 +55,9 @@ def sign_out(
         raise SignOutError("Give a reason for signing the learner out.")
     if len(reason) > MAX_REASON_LENGTH:
         raise SignOutError(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+    sent_home = sent_home_check(reason)
+    if not sent_home.allowed:
+        raise SignOutError(" ".join(sent_home.reasons))
     staff = staff_by_staff_id(session, by_staff_id)
     if staff is None or not staff.active:
         raise SignOutError(f"No active member of staff with staff_id {by_staff_id!r}.")
@@ -100,6 +104,18 @@ def sign_out(
         entity_id=str(record.id),
         detail={"learner": learner.mis_id, "session": school_session, "reason": reason},
     )
+    if sent_home.suspension:
+        queue_attendance(
+            session,
+            at=at,
+            subject=f"Sent home, formal suspension: {name}",
+            body=(
+                f"{name} ({learner.mis_id}) was sent home at {local:%H:%M} on {day} as a "
+                f"formal suspension, signed out by {staff.forename} {staff.surname}.\n"
+                f"Reason recorded: {reason}\n"
+                "Record the suspension in the register and follow the suspension process.\n"
+            ),
+        )
     return SignedOut(learner_id, name, day, school_session, f"{local:%H:%M}", reason)
 
 

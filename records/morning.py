@@ -77,6 +77,8 @@ class PhoneHandinRecord(Base):
     confiscation_occurrence: Mapped[int | None]
     hold_until: Mapped[dt.date | None]
     note: Mapped[str] = mapped_column(default="")
+    # The parent or carer who collected a confiscated phone (when: returned_at; by: returned_by).
+    collected_by: Mapped[str] = mapped_column(default="", server_default="")
 
     learner: Mapped[LearnerRecord] = relationship()
     received_by: Mapped[StaffRecord | None] = relationship(foreign_keys=[received_by_id])

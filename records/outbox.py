@@ -28,6 +28,8 @@ class NotificationRecord(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(default="")
+    # The search a DSL notification is about: its delivery is written on the search.
+    search_id: Mapped[int | None] = mapped_column(index=True)
 
     def __repr__(self) -> str:
         return f"<NotificationRecord {self.id} role={self.role!r} sent={self.sent_at is not None}>"

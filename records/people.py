@@ -29,6 +29,8 @@ class LearnerRecord(Base):
     year_group: Mapped[str] = mapped_column(default="")
     reg_group: Mapped[str] = mapped_column(default="")
     sen: Mapped[bool] = mapped_column(default=False)
+    # R33: earphones are banned unless the roster gives this learner permission.
+    earphones_permitted: Mapped[bool] = mapped_column(default=False)
     # The first day the learner is no longer on roll (the day a roster without them arrived).
     left_on: Mapped[date | None]
     created_at: Mapped[datetime]
@@ -57,6 +59,9 @@ class StaffRecord(Base):
     # Canonical role names joined with ';', e.g. "screener;searcher".
     roles: Mapped[str] = mapped_column(default="")
     pin_hash: Mapped[str | None]
+    # HMAC over (staff_id, roles, pin_hash) under the school's key (records.staff_seals): a
+    # role or a PIN hash written into the file by hand, or copied from another row, breaks it.
+    seal: Mapped[str | None]
     failed_pin_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)

@@ -38,6 +38,15 @@ class SearchRecord(Base):
     outcome: Mapped[str] = mapped_column(default="")
     parent_informed: Mapped[bool]
     dsl_informed: Mapped[bool]
+    # Set by the act itself: a DSL notification delivered, or a member of staff confirming.
+    dsl_informed_at: Mapped[datetime | None]
+    dsl_informed_by: Mapped[str] = mapped_column(default="", server_default="")
+    parent_informed_at: Mapped[datetime | None]
+    parent_informed_how: Mapped[str] = mapped_column(default="", server_default="")
+    parent_not_informed_reason: Mapped[str] = mapped_column(default="", server_default="")
+    consent: Mapped[str] = mapped_column(default="", server_default="")  # "yes" | "no" | ""
+    physical_intervention: Mapped[str] = mapped_column(default="", server_default="")
+    adjustments: Mapped[str] = mapped_column(default="", server_default="")  # SEND, age
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
 

@@ -176,7 +176,7 @@ step "the database"
 step "systemd units ($MODE kiosk${OFFICE:+, and the office})"
 for unit in kiosk.service kiosk-panel.service kiosk-tty.service kiosk-office.service \
   kiosk-backup.service kiosk-backup.timer kiosk-notify.service kiosk-notify.timer \
-  kiosk-mis.service kiosk-mis.timer; do
+  kiosk-mis.service kiosk-mis.timer kiosk-purge.service kiosk-purge.timer; do
   install -m 0644 "$SRC/systemd/$unit" "/etc/systemd/system/$unit"
 done
 systemctl daemon-reload
@@ -195,8 +195,10 @@ systemctl disable --quiet lightdm.service 2>/dev/null || true
 # The kiosk units wait for time-sync.target; this makes it mean the clock has really been set
 # from the network, not only that the NTP client has started.
 systemctl enable --quiet systemd-time-wait-sync.service
-# kiosk-mis.timer runs with every config: with [mis] provider = "none" a run sends nothing.
-systemctl enable --quiet --now kiosk-backup.timer kiosk-notify.timer kiosk-mis.timer
+# kiosk-mis.timer runs with every config: with [mis] provider = "none" a run sends nothing;
+# kiosk-purge.timer too: with no [retention] periods a run deletes nothing.
+systemctl enable --quiet --now kiosk-backup.timer kiosk-notify.timer kiosk-mis.timer \
+  kiosk-purge.timer
 # The office is served only where asked for; run again without --office, it is left as it was
 # (`systemctl disable --now kiosk-office` stops it).
 if [[ -n $OFFICE ]]; then

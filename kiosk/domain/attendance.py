@@ -261,3 +261,43 @@ def late_detention(
             f"without a note or a reasonable explanation.",
         ),
     )
+
+
+# Sending a child home for discipline is lawful only as a formal suspension (DfE suspension and
+# exclusion guidance; seeds 003 s12 and 004 App C): the register then says so.
+SENT_HOME = "sent home"
+FORMAL_SUSPENSION = "formal suspension"
+SUSPENSION_CODE = "E"
+
+
+@dataclass(frozen=True)
+class SentHomeCheck:
+    """Whether a sign-out may be recorded with this reason, and whether it is a suspension."""
+
+    allowed: bool
+    suspension: bool
+    reasons: tuple[str, ...]
+
+
+def sent_home_check(reason: str) -> SentHomeCheck:
+    """A sign-out "sent home" is allowed only as a formal suspension; never a silent one."""
+    words = " ".join(reason.casefold().split())
+    if not words.startswith(SENT_HOME):
+        return SentHomeCheck(True, False, ())
+    if FORMAL_SUSPENSION in words:
+        return SentHomeCheck(
+            True,
+            True,
+            (
+                f"Recorded as a formal suspension (code {SUSPENSION_CODE}); the attendance "
+                "officer is told.",
+            ),
+        )
+    return SentHomeCheck(
+        False,
+        False,
+        (
+            "Sending a learner home for discipline is unlawful unless it is a formal "
+            "suspension: record it as one, or do not send the learner home.",
+        ),
+    )

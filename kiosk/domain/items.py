@@ -17,6 +17,11 @@ class ItemCategory(StrEnum):
     PORNOGRAPHY = "pornography"
     INDECENT_IMAGE_OF_CHILD = "indecent_image"
     LIKELY_OFFENCE_OR_HARM = "harm_item"
+    LEGAL_HIGH = "legal_high"
+    VAPE = "vape"
+    LIGHTER = "lighter"
+    MATCHES = "matches"
+    EARPHONES = "earphones"
     SCHOOL_RULES = "school_rules"
 
     @property
@@ -40,8 +45,78 @@ _LABELS = {
     ItemCategory.LIKELY_OFFENCE_OR_HARM: (
         "items likely to be used to commit an offence or cause injury or damage"
     ),
-    ItemCategory.SCHOOL_RULES: "items banned by the school's rules",
+    ItemCategory.LEGAL_HIGH: "legal highs (psychoactive substances)",
+    ItemCategory.VAPE: "vapes and e-cigarettes",
+    ItemCategory.LIGHTER: "lighters",
+    ItemCategory.MATCHES: "matches",
+    ItemCategory.EARPHONES: "earphones",
+    ItemCategory.SCHOOL_RULES: "other items banned by the school's rules",
 }
+
+# The law's own list of prohibited items: always offered. The school's rules add the others.
+LAW_CATEGORIES: tuple[ItemCategory, ...] = (
+    ItemCategory.WEAPON,
+    ItemCategory.OFFENCE_EVIDENCE,
+    ItemCategory.CONTROLLED_DRUG,
+    ItemCategory.STOLEN,
+    ItemCategory.ALCOHOL,
+    ItemCategory.TOBACCO,
+    ItemCategory.FIREWORKS,
+    ItemCategory.PORNOGRAPHY,
+    ItemCategory.INDECENT_IMAGE_OF_CHILD,
+    ItemCategory.LIKELY_OFFENCE_OR_HARM,
+)
+
+# The names a school may list in `[policy] school_rules_items`, and the category each becomes.
+# A name not here (a "mobile phone", a "laser pen") is recorded under the generic category.
+SCHOOL_ITEM_NAMES: dict[str, ItemCategory] = {
+    "e-cigarette": ItemCategory.VAPE,
+    "e-cigarettes": ItemCategory.VAPE,
+    "vape": ItemCategory.VAPE,
+    "vapes": ItemCategory.VAPE,
+    "lighter": ItemCategory.LIGHTER,
+    "lighters": ItemCategory.LIGHTER,
+    "matches": ItemCategory.MATCHES,
+    "legal high": ItemCategory.LEGAL_HIGH,
+    "legal highs": ItemCategory.LEGAL_HIGH,
+    "earphones": ItemCategory.EARPHONES,
+}
+
+# Drug and substance items: every one is the designated safeguarding lead's to know of.
+SUBSTANCES = frozenset(
+    {ItemCategory.CONTROLLED_DRUG, ItemCategory.LEGAL_HIGH, ItemCategory.ALCOHOL}
+)
+
+# Words that, in a generic school-rules item's description, name an item the law says is never
+# handed back to the learner (alcohol, tobacco and papers, lighters, fireworks).
+_NEVER_RETURNED_WORDS = (
+    "lighter",
+    "match",
+    "alcohol",
+    "vodka",
+    "beer",
+    "cigarette",
+    "tobacco",
+    "rolling paper",
+    "rizla",
+    "firework",
+    "vape",
+    "e-cig",
+)
+
+
+def categories_for(school_rules_items: tuple[str, ...]) -> tuple[ItemCategory, ...]:
+    """The categories offered on the search screen: the law's, then the school's own, then the
+    generic school-rules category (only if the school lists something it does not cover)."""
+    own: list[ItemCategory] = []
+    generic = False
+    for name in school_rules_items:
+        category = SCHOOL_ITEM_NAMES.get(" ".join(name.casefold().split()))
+        if category is None:
+            generic = True
+        elif category not in own:
+            own.append(category)
+    return (*LAW_CATEGORIES, *own, *((ItemCategory.SCHOOL_RULES,) if generic else ()))
 
 
 class Disposition(StrEnum):
@@ -116,7 +191,13 @@ _RULES = {
         Disposition.POLICE,
         _POLICE,
         True,
-        ("Stolen items are handed to the police or returned to their owner.",),
+        (
+            "Stolen items are handed to the police or returned to their owner.",
+            "Returning one to its owner needs a written reason; the designated safeguarding "
+            "lead is told, so that the police and parents can be.",
+        ),
+        reason_required_for=(Disposition.RETURNED_TO_OWNER,),
+        notify_dsl=True,
     ),
     ItemCategory.ALCOHOL: ItemRule(
         ItemCategory.ALCOHOL,
@@ -125,6 +206,7 @@ _RULES = {
         (),
         True,
         ("Alcohol is retained or disposed of, and never returned to the learner.",),
+        notify_dsl=True,
     ),
     ItemCategory.TOBACCO: ItemRule(
         ItemCategory.TOBACCO,
@@ -180,6 +262,61 @@ _RULES = {
             "the police if an offence is suspected; otherwise it is retained or disposed of.",
         ),
     ),
+    ItemCategory.LEGAL_HIGH: ItemRule(
+        ItemCategory.LEGAL_HIGH,
+        _RETAIN_OR_DISPOSE,
+        Disposition.RETAINED,
+        (),
+        True,
+        (
+            "Legal highs are retained or disposed of, never returned to the learner; the "
+            "designated safeguarding lead is told of every drug or substance found.",
+        ),
+        notify_dsl=True,
+    ),
+    ItemCategory.VAPE: ItemRule(
+        ItemCategory.VAPE,
+        (Disposition.RETURN_TO_PARENT, *_RETAIN_OR_DISPOSE),
+        Disposition.RETAINED,
+        (),
+        True,
+        (
+            "Vapes and e-cigarettes are retained, disposed of or given to a parent, never back "
+            "to the learner.",
+        ),
+    ),
+    ItemCategory.LIGHTER: ItemRule(
+        ItemCategory.LIGHTER,
+        _RETAIN_OR_DISPOSE,
+        Disposition.RETAINED,
+        (),
+        True,
+        ("Lighters are retained or disposed of, and never returned to the learner.",),
+    ),
+    ItemCategory.MATCHES: ItemRule(
+        ItemCategory.MATCHES,
+        _RETAIN_OR_DISPOSE,
+        Disposition.RETAINED,
+        (),
+        True,
+        ("Matches are retained or disposed of, and never returned to the learner.",),
+    ),
+    ItemCategory.EARPHONES: ItemRule(
+        ItemCategory.EARPHONES,
+        (
+            Disposition.RETURN_END_OF_DAY,
+            Disposition.RETURN_TO_PARENT,
+            Disposition.RETAINED,
+        ),
+        Disposition.RETURN_END_OF_DAY,
+        (),
+        False,
+        (
+            "Earphones are banned unless the learner has permission: confiscated like a phone, "
+            "for the day, then a second day, then a parent collects them.",
+        ),
+        reason_required_for=(Disposition.RETAINED,),
+    ),
     ItemCategory.SCHOOL_RULES: ItemRule(
         ItemCategory.SCHOOL_RULES,
         (
@@ -221,12 +358,24 @@ class DispositionCheck:
     reference_to_follow: bool = False
 
 
+def permission_problem(category: ItemCategory, *, earphones_permitted: bool) -> str:
+    """R33: earphones are banned except with permission; a learner the roster permits them is
+    not having a banned item taken, so nothing may be confiscated. Empty: no problem."""
+    if category is ItemCategory.EARPHONES and earphones_permitted:
+        return (
+            "This learner has permission for earphones (the roster): they are not a banned "
+            "item for them and are not confiscated."
+        )
+    return ""
+
+
 def check_disposition(
     category: ItemCategory,
     disposition: Disposition,
     *,
     police_reference: str = "",
     reason: str = "",
+    description: str = "",
 ) -> DispositionCheck:
     """Check what became of an item against its category's rule.
 
@@ -241,6 +390,19 @@ def check_disposition(
         allowed = " or ".join(str(d) for d in rule.allowed)
         refusal = f"{label} cannot be {disposition}: only {allowed}."
         return DispositionCheck(False, False, (refusal, *rule.reasons))
+
+    if disposition in RETURNS_TO_LEARNER and rule.never_returned_to_learner is False:
+        words = description.casefold()
+        named = next((w for w in _NEVER_RETURNED_WORDS if w in words), None)
+        if named is not None:
+            return DispositionCheck(
+                False,
+                False,
+                (
+                    f"A {named} is never returned to the learner (alcohol, tobacco and papers, "
+                    "lighters and fireworks): record it under its own category.",
+                ),
+            )
 
     written = reason.strip()
     if disposition in rule.reason_required_for and not written:

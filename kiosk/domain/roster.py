@@ -36,6 +36,7 @@ class LearnerRow:
     reg_group: str
     badge: str
     sen: bool
+    earphones: bool = False  # R33: permitted to have earphones
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,17 @@ def _upn(row: Mapping[str, str]) -> str:
     return value
 
 
-def _sen(row: Mapping[str, str]) -> bool:
-    value = _text(row, "sen")
+def _yes_no(row: Mapping[str, str], key: str) -> bool:
+    value = _text(row, key)
     if value.casefold() in _YES:
         return True
     if value.casefold() in _NO:
         return False
-    raise RowError(f"sen must be Y or N (or Yes/No, or blank for N), got {value!r}")
+    raise RowError(f"{key} must be Y or N (or Yes/No, or blank for N), got {value!r}")
+
+
+def _sen(row: Mapping[str, str]) -> bool:
+    return _yes_no(row, "sen")
 
 
 def parse_learner_row(row: Mapping[str, str]) -> LearnerRow:
@@ -124,6 +129,7 @@ def parse_learner_row(row: Mapping[str, str]) -> LearnerRow:
         reg_group=_text(row, "reg_group"),
         badge=_badge(row),
         sen=_sen(row),
+        earphones=_yes_no(row, "earphones"),
     )
 
 

@@ -10,10 +10,16 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
 from kiosk.domain.items import Disposition, ItemCategory, check_disposition, item_rule
-from kiosk.domain.search import SEARCH_REMINDERS, SEARCH_SCOPE, SearchLevel
+from kiosk.domain.search import (
+    PARENT_TOLD_HOW,
+    SEARCH_REMINDERS,
+    SEARCH_SCOPE,
+    Consent,
+    SearchLevel,
+)
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
-from kiosk.screens.results import ItemEntry, SearchRecorded, SearchSetup
+from kiosk.views import ItemEntry, SearchRecorded, SearchSetup
 
 # The usual grounds, one touch each; anything else is written on the keyboard.
 GROUNDS_PRESETS: tuple[str, ...] = (
@@ -26,11 +32,15 @@ GROUNDS_PRESETS: tuple[str, ...] = (
 )
 
 
-def _dsl_must_know(setup: SearchSetup, items: Sequence[ItemEntry]) -> tuple[str, ...]:
+def _dsl_must_know(
+    setup: SearchSetup, items: Sequence[ItemEntry], force: str = ""
+) -> tuple[str, ...]:
     """Why the designated safeguarding lead must be told, if they must."""
     why: list[str] = []
     if setup.exception is not None:
         why.append("the urgent exception was used")
+    if force.strip():
+        why.append("physical intervention was used")
     for item in items:
         if item.disposition is Disposition.POLICE:
             why.append(f"{item.category.label} handed to the police")
@@ -50,8 +60,11 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
         setup: SearchSetup,
         categories: Sequence[ItemCategory],
         grounds_presets: Sequence[str] = GROUNDS_PRESETS,
+        learner_note: str = "",
     ) -> None:
+        """`learner_note`: the learner's year group and SEND flag, for reasonable adjustments."""
         super().__init__()
+        self.learner_note = learner_note
         self.grounds_presets = tuple(grounds_presets)
         self.learner_first_name = learner_first_name
         self.setup = setup
@@ -64,6 +77,9 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
             yield Static(f"Search of {self.learner_first_name}: scope", id="title", markup=False)
             yield Static("\n".join(f"• {line}" for line in SEARCH_SCOPE), id="scope")
             yield Static("\n".join(f"• {line}" for line in SEARCH_REMINDERS), id="reminders")
+            if self.learner_note:
+                yield Static(self.learner_note, id="learner-note", markup=False)
+                yield Input(placeholder="Adjustments made (age, SEND)", id="adjustments")
             if self.setup.exception is not None:
                 yield Static(
                     f"Urgent exception used: {self.setup.exception.reason}",
@@ -76,7 +92,11 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
                     yield RadioButton(
                         level.value, id=f"level-{level.value}", value=level is SearchLevel.LOW
                     )
-            yield Input(placeholder="Place (room)", id="place")
+            yield Input(placeholder="Place, away from other learners (required)", id="place")
+            yield Static("Consent (required)", classes="label")
+            with RadioSet(id="consent"):
+                yield RadioButton("consents", id="consent-yes")
+                yield RadioButton("does not consent (law's items only)", id="consent-no")
             yield Static("Grounds (required)", classes="label")
             with Grid(classes="presets"):
                 for n, text in enumerate(self.grounds_presets):
@@ -103,9 +123,17 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
                 yield Button("Add item", id="add-item", disabled=True)
             yield Static("", id="item-rule", markup=False)
             yield Vertical(id="items")
+            yield Input(
+                placeholder="Physical intervention used: what, by whom, why (blank if none)",
+                id="force",
+            )
             yield Checkbox("Parent informed", id="parent-informed")
-            yield Checkbox("DSL informed", id="dsl-informed")
+            with RadioSet(id="parent-how"):
+                for n, how in enumerate(PARENT_TOLD_HOW):
+                    yield RadioButton(how, id=f"parent-how-{n}")
+            yield Input(placeholder="Not told yet: why (optional)", id="parent-why-not")
             yield Static("", id="dsl-why", markup=False)
+            yield Checkbox("I have told the DSL myself", id="dsl-informed")
         with Vertical(id="foot"):
             yield OnScreenKeyboard(id="keyboard")
             with Horizontal(id="actions"):
@@ -136,7 +164,11 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
         police_reference = self._text("#item-police-ref")
         reason = self._text("#item-reason")
         if not check_disposition(
-            category, disposition, police_reference=police_reference, reason=reason
+            category,
+            disposition,
+            police_reference=police_reference,
+            reason=reason,
+            description=description,
         ).allowed:
             return None
         return ItemEntry(
@@ -147,17 +179,39 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
             reason=reason,
         )
 
+    def _consent(self) -> Consent | None:
+        pressed = self.query_one("#consent", RadioSet).pressed_button
+        if pressed is None:
+            return None
+        return Consent.YES if pressed.id == "consent-yes" else Consent.NO
+
+    def _parent_how(self) -> str:
+        pressed = self.query_one("#parent-how", RadioSet).pressed_button
+        if pressed is None or not pressed.id:
+            return ""
+        return PARENT_TOLD_HOW[int(pressed.id.removeprefix("parent-how-"))]
+
     def _refresh(self) -> None:
         self.query_one("#add-item", Button).disabled = self._draft() is None
-        why = _dsl_must_know(self.setup, tuple(self.items.values()))
-        dsl = self.query_one("#dsl-informed", Checkbox)
-        if why:
-            dsl.value = True
-        dsl.disabled = bool(why)  # required: it stays ticked
+        why = _dsl_must_know(self.setup, tuple(self.items.values()), self._text("#force"))
+        # Never ticked for staff: the record says "told" when the message is delivered, or
+        # when the member of staff saving it says they told the DSL themselves.
         self.query_one("#dsl-why", Static).update(
-            f"The DSL must be told: {'; '.join(why)}." if why else ""
+            f"The DSL must be told: {'; '.join(why)}. A message goes to the DSL now; the "
+            "record says told when it is delivered."
+            if why
+            else ""
         )
-        ready = bool(self._text("#grounds")) and bool(self._text("#sought"))
+        informed = self.query_one("#parent-informed", Checkbox).value
+        self.query_one("#parent-how", RadioSet).display = informed
+        self.query_one("#parent-why-not", Input).display = not informed
+        ready = (
+            bool(self._text("#place"))
+            and bool(self._text("#grounds"))
+            and bool(self._text("#sought"))
+            and self._consent() is not None
+            and (not informed or bool(self._parent_how()))
+        )
         self.query_one("#save", Button).disabled = not ready
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -183,6 +237,14 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # Enter must not save a half-written record.
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._refresh()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        self._refresh()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -240,9 +302,10 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
         self._refresh()
 
     def _save(self) -> None:
-        grounds, sought = self._text("#grounds"), self._text("#sought")
-        if not grounds or not sought:
+        if self.query_one("#save", Button).disabled:
             return
+        grounds, sought = self._text("#grounds"), self._text("#sought")
+        informed = self.query_one("#parent-informed", Checkbox).value
         pressed = self.query_one("#level", RadioSet).pressed_button
         level_id = pressed.id if pressed is not None and pressed.id else "level-low"
         level = SearchLevel(level_id.removeprefix("level-"))
@@ -254,7 +317,12 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
                 sought=sought,
                 outcome=self._text("#outcome"),
                 items=tuple(self.items.values()),
-                parent_informed=self.query_one("#parent-informed", Checkbox).value,
+                parent_informed=informed,
                 dsl_informed=self.query_one("#dsl-informed", Checkbox).value,
+                consent=self._consent(),
+                physical_intervention=self._text("#force"),
+                adjustments=self._text("#adjustments") if self.learner_note else "",
+                parent_informed_how=self._parent_how() if informed else "",
+                parent_not_informed_reason="" if informed else self._text("#parent-why-not"),
             )
         )

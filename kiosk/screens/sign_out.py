@@ -10,8 +10,9 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
+from kiosk.domain.attendance import FORMAL_SUSPENSION, SENT_HOME, SUSPENSION_CODE
 from kiosk.on_site import OTHER, SIGN_OUT_REASONS, Roll, RollLearner, SignOutChosen, sign_out_reason
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
@@ -52,6 +53,14 @@ class SignOutScreen(TouchScreen[SignOutChosen | None]):
                     for n, reason in enumerate(SIGN_OUT_REASONS):
                         yield TouchKey(reason, id=f"reason-{n}").add_class("reason")
                 yield Input(placeholder="More about the reason (needed for 'other')", id="detail")
+                yield Static(
+                    "Sending a learner home for discipline is unlawful unless it is a formal "
+                    "suspension. Only if the head has suspended the learner:",
+                    id="sent-home-warning",
+                )
+                yield Checkbox(
+                    f"A formal suspension (code {SUSPENSION_CODE})", id="formal-suspension"
+                )
             yield Static("", id="chosen", markup=False)
             with Horizontal(id="actions"):
                 yield Button("Sign out", id="confirm", variant="warning", disabled=True)
@@ -98,10 +107,20 @@ class SignOutScreen(TouchScreen[SignOutChosen | None]):
                 self.dismiss(SignOutChosen(self.picked.learner_id, reason))
         self._show()
 
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._show()
+
     def _reason(self) -> str:
         if not self.reason:
             return ""
-        return sign_out_reason(self.reason, self.query_one("#detail", Input).value)
+        detail = self.query_one("#detail", Input).value
+        if self.reason == SENT_HOME:
+            # Never a silent sign-out: "sent home" is recorded only as a formal suspension.
+            if not self.query_one("#formal-suspension", Checkbox).value:
+                return ""
+            detail = " ".join(f"{FORMAL_SUSPENSION} (code {SUSPENSION_CODE}) {detail}".split())
+        return sign_out_reason(self.reason, detail)
 
     def _show(self) -> None:
         """The step staff are on, and the line saying what is still to choose."""
@@ -109,11 +128,20 @@ class SignOutScreen(TouchScreen[SignOutChosen | None]):
         self.query_one("#pick").display = picked is None
         self.query_one("#why").display = picked is not None
         self.query_one("#change").display = picked is not None
+        sent_home = self.reason == SENT_HOME
+        self.query_one("#sent-home-warning").display = sent_home
+        self.query_one("#formal-suspension").display = sent_home
         if picked is None:
             chosen = "Touch the learner who is leaving"
         else:
             group = self.groups[picked.learner_id]
-            still = "write the reason" if self.reason else "touch a reason"
+            still = (
+                "a formal suspension, or not sent home"
+                if self.reason == SENT_HOME
+                else "write the reason"
+                if self.reason
+                else "touch a reason"
+            )
             chosen = f"{picked.name} ({group}) · {reason or still}"
         self.query_one("#chosen", Static).update(chosen)
         self.query_one("#confirm", Button).disabled = picked is None or not reason

@@ -118,3 +118,22 @@ def test_register_open_for_different_lengths_am_and_pm_is_a_warning(tmp_path: Pa
     assert not load(
         tmp_path, BASE + "[school]\npm_starts = '13:20'\npm_register_closes = '13:50'\n"
     ).warnings
+
+
+def test_r27_the_late_comers_window_and_threshold_come_from_the_policy(tmp_path: Path) -> None:
+    """R27: `[policy] late_comers_weeks` and `late_comers_at_least`, 6 and 3 by default; a
+    value out of range stops the program naming the key and what it may be."""
+    assert (load(tmp_path, BASE).policy.late_comers_weeks,
+            load(tmp_path, BASE).policy.late_comers_at_least) == (6, 3)  # fmt: skip
+    chosen = load(tmp_path, BASE + "[policy]\nlate_comers_weeks = 4\nlate_comers_at_least = 5\n")
+    assert (chosen.policy.late_comers_weeks, chosen.policy.late_comers_at_least) == (4, 5)
+    for text, names in (
+        ("late_comers_weeks = 0", ["[policy] late_comers_weeks", "from 1 to 52", "got 0"]),
+        ("late_comers_weeks = 'six'", ["[policy] late_comers_weeks", "weeks from 1 to 52"]),
+        ("late_comers_at_least = 1", ["[policy] late_comers_at_least", "from 2 to 100"]),
+        ("late_comers_at_least = 2.5", ["[policy] late_comers_at_least", "whole number"]),
+    ):
+        with pytest.raises(ConfigError) as error:
+            load(tmp_path, BASE + f"[policy]\n{text}\n")
+        for name in names:
+            assert name in str(error.value), (text, str(error.value))

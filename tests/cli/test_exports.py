@@ -208,13 +208,18 @@ def test_search_log_export_names_searcher_witness_items_and_dispositions(
     )
     school.add(search)
     school.commit()
-    code, out, err = upgraded("export", "searches", "--from", "2026-11-23", "--to", "2026-11-23")
+    code, out, err = upgraded(
+        "export", "searches", "--from", "2026-11-23", "--to", "2026-11-23", "--by", "S1"
+    )
     assert code == 0, err
     (row,) = rows(out)
     assert ",".join(row) == (
         "search_id,date,time,learner_mis_id,learner_name,learner_sex,grounds,searcher,"
         "searcher_sex,witness,witness_sex,same_sex_searcher,witness_present,exception_used,"
-        "exception_reason,level,outcome,items,dispositions,parent_informed,dsl_informed"
+        "exception_reason,level,outcome,items,dispositions,parent_informed,dsl_informed,"
+        "place,sought,disposition_reasons,handed_to,police_references,consent,"
+        "physical_intervention,adjustments,parent_informed_at,parent_informed_how,"
+        "parent_not_informed_reason,dsl_informed_at,dsl_informed_by"
     )
     assert row["time"] == "08:47" and row["date"] == "2026-11-23"
     assert row["learner_name"] == "Rae Refused" and row["learner_sex"] == "F"
@@ -222,10 +227,91 @@ def test_search_log_export_names_searcher_witness_items_and_dispositions(
     assert row["same_sex_searcher"] == "Y" and row["exception_used"] == "N"
     assert "folding knife" in row["items"] and "vape" in row["items"]
     assert "CAD 4411" in row["dispositions"]
-    code, out, _ = upgraded("export", "searches", "--from", "2026-11-24", "--to", "2026-11-30")
+    code, out, _ = upgraded(
+        "export", "searches", "--from", "2026-11-24", "--to", "2026-11-30", "--by", "S1"
+    )
     assert code == 0 and rows(out) == []
 
 
 def test_search_log_with_to_before_from_is_refused(upgraded) -> None:
-    code, _, err = upgraded("export", "searches", "--from", "2026-11-23", "--to", "2026-11-01")
+    code, _, err = upgraded(
+        "export", "searches", "--from", "2026-11-23", "--to", "2026-11-01", "--by", "S1"
+    )
     assert code == 2 and "before" in err
+
+
+def test_r37_the_search_log_carries_place_sought_reasons_handed_to_and_who_was_told(
+    upgraded, school, write
+) -> None:
+    """R37: place, what was sought, the disposal reason, who it was handed to, the police
+    reference, consent, force, and when and how parents and the DSL were told."""
+    staff = "staff_id,surname,forename,sex,roles,badge\nS1,Khan,Aisha,F,searcher,\n"
+    upgraded("staff", "import", str(write("staff.csv", staff)))
+    s1 = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
+    search = SearchRecord(
+        learner_id=learner(school, "A5"), started_at=at(8, 47), place="Side room 2",
+        searcher_id=s1.id, witness_id=None, level="low", grounds="smell of cannabis",
+        sought="controlled drugs", same_sex_searcher=True, witness_present=False,
+        exception_used=False, outcome="drugs found", parent_informed=True,
+        parent_informed_at=at(9, 5), parent_informed_how="phone", dsl_informed=True,
+        dsl_informed_at=at(8, 56), dsl_informed_by="email to dsl@school.example",
+        consent="yes", physical_intervention="", recorded_by_id=s1.id, created_at=at(8, 55),
+    )  # fmt: skip
+    search.items.append(
+        FoundItemRecord(
+            category="controlled_drug", description="cannabis resin", disposition="disposed of",
+            disposition_reason="residue only; police advised disposal", handed_to="Ms Head",
+        )
+    )  # fmt: skip
+    school.add(search)
+    school.commit()
+    code, out, err = upgraded(
+        "export", "searches", "--from", "2026-11-23", "--to", "2026-11-23", "--by", "S1"
+    )
+    assert code == 0, err
+    (row,) = rows(out)
+    assert (row["place"], row["sought"]) == ("Side room 2", "controlled drugs")
+    assert row["disposition_reasons"] == "cannabis resin: residue only; police advised disposal"
+    assert row["handed_to"] == "cannabis resin: Ms Head"
+    assert (row["consent"], row["parent_informed_how"]) == ("yes", "phone")
+    assert row["parent_informed_at"].endswith("09:05")
+    assert row["dsl_informed_by"] == "email to dsl@school.example"
+    assert row["dsl_informed_at"].endswith("08:56")
+
+
+def test_r35_exporting_the_search_log_is_recorded_with_who_and_the_days(
+    upgraded, school, write
+) -> None:
+    """R35: `kiosk export searches` names who exports it; the audit log keeps who, when and
+    the days; an unknown member of staff exports nothing."""
+    import getpass
+    import json
+
+    from kiosk.exports import SEARCH_LOG_READ
+    from records.audit import AuditRecord
+
+    staff = "staff_id,surname,forename,sex,roles,badge\nS1,Khan,Aisha,F,dsl,\n"
+    upgraded("staff", "import", str(write("staff.csv", staff)))
+    out = write("searches.csv", "")
+    code, _, err = upgraded("export", "searches", "--from", "2026-11-01", "--to", "2026-11-30",
+                            "--by", "S1", "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    code, printed, err = upgraded("export", "searches", "--from", "2026-11-01",
+                                  "--to", "2026-11-30", "--by", "NOBODY")  # fmt: skip
+    assert code != 0 and "NOBODY" in err and printed == ""
+
+    school.expire_all()
+    (entry,) = school.scalars(select(AuditRecord).where(AuditRecord.action == SEARCH_LOG_READ))
+    detail = json.loads(entry.detail)
+    assert entry.actor_staff_id == "S1" and entry.at.tzinfo is not None
+    assert (detail["from"], detail["to"], detail["rows"]) == ("2026-11-01", "2026-11-30", 0)
+    assert str(out) in detail["where"]
+
+    # A script written before --by (the command line as published) still exports, and the
+    # system account that ran it is what the log names.
+    code, _, err = upgraded("export", "searches", "--from", "2026-11-02", "--to", "2026-11-03")
+    assert code == 0, err
+    school.expire_all()
+    entries = school.scalars(select(AuditRecord).where(AuditRecord.action == SEARCH_LOG_READ))
+    unnamed = [e for e in entries if e.actor_staff_id is None]
+    assert [json.loads(e.detail)["account"] for e in unnamed] == [getpass.getuser()]

@@ -195,7 +195,7 @@ def test_unreadable_database_folder_is_refused_in_one_line(shared_folder: Path) 
     "argv",
     [
         ["purge", "--before", "0001-01-01"],
-        ["export", "searches", "--from", "0001-01-01", "--to", "9999-12-31"],
+        ["export", "searches", "--from", "0001-01-01", "--to", "9999-12-31", "--by", "S1"],
         ["export", "attendance", "--date", "9999-12-31"],
         ["phones", "--date", "0001-01-01"],
     ],

@@ -16,6 +16,7 @@ ROSTER = (
 
 
 def test_phones_lists_what_is_still_held_in_slot_order(upgraded, write) -> None:
+    """R30: phones handed in are tracked: what is still held, slot by slot."""
     assert upgraded("roster", "import", str(write("r.csv", ROSTER)))[0] == 0
     day = date(2026, 11, 23)
     at = datetime(2026, 11, 23, 8, 35, tzinfo=UTC)

@@ -77,6 +77,7 @@ TIMES = {Session.AM: AM, Session.PM: PM}
 def test_admission_mark_follows_start_and_register_close(
     session: Session, arrived: time, code: Code, minutes_late: int
 ) -> None:
+    """R25: /, L, U by the session's times; late after the register closes."""
     mark = mark_for_admission(arrived, session, TIMES[session])
     assert (mark.code, mark.minutes_late, mark.comment) == (code, minutes_late, "")
     assert mark.reasons and arrived.strftime("%H:%M") in mark.reasons[0]

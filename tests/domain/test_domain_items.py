@@ -149,13 +149,34 @@ REF = "CR/12345/24"
         ),
         pytest.param(C.STOLEN, D.POLICE, REF, "", True, True, False, id="stolen-to-police"),
         pytest.param(
-            C.STOLEN, D.RETURNED_TO_OWNER, "", "", True, False, False, id="stolen-back-to-owner"
+            C.STOLEN,
+            D.RETURNED_TO_OWNER,
+            "",
+            "owner identified, phone's lock screen",
+            True,
+            True,
+            False,
+            id="r17-stolen-back-to-owner-with-a-reason-tells-dsl",
+        ),
+        pytest.param(
+            C.STOLEN,
+            D.RETURNED_TO_OWNER,
+            "",
+            "",
+            False,
+            False,
+            False,
+            id="r17-stolen-back-to-owner-without-a-reason-refused",
         ),
         pytest.param(
             C.STOLEN, D.RETURN_END_OF_DAY, "", "", False, False, False, id="stolen-not-to-learner"
         ),
-        pytest.param(C.ALCOHOL, D.RETAINED, "", "", True, False, False, id="alcohol-retained"),
-        pytest.param(C.ALCOHOL, D.DISPOSED, "", "", True, False, False, id="alcohol-disposed"),
+        pytest.param(
+            C.ALCOHOL, D.RETAINED, "", "", True, True, False, id="r21-alcohol-retained-tells-dsl"
+        ),
+        pytest.param(
+            C.ALCOHOL, D.DISPOSED, "", "", True, True, False, id="r21-alcohol-disposed-tells-dsl"
+        ),
         pytest.param(
             C.ALCOHOL,
             D.RETURN_END_OF_DAY,
@@ -324,6 +345,7 @@ def test_item_disposition_is_allowed_only_as_its_category_says(
     notify_dsl: bool,
     to_follow: bool,
 ) -> None:
+    """R16, R19, R20: police items; drugs destroyed, other items kept, only with a reason."""
     check = check_disposition(category, disposition, police_reference=reference, reason=reason)
     assert (check.allowed, check.notify_dsl, check.reference_to_follow) == (
         allowed,

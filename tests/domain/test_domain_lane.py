@@ -904,6 +904,7 @@ class Visit:
 @RUNS
 @given(mornings())
 def test_nobody_is_admitted_with_a_required_step_missing(morning: Morning) -> None:
+    """R13: after an alarm nobody is admitted until cleared by the wand or a lawful search."""
     visits: dict[int, Visit] = {}
     for before, event, stepped in replay(morning):
         if stepped.rejected is not None:

@@ -203,3 +203,11 @@ def test_learner_screen_greets_by_preferred_name_else_forename(
     forename: str, preferred: str, shown: str
 ) -> None:
     assert display_first_name(forename, preferred) == shown
+
+
+def test_r33_the_earphones_column_is_a_permission_blank_for_none() -> None:
+    """R33: `earphones` Y/N (blank N) is the learner's permission; anything else is refused."""
+    assert parse_learner_row(learner(earphones="Yes")).earphones is True
+    assert parse_learner_row(learner()).earphones is False
+    with pytest.raises(RowError, match="earphones must be Y or N"):
+        parse_learner_row(learner(earphones="maybe"))

@@ -184,6 +184,7 @@ def test_search_requirement_with_no_missing_says_no_same_sex_witness_is_a_prefer
 
 
 def test_witnesses_are_same_sex_first_then_authorised_then_unrecorded_then_other_sex() -> None:
+    """R3, R5: same-sex witnesses offered first, authorised staff before the others."""
     need = search_requirement(Sex.FEMALE, [BROWN, UNRECORDED_SCREENER, PATEL, JONES, KHAN])
     assert need.searchers == (JONES, KHAN)
     # Jones is the suggested searcher, so she is not her own witness.
@@ -521,6 +522,7 @@ def test_search_is_allowed_only_under_the_rule_or_the_urgent_exception(
     witness_same_sex: bool,
     used: bool,
 ) -> None:
+    """R1, R2, R3, R4, R5: an authorised same-sex searcher and a staff witness, or the exception."""
     check = check_search(
         learner_sex=learner_sex, searcher=searcher, witness=witness, exception=exception
     )
@@ -641,6 +643,7 @@ def test_search_check_says_why(
     ],
 )
 def test_search_scope_reminds_staff_of_the_limits(words: str) -> None:
+    """R8: outer clothing only, nothing that exposes underwear or skin, shown to staff."""
     assert any(words in line.casefold() for line in SEARCH_SCOPE)
 
 

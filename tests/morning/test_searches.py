@@ -54,6 +54,7 @@ def test_no_female_searcher_on_duty_is_said_before_the_search_starts(school) -> 
 
 
 def test_female_learner_searched_by_female_searcher_with_witness_is_recorded(school) -> None:
+    """R2, R3: a same-sex searcher with a witness is recorded as such."""
     done = record(school, form(school, SIOBHAN, "S01", "S03"))
     assert done.check.same_sex_searcher and done.check.witness_present
     assert not done.check.exception_used and not done.notify_dsl
@@ -75,6 +76,7 @@ def test_female_learner_searched_by_female_searcher_with_witness_is_recorded(sch
 def test_a_search_breaking_the_rule_is_refused_and_nothing_is_recorded(
     school, searcher, witness, why
 ) -> None:
+    """R1, R2: a search breaking the rule is refused and nothing is recorded."""
     with pytest.raises(SearchNotAllowed) as refused:
         record(school, form(school, SIOBHAN, searcher, witness))
     assert any(why in reason for reason in refused.value.reasons), refused.value.reasons
@@ -82,6 +84,7 @@ def test_a_search_breaking_the_rule_is_refused_and_nothing_is_recorded(
 
 
 def test_the_urgent_exception_records_the_search_and_flags_the_safeguarding_lead(school) -> None:
+    """R4: the exception is recorded with its reason and the DSL flagged."""
     urgent = UrgentException(
         serious_harm_risk=True,
         not_practicable=True,
@@ -96,6 +99,7 @@ def test_the_urgent_exception_records_the_search_and_flags_the_safeguarding_lead
 
 
 def test_the_exception_never_lets_an_unauthorised_member_of_staff_search(school) -> None:
+    """R1: the exception never lets an unauthorised member of staff search."""
     urgent = UrgentException(True, True, "Knife seen; nobody else is here at all.")
     with pytest.raises(SearchNotAllowed, match="not authorised"):
         record(school, form(school, CHIDI, "S04", None, exception=urgent), by="S04")
@@ -103,6 +107,7 @@ def test_the_exception_never_lets_an_unauthorised_member_of_staff_search(school)
 
 
 def test_a_knife_found_goes_to_the_police_with_a_reference(school) -> None:
+    """R16: a weapon goes to the police with a reference."""
     knife = FoundItem(
         ItemCategory.WEAPON,
         "folding knife, 8 cm blade",
@@ -141,3 +146,39 @@ def test_the_exception_and_a_police_item_each_tell_the_safeguarding_lead(school)
     assert sorted(n.role for n in queued) == ["dsl", "dsl"]
     assert any("Blade seen" in n.body for n in queued)
     assert any("CAD 9" in n.body for n in queued)
+
+
+def test_r33_earphones_are_confiscated_only_from_a_learner_without_permission(
+    school, tmp_path
+) -> None:
+    """R33: the roster's earphones column gives permission; earphones found on a learner
+    with it cannot be recorded as confiscated, on one without it they can."""
+    import csv
+
+    from kiosk.roster_import import import_learners
+    from records.models import LearnerRecord
+    from tests.morning.conftest import DEMO_LEARNERS
+
+    with DEMO_LEARNERS.open(encoding="utf-8-sig", newline="") as demo:
+        rows = list(csv.DictReader(demo))
+    roster = tmp_path / "roster.csv"  # the demo school again, with the earphones column
+    with roster.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, [*rows[0].keys(), "earphones"])
+        writer.writeheader()
+        writer.writerows({**r, "earphones": "Y" if r["mis_id"] == CHIDI else ""} for r in rows)
+    with school.sessions.begin() as session:
+        report = import_learners(session, roster, today=NOW.date(), now=NOW)
+    assert not report.rejected, report.rejected
+    with school.sessions() as session:
+        permitted = dict(
+            session.execute(select(LearnerRecord.mis_id, LearnerRecord.earphones_permitted)).all()
+        )
+    assert permitted[CHIDI] is True and permitted[SIOBHAN] is False
+
+    earphones = FoundItem(ItemCategory.EARPHONES, "wired earphones", Disposition.RETURN_END_OF_DAY)
+    with pytest.raises(SearchNotAllowed) as refused:
+        record(school, form(school, CHIDI, "S02", "S04", items=(earphones,)))
+    assert any("permission for earphones" in r for r in refused.value.reasons)
+    assert searches(school) == 0
+    done = record(school, form(school, SIOBHAN, "S01", "S03", items=(earphones,)))
+    assert done.search_id and searches(school) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -182,3 +183,52 @@ def test_purge_refuses_today_and_later_with_exit_2(office: Office) -> None:
         assert "never intended" in err
         assert err.count("\n") == 1
     assert counts(office.book) == before
+
+
+def test_r36_the_configured_periods_purge_each_kind_and_keep_the_marks(office: Office) -> None:
+    """R36: [retention] keeps searches for their period and routine detail for its own."""
+    fill(office.book)
+    # Searches kept (a hundred years); screenings, returned phones, sent messages a week.
+    office.configure("\n[retention]\nsearch_days = 36500\nroutine_days = 7\n")
+
+    code, out, err = office("purge", "--configured")
+
+    assert (code, err) == (0, "")
+    assert "removed 0 search(es)" in out and "2 phone hand-in(s)" in out
+    assert counts(office.book) == {
+        "marks": 2,
+        "refusals": 1,
+        "searches": 2,
+        "found_items": 2,
+        "screenings": 2,  # each still named by its kept search
+        "phone_handins": 0,
+        "notifications": 1,  # the unsent one: nobody has read it yet
+    }
+
+
+def test_r36_retention_zero_keeps_everything_and_a_slip_is_refused(office: Office) -> None:
+    """R36: 0 keeps a kind until purged by hand; a period under a week is a config error."""
+    fill(office.book)
+    before = counts(office.book)
+
+    code, out, _ = office("purge", "--configured")
+    assert code == 0 and "nothing to purge" in out
+    assert counts(office.book) == before
+
+    office.configure("\n[retention]\nsearch_days = 3\n")
+    code, out, err = office("purge", "--configured")
+    assert code != 0 and "[retention] search_days" in err and "from 7 to 36500" in err
+
+
+def test_r36_a_daily_timer_runs_the_configured_purge() -> None:
+    """R36: kiosk-purge.timer starts kiosk-purge.service daily, which runs the configured purge;
+    install.sh installs and enables it."""
+    systemd = Path(__file__).parents[2] / "systemd"
+    service = (systemd / "kiosk-purge.service").read_text(encoding="utf-8")
+    timer = (systemd / "kiosk-purge.timer").read_text(encoding="utf-8")
+    install = (systemd / "install.sh").read_text(encoding="utf-8").replace("\\\n", " ")
+    assert "ExecStart=/opt/kiosk/venv/bin/kiosk purge --configured" in service
+    assert "OnCalendar=daily" in timer and "Persistent=true" in timer
+    enabled = [line for line in install.splitlines() if "systemctl enable --quiet --now" in line]
+    assert any("kiosk-purge.timer" in line for line in enabled)
+    assert "kiosk-purge.service kiosk-purge.timer" in install  # installed with the others

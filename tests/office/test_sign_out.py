@@ -13,7 +13,7 @@ from kiosk.on_site import Roll, RollGroup, RollLearner, SignOutChosen, sign_out_
 from kiosk.roll import fire_roll
 from kiosk.screens.sign_out import SignOutScreen
 from kiosk.signout import SignOutError, sign_out
-from records.models import AuditRecord, SignOutRecord
+from records.models import AuditRecord, NotificationRecord, SignOutRecord
 from tests.office.school_day import ALARM_AT, SCHOOL, SIGNED_OUT_AT, school_day
 from tests.records.recordbook import Book
 
@@ -104,7 +104,7 @@ def test_a_signed_out_learner_leaves_the_roll(book: Book) -> None:
     day = school_day(book)
     with book.sessions.begin() as session:
         sign_out(
-            session, day.admitted, at=ALARM_AT, reason="sent home", by_staff_id="S1", school=SCHOOL
+            session, day.admitted, at=ALARM_AT, reason="illness", by_staff_id="S1", school=SCHOOL
         )
 
     with book.sessions() as session:
@@ -113,7 +113,7 @@ def test_a_signed_out_learner_leaves_the_roll(book: Book) -> None:
     assert roll.learners == ()
     assert [(gone.name, gone.at, gone.reason) for gone in roll.signed_out] == [
         ("Clarke, Cara", "09:45", "appointment"),
-        ("Ní Bhriain, Aoife", "10:00", "sent home"),
+        ("Ní Bhriain, Aoife", "10:00", "illness"),
     ]
 
 
@@ -164,3 +164,50 @@ async def test_the_sign_out_screen_sends_back_the_learner_and_the_reason() -> No
         await pilot.pause()
 
     assert chosen == [SignOutChosen(2, "bus home")]
+
+
+def test_r29_sent_home_without_a_formal_suspension_is_refused(book: Book) -> None:
+    """R29: "sent home" is never a silent sign-out: refused unless a formal suspension."""
+    day = school_day(book)
+    refused = pytest.raises(SignOutError, match="unlawful unless it is a formal suspension")
+    with refused, book.sessions.begin() as session:
+        sign_out(
+            session, day.admitted, at=ALARM_AT, reason="sent home: swearing",
+            by_staff_id="S1", school=SCHOOL,
+        )  # fmt: skip
+    with book.sessions.begin() as session:
+        sign_out(
+            session, day.admitted, at=ALARM_AT, reason="sent home: formal suspension (code E)",
+            by_staff_id="S1", school=SCHOOL,
+        )  # fmt: skip
+    with book.sessions() as session:
+        told = [(n.role, n.subject) for n in session.scalars(select(NotificationRecord))]
+    assert told[-1] == ("attendance", "Sent home, formal suspension: Aoife Ní Bhriain")
+    assert sum(1 for _, subject in told if subject.startswith("Sent home")) == 1
+
+
+async def test_r29_the_sign_out_screen_asks_whether_sent_home_is_a_formal_suspension() -> None:
+    """R29: touching "sent home" warns and will not sign out until it is a formal suspension."""
+    from textual.app import App
+
+    chosen: list[SignOutChosen | None] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(SignOutScreen(ROLL), chosen.append)
+
+    async with Host().run_test(size=(120, 50)) as pilot:
+        confirm = pilot.app.screen.query_one("#confirm")
+        await pilot.click("#learner-0")
+        await pilot.click("#reason-3")  # sent home
+        await pilot.pause()
+        warning = pilot.app.screen.query_one("#sent-home-warning")
+        assert warning.display and "unlawful" in str(warning.render())
+        assert confirm.disabled
+        await pilot.click("#formal-suspension")
+        await pilot.pause()
+        assert not confirm.disabled
+        await pilot.click("#confirm")
+        await pilot.pause()
+
+    assert chosen == [SignOutChosen(1, "sent home: formal suspension (code E)")]

@@ -64,6 +64,7 @@ def test_every_service_is_scored() -> None:
         "kiosk-notify.service",
         "kiosk-office.service",
         "kiosk-panel.service",
+        "kiosk-purge.service",
         "kiosk-tty.service",
         "kiosk.service",
     ]

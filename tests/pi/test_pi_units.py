@@ -57,7 +57,7 @@ def _settings(name: str) -> dict[str, list[str]]:
     return settings
 
 
-def test_all_ten_units_are_present() -> None:
+def test_all_twelve_units_are_present() -> None:
     assert UNITS == [
         "kiosk-backup.service",
         "kiosk-backup.timer",
@@ -67,6 +67,8 @@ def test_all_ten_units_are_present() -> None:
         "kiosk-notify.timer",
         "kiosk-office.service",
         "kiosk-panel.service",
+        "kiosk-purge.service",
+        "kiosk-purge.timer",
         "kiosk-tty.service",
         "kiosk.service",
     ]

@@ -47,6 +47,7 @@ def test_an_empty_log_verifies(book: Book) -> None:
 
 
 def test_appended_entries_chain_and_verify(book: Book) -> None:
+    """R39: each act is an entry in the audit chain, naming who did it."""
     _append(book, 3)
     _append(book, 2, start=3)
     with book.sessions() as session:

@@ -1,0 +1,268 @@
+"""The rules register at the desk, as staff meet it: each test names the rule it holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.domain.station import RefusalPolicy
+from kiosk.screens.lane import LaneScreen
+from kiosk.screens.learner_desk import LearnerDeskScreen
+from kiosk.screens.refusal import RefusalScreen
+from kiosk.screens.search_setup import SearchSetupScreen
+from records.models import NotificationRecord
+from tests.app.conftest import MORNING, SCREENING, Station
+from tests.app.steps import (
+    BETHAN,
+    CHIDI,
+    DANIEL,
+    arrives,
+    close_duty,
+    marks,
+    open_learner,
+    press,
+    sign_on,
+)
+from tests.screens.harness import shown, tap
+
+
+def notifications(st: Station) -> list[tuple[str, str]]:
+    with st.book.sessions() as session:
+        return [(n.role, n.subject) for n in session.scalars(select(NotificationRecord))]
+
+
+@pytest.fixture
+def searching(tmp_path: Path) -> Iterator[Station]:
+    """A station whose policy searches instead of refusing entry (`on_refusal = "search"`)."""
+    st = Station(tmp_path, MORNING, replace(SCREENING, on_refusal=RefusalPolicy.SEARCH), demo=False)
+    yield st
+    st.close()
+    st.book.close()
+
+
+async def test_r24_a_refusal_under_the_search_policy_ends_in_O_and_the_officer_told(
+    searching: Station,
+) -> None:
+    """R24: under on_refusal = "search" a learner who refuses the search too is coded O."""
+    st = searching
+    async with st.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(st, pilot, BETHAN)
+        await close_duty(pilot)
+        await arrives(st, pilot, CHIDI)
+        await open_learner(st, pilot, "Chidi")
+        await press(st, pilot, "#no-phone")
+        await press(st, pilot, "#refuse")  # refuses the arch: a search is offered, not forced
+        assert not isinstance(st.app.screen, SearchSetupScreen)
+        assert isinstance(st.app.screen, LearnerDeskScreen)
+        await press(st, pilot, "#refuse")  # and refuses the search
+        assert isinstance(st.app.screen, RefusalScreen), st.app.screen
+        assert "not an exclusion" in shown(st.app)
+        await press(st, pilot, "#confirm")
+        assert isinstance(st.app.screen, LaneScreen)
+        assert marks(st) == {"A1001": ("O", "refused search: not admitted")}
+        assert not st.outputs.door.is_open
+    assert [role for role, _ in notifications(st)] == ["attendance"]
+
+
+async def test_r24_a_refusal_under_the_deny_policy_ends_in_O_and_the_officer_told(desk) -> None:
+    """R24: under on_refusal = "deny" a refusal of the arch is coded O at once."""
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#refuse")
+        assert isinstance(desk.app.screen, RefusalScreen)
+        await press(desk, pilot, "#confirm")
+        assert marks(desk) == {"A1001": ("O", "refused screening: not admitted")}
+    assert [role for role, _ in notifications(desk)] == ["attendance"]
+
+
+async def test_r31_r32_a_phone_is_confiscated_then_collected_by_a_parent_from_the_office(
+    desk,
+) -> None:
+    """R31, R32: confiscated from the office screen with the escalation shown; the third time
+    the attendance officer is told; "collected by parent" takes it off the held list."""
+    from textual.widgets import Input
+
+    from kiosk.phones_desk import confiscate, hand_in
+    from records.models import LearnerRecord, PhoneHandinRecord
+    from tests.app.test_office import HELEN, open_office
+
+    with desk.book.sessions.begin() as session:
+        chidi = session.scalars(
+            select(LearnerRecord.id).where(LearnerRecord.mis_id == "A1001")
+        ).one()
+        for day in (16, 18):  # two earlier confiscations this term
+            earlier = MORNING.replace(day=day)
+            confiscate(session, chidi, day=earlier.date(), at=earlier, slot="", by_staff_id="S05")
+            session.flush()
+        for record in session.scalars(select(PhoneHandinRecord)):
+            record.returned_at = record.handed_in_at  # given back after each hold
+        hand_in(
+            session, chidi, day=MORNING.date(), at=MORNING, slot="7", no_phone=False,
+            received_by_staff_id="S03",
+        )  # fmt: skip
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, HELEN)
+        await tap(pilot, "#--content-tab-phones")
+        desk.app.screen.query_one("#phone-text", Input).value = "envelope 3"
+        await press(desk, pilot, "#confiscate-phone")
+        assert "3rd confiscation: held until a parent or carer collects it" in shown(desk.app)
+        assert "The attendance officer is told" in shown(desk.app)
+        await tap(pilot, "#--content-tab-phones")
+        table = desk.app.screen.query_one("#phones-table")
+        rows = [table.get_row_at(n) for n in range(table.row_count)]
+        assert any(str(row[0]) == "envelope 3" for row in rows)
+        # The parent comes in: the confiscated row is chosen and their name written.
+        held = next(n for n, row in enumerate(rows) if str(row[0]) == "envelope 3")
+        table.move_cursor(row=held)
+        desk.app.screen.query_one("#phone-text", Input).value = "Ada Okafor (mother)"
+        await press(desk, pilot, "#parent-collected")
+        assert "Collected by Ada Okafor (mother)" in shown(desk.app)
+        await tap(pilot, "#--content-tab-phones")
+        table = desk.app.screen.query_one("#phones-table")
+        assert all(str(table.get_row_at(n)[0]) != "envelope 3" for n in range(table.row_count))
+    with desk.book.sessions() as session:
+        third = session.scalars(
+            select(PhoneHandinRecord).where(PhoneHandinRecord.slot == "envelope 3")
+        ).one()
+        assert third.confiscation_occurrence == 3 and third.collected_by == "Ada Okafor (mother)"
+        assert third.returned_by.staff_id == "S05" and third.returned_at is not None
+    assert [role for role, _ in notifications(desk)] == ["attendance", "attendance"]
+
+
+KOFI = "1A00990004"  # Kofi Osei, a male screener: the witness for Chidi
+
+
+async def search_chidi(st, pilot, *, items=(), force: str = "") -> None:
+    """Daniel searches Chidi after an alarm, Kofi witnessing; `items` are (category label,
+    description, disposition label or "", reason) added before saving."""
+    from tests.app.steps import type_into
+    from tests.screens.harness import choose
+
+    await sign_on(st, pilot, DANIEL)
+    await close_duty(pilot)
+    await sign_on(st, pilot, KOFI)
+    await close_duty(pilot)
+    await arrives(st, pilot, CHIDI)
+    await open_learner(st, pilot, "Chidi")
+    await press(st, pilot, "#no-phone")
+    await press(st, pilot, "#arch-alarm")
+    await tap(pilot, "#search")
+    await tap(pilot, "#start")
+    for category, description, disposition, reason in items:
+        await choose(pilot, "#item-category", category)
+        if disposition:
+            await choose(pilot, "#item-disposition", disposition)
+        await type_into(pilot, "#item-description", description)
+        if reason:
+            await type_into(pilot, "#item-reason", reason)
+        await tap(pilot, "#add-item")
+    if force:
+        await type_into(pilot, "#force", force)
+    await type_into(pilot, "#place", "side room")
+    await tap(pilot, "#consent-yes")
+    await type_into(pilot, "#grounds", "arch alarm")
+    await type_into(pilot, "#sought", "drugs")
+
+
+def the_search(st):
+    from records.models import SearchRecord
+
+    with st.book.sessions() as session:
+        (search,) = session.scalars(select(SearchRecord)).all()
+        session.expunge(search)
+        return search
+
+
+async def test_r21_drugs_disposed_of_tell_the_dsl_and_the_record_never_claims_it_unsent(
+    desk,
+) -> None:
+    """R21: a notification is queued for every drug item; "DSL informed" is not ticked for staff
+    and the record says N until the message is delivered."""
+    from textual.widgets import Checkbox
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await search_chidi(
+            desk,
+            pilot,
+            items=[
+                (
+                    "controlled drugs",
+                    "cannabis residue",
+                    "disposed of",
+                    "tiny amount, police advised",
+                )
+            ],
+        )
+        assert "The DSL must be told: controlled drugs found" in shown(desk.app)
+        dsl = desk.app.screen.query_one("#dsl-informed", Checkbox)
+        assert not dsl.value and not dsl.disabled  # never ticked for them
+        await press(desk, pilot, "#save")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+    search = the_search(desk)
+    assert not search.dsl_informed and search.dsl_informed_at is None
+    assert [role for role, _ in notifications(desk)] == ["dsl"]
+
+
+async def test_r22_a_serious_incident_reaches_the_dsl_at_once_and_the_delivery_is_recorded(
+    tmp_path: Path,
+) -> None:
+    """R22: the DSL's message is sent when the search is saved, not on the timer; the record
+    says when it was delivered and how."""
+    from kiosk.config import NotifyConfig
+    from tests.office.conftest import Inbox, MailServer, free_port
+
+    server = MailServer(free_port(), Inbox())
+    server.start()
+    st = Station(tmp_path, MORNING, SCREENING, demo=False)
+    st.config = replace(
+        st.config,
+        notify=NotifyConfig(
+            smtp_host="127.0.0.1", smtp_port=server.port, starttls=False,
+            sender="kiosk@school.example", dsl="dsl@school.example",
+        ),
+    )  # fmt: skip
+    st.app.config = st.config
+    try:
+        async with st.app.run_test(size=(100, 30)) as pilot:
+            await search_chidi(st, pilot, items=[("knives and weapons", "folding knife", "", "")])
+            from tests.app.steps import type_into
+
+            await type_into(pilot, "#item-police-ref", "CAD 1")
+            await tap(pilot, "#add-item")
+            await press(st, pilot, "#save")
+            from tests.app.steps import eventually
+
+            assert await eventually(pilot, lambda: len(server.inbox.messages) == 1, 10.0)
+        search = the_search(st)
+        assert search.dsl_informed and search.dsl_informed_at is not None
+        assert search.dsl_informed_by == "email to dsl@school.example"
+        assert server.inbox.messages[0]["to"] == ["dsl@school.example"]
+    finally:
+        server.stop()
+        st.close()
+        st.book.close()
+
+
+async def test_r22_an_undelivered_dsl_message_is_shown_to_the_office(desk) -> None:
+    """R22: with no way to reach the DSL, staff are told at once and the office sees it."""
+    from tests.app.test_office import HELEN, open_office
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await search_chidi(desk, pilot, force="held his wrist, Daniel, he swung at Kofi")
+        await press(desk, pilot, "#save")
+        await press(desk, pilot, "#admit")
+        await tap(pilot, "#lock")
+        await open_office(desk, pilot, HELEN)
+        await tap(pilot, "#--content-tab-outbox")
+        text = shown(desk.app)
+        assert "not yet delivered to the DSL" in text
+        assert "wrist" not in text  # the office sees that it waits, not what it says
+    assert not the_search(desk).dsl_informed
