@@ -1,9 +1,10 @@
-"""The office away from the door: `kiosk office` (the office screens in a browser) and
+"""The office away from the door: `kiosk office` (the office as a web page) and
 `kiosk roll` (the fire roll, printable, from the local record with the network down)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -12,12 +13,14 @@ from pathlib import Path
 from kiosk.cli_io import OK, USAGE, KioskError, add_command, command_config
 from kiosk.cli_io import say as _say
 from kiosk.clock import utc_now as _now
-from kiosk.config import config_path
 from kiosk.database import open_school_book
 from kiosk.domain.csvsafe import spreadsheet_safe
 from kiosk.exports import write_export_file
 from kiosk.roll import ROLL_HEADER, roll_rows, roll_text, school_roll
 from records.csvfiles import write_csv
+from records.keys import KeyFileError
+
+log = logging.getLogger(__name__)
 
 
 def add_commands(
@@ -28,7 +31,7 @@ def add_commands(
         sub,
         "office",
         common,
-        help="serve the office screens to browsers on the school's network ([office] listen)",
+        help="serve the office web page to browsers at the desk ([office] listen)",
         example="kiosk office --config /etc/kiosk/kiosk.toml",
     )
     office.set_defaults(handler=cmd_office)
@@ -49,20 +52,50 @@ def add_commands(
     roll.set_defaults(handler=cmd_roll)
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
 def cmd_office(args: argparse.Namespace) -> int:
-    from kiosk.office_serve import serve_office
+    import uvicorn
+
+    from kiosk.office_web import make_office_web
 
     config = command_config(args)
     host, port = config.office.host_port
-    # Fail here, once, rather than in every browser's app process.
-    open_school_book(config.database).close()
-    where = config.source or config_path(getattr(args, "config", None))
-    try:
-        serve_office(where, host=host, port=port, title=f"{config.school.name} office")
-    except OSError as exc:
+    if host not in LOOPBACK and not config.office.proxied:
         raise KioskError(
-            f"[office] listen: cannot listen on {config.office.listen}: {exc.strerror or exc}",
+            f"[office] listen = {config.office.listen!r}: the office serves plain HTTP, so it "
+            "answers this machine only unless a TLS reverse proxy fronts it; keep listen on "
+            "127.0.0.1 behind the proxy (docs/office.md), or set [office] proxied = true and "
+            "public_url if the proxy is on another machine",
             USAGE,
+        )
+    book = open_school_book(config.database)
+    try:
+        app = make_office_web(config, book, clock=_now, close_book=True)
+    except KeyFileError as exc:
+        book.close()
+        raise KioskError(f"[database] key_file: {exc}", USAGE) from None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            # Behind the proxy the address of who signs in comes from X-Forwarded-For, which
+            # the proxy must set (not append to); never believed without one.
+            proxy_headers=config.office.proxied,
+            forwarded_allow_ips="127.0.0.1,::1" if config.office.proxied else "",
+            server_header=False,
+            log_config=None,
+        )
+    )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log.info("serving the office on http://%s:%d", host, port)
+    try:
+        server.run()  # until SIGTERM or SIGINT
+    except SystemExit:  # uvicorn's answer to an address it cannot bind (logged above)
+        raise KioskError(
+            f"[office] listen: cannot listen on {config.office.listen}", USAGE
         ) from None
     return OK
 

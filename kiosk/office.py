@@ -29,9 +29,9 @@ from kiosk.hub_export import (
     hub_marked_days,
     hub_outstanding_phones,
 )
-from kiosk.notify import ATTENDANCE, pending
+from kiosk.notify import ATTENDANCE, DSL, pending
 from kiosk.phones import outstanding_phones
-from kiosk.screens.results import (
+from kiosk.views import (
     OfficeLearnerRow,
     OfficePhoneRow,
     OfficeSearchRow,
@@ -55,10 +55,17 @@ OFFICE_OUTBOX_ROLES = frozenset({ATTENDANCE})
 
 
 def office_view(
-    session: Session, *, school: SchoolConfig, now: datetime, is_dsl: bool
+    session: Session,
+    *,
+    school: SchoolConfig,
+    now: datetime,
+    is_dsl: bool,
+    day: date | None = None,
+    school_session: SchoolSession = SchoolSession.AM,
 ) -> OfficeView:
+    """The morning (or `school_session`) of `day`, today's by default, as it stands at `now`."""
     zone = school.zone
-    day = now.astimezone(zone).date()
+    day = day or now.astimezone(zone).date()
     people = session.execute(
         select(LearnerRecord.mis_id, LearnerRecord.id, LearnerRecord.reg_group)
     ).all()
@@ -66,7 +73,7 @@ def office_view(
     reg: dict[int, str] = {learner_id: group for _, learner_id, group in people}
     rows = []
     for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in attendance_rows(
-        session, day=day, school_session=SchoolSession.AM, school=school, now=now
+        session, day=day, school_session=school_session, school=school, now=now
     ):
         learner_id = ids[mis_id]
         rows.append(
@@ -80,7 +87,7 @@ def office_view(
         for r in rows
         if r.code in LATE_CODES
     )
-    first_minute, per_minute = _per_minute(session, day, school)
+    first_minute, per_minute = _per_minute(session, day, school, school_session)
     return OfficeView(
         day=day.isoformat(),
         is_dsl=is_dsl,
@@ -107,12 +114,26 @@ def office_view(
 
 
 def school_office_view(
-    session: Session, *, config: Config, now: datetime, is_dsl: bool
+    session: Session,
+    *,
+    config: Config,
+    now: datetime,
+    is_dsl: bool,
+    day: date | None = None,
+    school_session: SchoolSession = SchoolSession.AM,
 ) -> OfficeView:
     """The office's morning: the whole school's from the hub where `[hub] url` is set, else
-    this door's book; with the hub out of reach, this door's book, saying so in the title."""
+    this door's book; with the hub out of reach, this door's book, saying so in the title.
+    `day` and `school_session` choose another day or the afternoon (today's AM by default)."""
     if not config.hub.enabled:
-        return office_view(session, school=config.school, now=now, is_dsl=is_dsl)
+        return office_view(
+            session,
+            school=config.school,
+            now=now,
+            is_dsl=is_dsl,
+            day=day,
+            school_session=school_session,
+        )
     from kiosk.sync import hub_engine  # the hub's driver, only where a hub is configured
 
     engine = hub_engine(config.hub)
@@ -122,14 +143,28 @@ def school_office_view(
             roster = hub_learners(conn)
             if roster:
                 return hub_office_view(
-                    conn, session, roster, school=config.school, now=now, is_dsl=is_dsl
+                    conn,
+                    session,
+                    roster,
+                    school=config.school,
+                    now=now,
+                    is_dsl=is_dsl,
+                    day=day,
+                    school_session=school_session,
                 )
             note = HUB_NO_ROSTER
     except SQLAlchemyError as exc:
         log.warning("office: the hub cannot be read, showing this door only: %s", exc)
     finally:
         engine.dispose()
-    view = office_view(session, school=config.school, now=now, is_dsl=is_dsl)
+    view = office_view(
+        session,
+        school=config.school,
+        now=now,
+        is_dsl=is_dsl,
+        day=day,
+        school_session=school_session,
+    )
     return replace(view, day=f"{view.day} · {note}")
 
 
@@ -141,11 +176,13 @@ def hub_office_view(
     school: SchoolConfig,
     now: datetime,
     is_dsl: bool,
+    day: date | None = None,
+    school_session: SchoolSession = SchoolSession.AM,
 ) -> OfficeView:
     """The whole school's morning from the hub (`roster`: its learners by MIS id); searches
     and the outbox from this book."""
     zone = school.zone
-    day = now.astimezone(zone).date()
+    day = day or now.astimezone(zone).date()
     # Rows keep this door's learner ids (a phone is given back here by id); a learner the
     # door's roster does not hold yet has none.
     ids: dict[str, int] = dict(
@@ -153,7 +190,7 @@ def hub_office_view(
     )
     rows = []
     for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in hub_attendance_rows(
-        conn, day=day, school_session=SchoolSession.AM, school=school, now=now
+        conn, day=day, school_session=school_session, school=school, now=now
     ):
         rows.append(
             (
@@ -171,9 +208,7 @@ def hub_office_view(
     late = [(mis_id, r) for mis_id, r in rows if r.code in LATE_CODES]
     history = _hub_late_weeks(conn, day, [mis_id for mis_id, _ in late])
     everyone = [r for _, r in rows]
-    first_minute, per_minute = _minute_counts(
-        hub_arrival_times(conn, day, SchoolSession.AM), school
-    )
+    first_minute, per_minute = _minute_counts(hub_arrival_times(conn, day, school_session), school)
     phones = sorted(
         hub_outstanding_phones(conn, day),
         key=lambda p: (_slot_order(p.slot), p.station, p.handed_in_at),
@@ -219,20 +254,29 @@ def _hub_late_weeks(conn: Connection, day: date, mis_ids: list[str]) -> dict[str
 
 
 def _outbox(session: Session, school: SchoolConfig, is_dsl: bool) -> tuple[str, ...]:
-    return tuple(
-        f"{n.created_at.astimezone(school.zone):%H:%M} to {n.role}: {n.subject}"
-        + (f" (not sent: {n.last_error})" if n.last_error else "")
-        for n in pending(session)
-        if is_dsl or n.role in OFFICE_OUTBOX_ROLES
-    )
+    lines = []
+    for n in pending(session):
+        at = f"{n.created_at.astimezone(school.zone):%H:%M}"
+        if is_dsl or n.role in OFFICE_OUTBOX_ROLES:
+            lines.append(
+                f"{at} to {n.role}: {n.subject}"
+                + (f" (not sent: {n.last_error})" if n.last_error else "")
+            )
+        elif n.role == DSL:
+            # A serious incident the DSL has not heard of is the office's to chase, without
+            # its detail: someone must tell the DSL in person.
+            lines.append(f"{at}: a message is not yet delivered to the DSL; tell them in person")
+    return tuple(lines)
 
 
-def _per_minute(session: Session, day: date, school: SchoolConfig) -> tuple[str, tuple[int, ...]]:
-    """Arrivals in each minute from the first to the last this morning (for the chart)."""
+def _per_minute(
+    session: Session, day: date, school: SchoolConfig, school_session: SchoolSession
+) -> tuple[str, tuple[int, ...]]:
+    """Arrivals in each minute from the first to the last of the session (for the chart)."""
     times = session.scalars(
         select(SessionMarkRecord.arrived_at).where(
             SessionMarkRecord.date == day,
-            SessionMarkRecord.session == SchoolSession.AM.value,
+            SessionMarkRecord.session == school_session.value,
             SessionMarkRecord.admitted_at.is_not(None),
         )
     ).all()

@@ -1,19 +1,16 @@
-"""Serving the office app to browsers (textual-serve), with every asset from this machine.
+"""A Textual app's page served to a browser (textual-serve), with every asset from this machine.
 
 textual-serve's own page asks a font CDN for its typeface; a school's network may have no way
 out (and a browser should not tell a third party whenever the office is opened), so the page
 here is its page without that link, with the same typeface from the fonts textual-serve ships.
 Its URLs are made from the request, so the page works the same through a TLS reverse proxy
 (which says how it was reached in X-Forwarded-Proto and X-Forwarded-Host). The panel's server
-(kiosk.panel_serve) serves the same page with its own ending.
+(kiosk.panel_serve) extends it; the office is a web page of its own (kiosk.office_web).
 """
 
 from __future__ import annotations
 
 import logging
-import shlex
-import sys
-from pathlib import Path
 from typing import Any, ClassVar
 
 import aiohttp_jinja2
@@ -67,13 +64,6 @@ BASE_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-OFFICE_PAGE = """{% extends "page.html" %}
-{% block closed %}
-      <div class="message">Signed off: the session has ended.</div>
-      <button type="button" onclick="window.location.reload()">Start again</button>
-{% endblock %}
-"""
-
 
 class PageServer(Server):
     """textual-serve's server with BASE_PAGE extended by `PAGE`; every asset from here."""
@@ -116,32 +106,3 @@ class PageServer(Server):
             "font_size": font_size,
         }
         return aiohttp_jinja2.render_template("this.html", request, context)
-
-
-class OfficeServer(PageServer):
-    """The office page; one app process per browser connection, as textual-serve does."""
-
-    PAGE = OFFICE_PAGE
-
-    def __init__(self, command: str, *, host: str, port: int, title: str) -> None:
-        super().__init__(command, host=host, port=port, title=title)
-
-    def routes(self) -> list[web.AbstractRouteDef]:
-        download = web.get("/download/{key}", self.handle_download, name="download")
-        return [*super().routes(), download]
-
-    async def on_startup(self, app: web.Application) -> None:
-        log.info("serving the office on http://%s:%d", self.host, self.port)
-
-
-def app_command(config: Path) -> str:
-    """The shell command textual-serve runs for each browser: this Python, the office app."""
-    return " ".join(
-        shlex.quote(part)
-        for part in (sys.executable, "-m", "kiosk.office_app", "--config", str(config))
-    )
-
-
-def serve_office(config: Path, *, host: str, port: int, title: str) -> None:
-    """Serve the office until interrupted (SIGINT or SIGTERM)."""
-    OfficeServer(app_command(config.resolve()), host=host, port=port, title=title).serve()

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from kiosk.config import MisConfig
 from kiosk.mis.connect import LABELS
 from kiosk.mis.queue import QueuedMark, SendRound, queue_status
-from kiosk.screens.mis_outbox import MisSetupView
-from kiosk.screens.results import MisOutboxLine, MisOutboxState, MisOutboxView
+from kiosk.views import MisOutboxLine, MisOutboxState, MisOutboxView, MisSetupView
 
 PROVIDER_NAMES = LABELS
 # What needs a look comes first; what went well last.

@@ -56,7 +56,9 @@ async def outbox_seen_by(st: Station, badge: str) -> tuple[str, str]:
 
 async def test_an_office_user_who_is_not_the_dsl_sees_no_dsl_notification(station) -> None:
     title, listed = await outbox_seen_by(station, HELEN)
-    assert title == "Outbox (1)"
+    # The DSL's two are counted and listed bare (R22: the office chases them), no detail.
+    assert title == "Outbox (3)"
+    assert listed.count("not yet delivered to the DSL") == 2
     assert "Not admitted: Siobhán O'Brien" in listed
     assert "Search exception" not in listed and "police" not in listed.lower()
 

@@ -1,0 +1,1 @@
+"""The office page's routes, one module per concern."""
