@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual import events
 from textual.binding import BindingType
 from textual.message import Message
+from textual.timer import Timer
 
 from kiosk.checkin import (
     DISK_FULL,
@@ -65,7 +66,7 @@ from kiosk.messages import (
     PhoneBadgeScanned,
     ReaderStatusChanged,
 )
-from kiosk.screens.greeting import GreetingScreen
+from kiosk.screens.greeting import UNTIL_REPLACED, GreetingScreen
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice, LaneDemo, LaneScreen
 from kiosk.screens.office import ExportRequested, OfficeScreen
@@ -78,7 +79,11 @@ from kiosk.writer import JobDone, JobFailed, Writer
 
 log = logging.getLogger(__name__)
 
-GREETING_SECONDS = 3.0
+# The learner's answer stays at least this long (read from two metres, a touch cannot wipe it);
+# a next step stays until the learner takes it, the next learner taps, or STEP_HOLD_SECONDS.
+GREETING_SECONDS = 6.0
+STEP_HOLD_SECONDS = 30.0
+STAFF_NEEDED = "Staff needed at the arch"
 GC_YOUNG_THRESHOLD = 20_000
 # Where the office's exports go unless staff choose another folder: the USB stick's mount point
 # (systemd/99-kiosk-usb.rules), writable under the service's sandbox.
@@ -134,6 +139,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
     TITLE = "Entry kiosk"
     ENABLE_COMMAND_PALETTE = False
+    # A pop-up at the top, clear of the action buttons every staff screen keeps at its foot.
+    CSS = "ToastRack { dock: top; align: right top; margin-bottom: 0; }"
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
@@ -163,21 +170,36 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             devices.demo_badges,
             demo_arch=devices.trip_arch is not None,
         )
-        self.greeting = GreetingScreen("", "", tone="welcome", seconds=GREETING_SECONDS)
+        self.greeting = GreetingScreen(
+            "",
+            "",
+            tone="welcome",
+            seconds=GREETING_SECONDS,
+            hold=STEP_HOLD_SECONDS,
+            demo_badges=devices.demo_badges,
+            demo_arch=devices.trip_arch is not None,
+        )
         self.reader_status = ""
         self.detector_status = ""
         self.alert = ""  # a fault staff must act on (the disk full), until a tap is saved again
         # Sign-ins on their way to the writer, and those of them that took longer than
         # SAVE_PATIENCE_SECONDS (UI thread only).
         self._tap_numbers = itertools.count()
-        self._saving: set[int] = set()
+        self._saving: dict[int, float] = {}  # tap number: when it went to the writer
         self._saving_late: set[int] = set()
+        # One timer looks for sign-ins kept waiting, while any are: not a timer for every tap.
+        self._patience: Timer | None = None
         self.notifier = Notifier()
         self.writer = Writer(self.post_message)
         self.keeper = LaneKeeper(config, book.sessions, station=config.station.name, draw=draw)
         self.lane_view = LaneView((), (), 0, 0, "")
         # With a hub, this door's log is pushed to it on a thread of its own; never waited for.
-        self.sync = SyncWorker(config, book.sessions) if config.hub.enabled else None
+        self.known_badges = KnownBadges(book.reads)
+        self.sync = (
+            SyncWorker(config, book.sessions, on_roster=self.known_badges.refresh)
+            if config.hub.enabled
+            else None
+        )
         self._lane_screen: LaneScreen | None = None
         self._stopping = False
         # The session a plain sign-in station is in (its staff are signed off when it ends).
@@ -186,7 +208,6 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.last_told: tuple[str, str] | None = None
         self._entry_pending: set[str] = set()  # entry taps on their way to the lane
         self._unknown: OrderedDict[str, float] = OrderedDict()  # unknown cards, when seen
-        self.known_badges = KnownBadges(book.reads)
         self._unknown_counted = 0  # unknown cards since the last minute's log line
         self._unknown_logged_at = time.monotonic()
         self.desk = Desk(self)
@@ -424,9 +445,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             )
             return
         number = next(self._tap_numbers)
-        self._saving.add(number)
+        self._saving[number] = time.monotonic()
         self.submit(lambda: self._sign_in(uid, read_at), lambda out: self._signed_in(number, out))
-        self.set_timer(SAVE_PATIENCE_SECONDS, lambda: self._still_saving(number))
+        if self._patience is None:
+            self._patience = self.set_interval(SAVE_PATIENCE_SECONDS / 2, self._still_saving)
 
     def _sign_in(self, uid: str, read_at: datetime) -> TapOutcome:
         """The writer's job for a plain tap. A lock is raised, for the writer to wait out;
@@ -444,17 +466,26 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 raise
             return self._failed(exc)
 
-    def _still_saving(self, number: int) -> None:
-        if number not in self._saving:
+    def _still_saving(self) -> None:
+        """Sign-ins not saved within SAVE_PATIENCE_SECONDS: the learner is told "One moment"
+        (once, however many wait) and staff see how many wait."""
+        if not self._saving:
+            if self._patience is not None:
+                self._patience.stop()
+                self._patience = None
+            return
+        due = time.monotonic() - SAVE_PATIENCE_SECONDS
+        late = {n for n, sent in self._saving.items() if sent <= due} - self._saving_late
+        if not late:
             return
         if not self._saving_late:
             log.warning("database busy: taps are queued until it is free")
-        self._saving_late.add(number)
+        self._saving_late |= late
         self._show_backlog()
         self._show(SAVING)
 
     def _signed_in(self, number: int, outcome: TapOutcome) -> None:
-        self._saving.discard(number)
+        self._saving.pop(number, None)
         if number in self._saving_late:
             self._saving_late.discard(number)
             if not self._saving_late:
@@ -576,6 +607,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
     def _lane_started(self, view: LaneView) -> None:
         self.lane_view = view
+        self._call_staff(alarm_outstanding(view))  # an alarm left by a restart still calls
 
     def _tick(self) -> None:
         self._show_backlog()  # the hub's line moves on by itself
@@ -583,6 +615,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         if self._unknown_counted and time.monotonic() - self._unknown_logged_at >= 60:
             log.info("%d tap(s) of unknown cards in the last minute", self._unknown_counted)
             self._unknown_counted, self._unknown_logged_at = 0, time.monotonic()
+        if alarm_outstanding(self.lane_view) and not self.desk.unlocked:
+            self.drive_outputs(rules.Signal.ALARM)  # nobody has taken it yet: keep calling
         if self.config.policy.plain_sign_in:
             self._plain_tick()
         elif not self.writer.waiting:  # the queue moves on its own; never pile ticks up
@@ -631,7 +665,10 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         seen = self._unknown.get(uid)
         if seen is None or self.desk.unlocked:
             return False
-        if time.monotonic() - seen > UNKNOWN_FORGOTTEN_SECONDS:
+        if (
+            time.monotonic() - seen > UNKNOWN_FORGOTTEN_SECONDS
+            or seen < self.known_badges.changed_at
+        ):
             del self._unknown[uid]  # it may have been enrolled since
             return False
         return True
@@ -664,6 +701,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     def apply(self, outcome: LaneOutcome) -> None:
         """Carry out what the lane decided: the learner's answer, the lights, staff's attention."""
         before = self.lane_view.session
+        alarmed_before = alarm_outstanding(self.lane_view)
         self.lane_view = outcome.view
         if self.sync is not None:
             self.sync.nudge()
@@ -678,7 +716,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 self.drive_outputs(effect.signal)
             elif isinstance(effect, rules.CallStaff) and effect.need is rules.Need.ALARM:
                 who = names.get(effect.learner_id or 0, "")
-                if self.desk.unlocked:
+                # The queue's red banner says it; a pop-up there would cover its buttons.
+                if self.desk.unlocked and self.screen is not self.lane_screen:
                     self.notify(
                         plain(f"{who}: {effect.detail}" if who else effect.detail),
                         title="Arch alarm",
@@ -688,6 +727,18 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 self.notify(plain(effect.reason), title="Not recorded", severity="warning")
         if (queue := self.lane_screen) is not None:
             queue.show(outcome.view)
+        alarmed = alarm_outstanding(outcome.view)
+        self._call_staff(alarmed)
+        if (
+            alarmed_before
+            and not alarmed
+            and not any(isinstance(e, rules.Light) for e in outcome.effects)
+        ):
+            self._outputs_idle()  # taken: the red light and the buzzer stop
+
+    def _call_staff(self, alarmed: bool) -> None:
+        """The idle screen calls staff while an alarm waits for them (nobody may be signed on)."""
+        self.idle.show_staff_needed(STAFF_NEEDED if alarmed else "")
 
     def _tell(self, tell: rules.Tell) -> None:
         """The learner's answer: on the queue's learner line while staff work the screen,
@@ -700,15 +751,26 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             if queue is None or self.screen is not queue:
                 self.notify(plain(f"{tell.headline}: {tell.next_step}"), timeout=3)
             return
-        self.greet(tell.headline, tell.next_step, admitted=tell.admitted)
+        row = next((r for r in self.lane_view.rows if r.learner_id == tell.learner_id), None)
+        waits = row is not None and rules.Need.ALARM in row.needs
+        # A learner held at the arch is told to wait until someone comes for them.
+        self.greet(
+            tell.headline,
+            tell.next_step,
+            admitted=tell.admitted,
+            hold=UNTIL_REPLACED if waits else None,
+        )
 
     def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None:
+        if self.lane_screen is not None and self.screen is self.lane_screen:
+            return  # the queue is on the screen already (staff tapped their own badge)
         self._close_answers()
         screen = LaneScreen(
             self.lane_view,
             self.clock,
             office=office,
             demo=self.devices.pass_arch is not None,
+            demo_badges=self.devices.demo_badges,
         )
         self._lane_screen = screen
         if self.last_told is not None:
@@ -722,11 +784,29 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
 
     # --- what the desk asks of the app (kiosk.desk.DeskHost) -------------------------------
 
-    def greet(self, headline: str, next_step: str, *, admitted: bool, calm: bool = False) -> None:
-        """The learner-facing answer: a first name and the next step, then back to idle."""
+    def greet(
+        self,
+        headline: str,
+        next_step: str,
+        *,
+        admitted: bool,
+        calm: bool = False,
+        hold: float | None = None,
+    ) -> None:
+        """The learner-facing answer: a first name and the next step, then back to idle.
+
+        Green to go through, calm blue for a next step, amber to see a member of staff; held
+        GREETING_SECONDS once admitted, else until the next answer (or STEP_HOLD_SECONDS)."""
         self._close_answers()
-        tone = "welcome" if admitted or calm else "notice"
-        self.greeting.show(headline, next_step, tone=tone)
+        if admitted:
+            tone = "welcome"
+        elif "staff" in next_step.lower() and not calm:
+            tone = "staff"
+        else:
+            tone = "next"
+        if hold is None:
+            hold = GREETING_SECONDS if admitted else STEP_HOLD_SECONDS
+        self.greeting.show(headline, next_step, tone=tone, hold=hold)
         self.push_screen(self.greeting, callback=lambda _: self._outputs_idle())
 
     def _close_answers(self) -> None:
@@ -752,6 +832,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         show[signal]()
 
     def _outputs_idle(self) -> None:
+        if alarm_outstanding(self.lane_view):
+            return  # the red light stays until staff take the alarm
         self._reader_shows("idle")
         if self.devices.outputs is not None:
             self.devices.outputs.idle()
@@ -761,6 +843,11 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         show = getattr(self.devices.reader, "show", None)
         if show is not None:
             show(signal)
+
+
+def alarm_outstanding(view: LaneView) -> bool:
+    """An arch alarm nobody has dealt with yet: a learner held for a search, or nobody's."""
+    return bool(view.alarms) or any(rules.Need.ALARM in row.needs for row in view.rows)
 
 
 def make_app(

@@ -338,7 +338,12 @@ def run_demo(db: Path | None) -> int:
     phone_reader = SimulatedReader(name="phone station", clock=clock)
     detector = SimulatedDetector(clock=clock)
     outputs = simulated_outputs()
-    badges = learner_badges(book)
+
+    def present_phone(learner_id: int) -> None:
+        # Read each time: a card enrolled during the demo replaces the learner's printed one.
+        badge = learner_badges(book).get(learner_id)
+        if badge is not None:
+            phone_reader.present(badge)
 
     def close_all() -> None:
         reader.close()
@@ -356,7 +361,7 @@ def run_demo(db: Path | None) -> int:
         present=reader.present,
         trip_arch=detector.trip,
         phone_reader=phone_reader,
-        present_phone=lambda learner_id: phone_reader.present(badges[learner_id]),
+        present_phone=present_phone,
         pass_arch=detector.clear,
     )
     app = make_app(

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from kiosk.office_serve import PageServer
+from kiosk.panel_touch import TOUCH_DRAG_SCRIPT
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,9 @@ PANEL_PAGE = """{% extends "page.html" %}
         }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
       })();
     </script>
+    <script>TOUCH_DRAG</script>
 {% endblock %}
-"""
+""".replace("TOUCH_DRAG", TOUCH_DRAG_SCRIPT)
 
 
 def _notice(text: str, size: tuple[int, int]) -> bytes:

@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
 
 from kiosk.domain.people import Sex, StaffMember
-from kiosk.screens.results import DutyClosed
 from kiosk.screens.text import TextCell, cells
+from kiosk.views import DutyClosed
 
 
 def _sex_word(sex: Sex | None) -> str:

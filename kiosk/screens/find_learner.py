@@ -11,8 +11,8 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchScreen
-from kiosk.screens.results import LearnerMatch, LearnerPicked
 from kiosk.screens.text import label
+from kiosk.views import LearnerMatch, LearnerPicked
 
 MAX_SHOWN = 8
 

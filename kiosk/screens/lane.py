@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.domain.lane import Need
+from kiosk.screens.idle import DemoPanel
 from kiosk.screens.text import label
 from kiosk.views import LaneRow, LaneView
 
@@ -68,9 +69,11 @@ class LaneScreen(Screen[LaneChoice]):
         *,
         office: bool = False,
         demo: bool = False,
+        demo_badges: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__()
         self.view = view
+        self.demo_badges = tuple(demo_badges)
         self.clock = clock
         self.office = office
         self.demo = demo
@@ -87,10 +90,17 @@ class LaneScreen(Screen[LaneChoice]):
         yield Static("", id="summary", markup=False)
         yield VerticalScroll(id="queue")
         if self.demo:
-            with Horizontal(id="demo"):
-                yield Button("Phone station", id="demo-phone", compact=True)
-                yield Button("Arch: pass", id="demo-pass", compact=True)
-                yield Button("Arch: alarm", id="demo-alarm", compact=True)
+            # The demo's badges too: a learner arrives, or a second member of staff signs on,
+            # while the queue is on the screen.
+            yield DemoPanel(
+                self.demo_badges,
+                (
+                    ("demo-phone", "Phone station"),
+                    ("demo-pass", "Arch: pass"),
+                    ("demo-alarm", "Arch: alarm"),
+                ),
+                id="demo",
+            )
         with Horizontal(id="actions"):
             yield Button("Duty", id="duty")
             yield Button("Find", id="find")

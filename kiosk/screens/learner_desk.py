@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
-from kiosk.screens.results import DeskAction, DeskActionKind, LearnerDeskView
+from kiosk.views import DeskAction, DeskActionKind, LearnerDeskView
 
 LATE_CODES = frozenset({"L", "U"})
 
@@ -36,14 +36,15 @@ def screening_due(view: LearnerDeskView) -> bool:
 
 
 def _mark(view: LearnerDeskView) -> str:
+    """The mark the learner will get: nobody in the lane is marked until admitted."""
     minutes = f"{view.minutes_late} minute{'s' if view.minutes_late != 1 else ''} late"
     if view.mark_code == "L":
-        return f"Late (L), {minutes}"
+        return f"Once admitted: late (L), {minutes}"
     if view.mark_code == "U":
-        return f"After registers closed (U), {minutes}"
+        return f"Once admitted: after registers closed (U), {minutes}"
     if view.mark_code == "/":
-        return "Present (/)"
-    return f"Mark {view.mark_code}"
+        return "Once admitted: present (/)"
+    return f"Once admitted: mark {view.mark_code}"
 
 
 class LearnerDeskScreen(TouchScreen[DeskAction | None]):

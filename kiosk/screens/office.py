@@ -15,17 +15,17 @@ from textual.widgets import (
     DataTable,
     Input,
     ProgressBar,
-    Sparkline,
     Static,
     TabbedContent,
     TabPane,
 )
 
 from kiosk.screens.keyboard import OnScreenKeyboard
-from kiosk.screens.results import OfficeAction, OfficeLearnerRow, OfficeView
 from kiosk.screens.text import TextCell, cells
+from kiosk.views import OfficeAction, OfficeLearnerRow, OfficeView
 
 _BARS = " ▁▂▃▄▅▆▇█"
+_EIGHTHS = " ▏▎▍▌▋▊▉"  # a horizontal bar's last part, in eighths of a cell
 
 
 @dataclass
@@ -34,6 +34,19 @@ class ExportRequested(Message):
 
     kind: str  # "attendance" | "searches"
     folder: str
+
+
+def arrivals_chart(view: OfficeView, width: int = 30) -> str:
+    """One line per five minutes, "08:35 ██████▌ 12": a bar for each bin, its number beside it
+    (a sparkline of every minute drew as a solid block at the panel's width)."""
+    bins = view.arrivals_per_five()
+    top = max((count for _, count in bins), default=0) or 1
+    lines = []
+    for at, count in bins:
+        eighths = round(count / top * width * 8)
+        bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+        lines.append(f"{at} {bar} {count}")
+    return "\n".join(lines)
 
 
 def weeks_bar(counts: tuple[int, ...]) -> str:
@@ -45,10 +58,12 @@ def weeks_bar(counts: tuple[int, ...]) -> str:
 class OfficeScreen(Screen[OfficeAction | None]):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
 
-    def __init__(self, view: OfficeView, export_folder: str) -> None:
+    def __init__(self, view: OfficeView, export_folder: str, message: str = "") -> None:
+        """`message`: what the last step did (a phone confiscated and its escalation)."""
         super().__init__()
         self.view = view
         self.export_folder = export_folder
+        self.message = message
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -58,15 +73,15 @@ class OfficeScreen(Screen[OfficeAction | None]):
             id="title",
             markup=False,
         )
-        with TabbedContent(initial="morning"):
+        if self.message:
+            yield Static(self.message, id="message", markup=False)
+        with TabbedContent(initial="phones" if self.message else "morning"):
             with TabPane("This morning", id="morning"), VerticalScroll():
                 yield Static(
-                    f"Arrivals per minute from {view.first_minute}"
-                    if view.arrivals_per_minute
-                    else "No arrivals yet.",
+                    "Arrivals per five minutes" if view.arrivals_per_minute else "No arrivals yet.",
                     id="chart-label",
                 )
-                yield Sparkline(list(view.arrivals_per_minute), id="arrivals-chart")
+                yield Static(arrivals_chart(view), id="arrivals-chart", markup=False)
                 yield Static("Not in yet", classes="heading")
                 yield self._learners("not-in", view.not_in, late=False)
                 yield Static("Late (last 6 weeks on the right)", classes="heading")
@@ -76,7 +91,7 @@ class OfficeScreen(Screen[OfficeAction | None]):
             with TabPane(f"Phones ({len(view.phones)})", id="phones"):
                 table: DataTable[TextCell] = DataTable(id="phones-table", cursor_type="row")
                 table.add_columns("Slot", "Learner", "Reg", "In at", "")
-                for phone in view.phones:
+                for n, phone in enumerate(view.phones):
                     table.add_row(
                         *cells(
                             phone.slot,
@@ -85,10 +100,17 @@ class OfficeScreen(Screen[OfficeAction | None]):
                             phone.handed_in,
                             "confiscated" if phone.confiscated else "",
                         ),
-                        key=str(phone.learner_id),
+                        key=f"{phone.learner_id}:{n}",
                     )
                 yield table
-                yield Button("Returned to the learner", id="return-phone", variant="primary")
+                yield Input(
+                    placeholder="Envelope (confiscating) or parent's name (collecting)",
+                    id="phone-text",
+                )
+                with Horizontal(classes="row"):
+                    yield Button("Returned to the learner", id="return-phone", variant="primary")
+                    yield Button("Confiscate (seen in use)", id="confiscate-phone")
+                    yield Button("Collected by parent", id="parent-collected")
             if view.is_dsl:
                 with TabPane(f"Searches ({len(view.searches)})", id="searches"):
                     searches: DataTable[TextCell] = DataTable(id="searches-table")
@@ -170,11 +192,19 @@ class OfficeScreen(Screen[OfficeAction | None]):
         folder = self.query_one("#folder", Input).value.strip()
         if button == "close":
             self.dismiss(None)
-        elif button == "return-phone":
+        elif button in ("return-phone", "confiscate-phone", "parent-collected"):
             table = self.query_one("#phones-table", DataTable)
             if table.row_count:
                 key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-                self.dismiss(OfficeAction("return_phone", learner_id=int(key or 0)))
+                kind = {
+                    "return-phone": "return_phone",
+                    "confiscate-phone": "confiscate_phone",
+                    "parent-collected": "parent_collected",
+                }[button]
+                text = self.query_one("#phone-text", Input).value.strip()
+                self.dismiss(
+                    OfficeAction(kind, learner_id=int((key or "0").split(":")[0]), text=text)  # type: ignore[arg-type]
+                )
         elif button == "export-attendance":
             self.post_message(ExportRequested("attendance", folder))
         elif button == "export-searches":

@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchScreen
-from kiosk.screens.results import RefusalConfirmed
+from kiosk.views import RefusalConfirmed
 
 _WHAT = {"screening": "screened", "search": "searched"}
 

@@ -15,8 +15,8 @@ from kiosk.domain.people import StaffMember
 from kiosk.domain.search import MIN_EXCEPTION_REASON_LENGTH, SearchRequirement, UrgentException
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchScreen
-from kiosk.screens.results import SearchSetup
 from kiosk.screens.text import label
+from kiosk.views import SearchSetup
 
 NO_WITNESS = "none"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ class Station:
         policy: PolicyConfig | None = None,
         demo: bool = True,
         detector: DetectorConfig | None = None,
+        extra: Callable[[Devices], None] | None = None,
     ) -> None:
         self.config, self.book = prepare_demo(folder)
         # Unless a test fits one, the arch gives no passage signal: staff confirm each walk.
@@ -46,6 +47,8 @@ class Station:
             demo_badges=demo_badges(self.book) if demo else (),
             present=self.reader.present,
         )
+        if extra is not None:
+            extra(self.devices)  # fitted before the app, which wires them as it starts
         self.app: KioskApp = make_app(self.config, self.book, self.devices, clock=self.clock.now)
 
     def close(self) -> None:
@@ -92,11 +95,14 @@ class LaneStation(Station):
             LANE,
             demo=False,
             detector=DetectorConfig(driver="serial", port="simulated"),
+            extra=self._fit,
         )
+
+    def _fit(self, devices: Devices) -> None:
         self.phone = SimulatedReader(repeat_suppress_seconds=3.0, clock=self.clock)
         self.arch = SimulatedDetector(clock=self.clock)
-        self.devices.phone_reader = self.phone
-        self.devices.detector = self.arch
+        devices.phone_reader = self.phone
+        devices.detector = self.arch
 
     def close(self) -> None:
         super().close()

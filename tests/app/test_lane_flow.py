@@ -56,7 +56,9 @@ async def test_the_clear_path_needs_no_staff_touch(lane: LaneStation) -> None:
     async with lane.app.run_test(size=(100, 30)) as pilot:
         await arrives(lane, pilot, CHIDI)
         assert isinstance(lane.app.screen, GreetingScreen)
-        assert "Phone in slot 1, then walk through the arch." in shown(lane.app)
+        assert "Phone in slot" in shown(lane.app)
+        assert "Then walk through the arch." in shown(lane.app)
+        assert lane.app.greeting.slot == "1", "the slot drawn as a big numeral"
         await at_phone_station(lane, pilot, CHIDI)
         assert "Please walk through the arch." in shown(lane.app)
         await arch(lane, pilot)
@@ -169,7 +171,7 @@ async def test_a_second_tap_is_not_a_second_arrival(lane: LaneStation) -> None:
         await arrives(lane, pilot, CHIDI)
         lane.clock.advance(seconds=120)
         await arrives(lane, pilot, CHIDI)
-        assert "Phone in slot 1" in shown(lane.app), "reminded of the same slot"
+        assert lane.app.greeting.slot == "1", "reminded of the same slot"
         assert [r.slot for r in lane.app.lane_view.rows] == ["1"]
     with lane.book.sessions() as session:
         arrivals = session.scalars(
@@ -188,3 +190,19 @@ async def test_a_learner_without_a_phone_needs_one_staff_touch(lane: LaneStation
         assert isinstance(lane.app.screen, LaneScreen), "back to the queue: the arch is next"
         await arch(lane, pilot)
         assert marks(lane) == {"A1001": "/"}
+
+
+async def test_a_learner_waiting_over_a_minute_at_the_arch_stands_out_on_the_queue(
+    lane: LaneStation,
+) -> None:
+    async with lane.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(lane, pilot, BETHAN)
+        await close_duty(pilot)
+        await arrives(lane, pilot, CHIDI)
+        await at_phone_station(lane, pilot, CHIDI)
+        row = lane.app.screen.query_one("#place-0")
+        assert not row.has_class("needs"), "just phoned in: nothing to see yet"
+        lane.clock.advance(seconds=70)
+        lane.app._tick()  # the lane's tick, as the interval would run it
+        assert await eventually(pilot, lambda: row.has_class("needs"))
+        assert "WAITING" in str(row.label)

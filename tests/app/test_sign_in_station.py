@@ -88,10 +88,15 @@ async def test_demo_panel_button_presents_a_badge(station) -> None:
         assert marks(station) == {"A1001": ("/", 0)}
 
 
-async def test_greeting_returns_to_idle_on_touch(station) -> None:
+async def test_a_touch_cannot_wipe_the_answer_before_its_least_time(station) -> None:
+    station.app.greeting.seconds = 0.3  # the panel's 6 s, shortened for the test
     async with station.app.run_test(size=(100, 30)) as pilot:
         station.reader.present(CHIDI)
         await settled(station.app, pilot)
+        await pilot.click("#card")
+        await settled(station.app, pilot)
+        assert isinstance(station.app.screen, GreetingScreen), "a friend's finger wiped it"
+        await pilot.pause(0.4)
         await pilot.click("#card")
         await settled(station.app, pilot)
         assert isinstance(station.app.screen, IdleScreen)

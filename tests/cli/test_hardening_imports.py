@@ -65,3 +65,34 @@ def test_the_domain_allow_list_catches_a_library_planted_in_a_copy(tmp_path: Pat
     assert domain_imports_outside_the_standard_library(copy) == [
         f"kiosk/domain/search.py:{len((copy / 'search.py').read_text().splitlines())} httpx"
     ]
+
+
+def test_a_cycle_and_a_use_case_importing_textual_planted_in_a_copy_break_the_contracts(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    if not lint_imports.exists():
+        pytest.skip("import-linter is not installed (the dev extra)")
+    for package in ("kiosk", "drivers", "records"):
+        shutil.copytree(ROOT / package, tmp_path / package)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with (tmp_path / "kiosk" / "sync.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nfrom kiosk import check as _planted_cycle  # kiosk.check imports sync\n")
+    with (tmp_path / "kiosk" / "office.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nimport textual as _planted_ui\n")
+    done = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=tmp_path,  # the copy comes first on import-linter's path
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    report = " ".join(done.stdout.split())
+    assert done.returncode != 0
+    assert "no import cycles in production code: every module can be read before those " in report
+    assert "use it BROKEN" in report, "the planted cycle is caught"
+    assert "no Textual, no screens, no web framework BROKEN" in report
+    assert "kiosk.office -> textual" in report

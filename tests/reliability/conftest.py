@@ -189,20 +189,25 @@ class KioskProcess:
             with self._lock:
                 self._screen += chunk
 
-    def drawn(self, text: str) -> bool:
+    def drawn(self, text: str, since: int = 0) -> bool:
         with self._lock:
-            return text.encode() in self._screen
+            return text.encode() in self._screen[since:]
+
+    def mark(self) -> int:
+        """Where the terminal has got to: `wait_drawn(..., since=mark)` looks only after it."""
+        with self._lock:
+            return len(self._screen)
 
     def screen(self) -> bytes:
         """Everything the kiosk has drawn on its terminal so far."""
         with self._lock:
             return bytes(self._screen)
 
-    def wait_drawn(self, text: str, timeout: float = WAIT_SECONDS) -> float:
+    def wait_drawn(self, text: str, timeout: float = WAIT_SECONDS, since: int = 0) -> float:
         """Seconds from the process start until `text` was drawn on its terminal."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.drawn(text):
+            if self.drawn(text, since):
                 return time.monotonic() - self.started
             if self.process.poll() is not None:
                 break

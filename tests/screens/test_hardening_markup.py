@@ -22,7 +22,10 @@ from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
-from kiosk.screens.results import (
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.search_setup import SearchSetupScreen
+from kiosk.screens.text import cell, label, plain
+from kiosk.views import (
     LearnerDeskView,
     LearnerMatch,
     OfficeLearnerRow,
@@ -31,9 +34,6 @@ from kiosk.screens.results import (
     OfficeView,
     SearchSetup,
 )
-from kiosk.screens.search_record import SearchRecordScreen
-from kiosk.screens.search_setup import SearchSetupScreen
-from kiosk.screens.text import cell, label, plain
 from tests.screens.harness import Harness, choose, shown, tap
 
 HOSTILE = (

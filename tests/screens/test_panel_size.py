@@ -28,12 +28,17 @@ from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice, LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
-from kiosk.screens.office_sign_in import OfficeSignInScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
-from kiosk.screens.results import (
+from kiosk.screens.roll import RollScreen
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.search_setup import SearchSetupScreen
+from kiosk.screens.sign_out import SignOutScreen
+from kiosk.views import (
     DeskAction,
     DutyClosed,
+    LaneRow,
+    LaneView,
     LearnerDeskView,
     LearnerMatch,
     LearnerPicked,
@@ -44,11 +49,6 @@ from kiosk.screens.results import (
     RefusalConfirmed,
     SearchSetup,
 )
-from kiosk.screens.roll import RollScreen
-from kiosk.screens.search_record import SearchRecordScreen
-from kiosk.screens.search_setup import SearchSetupScreen
-from kiosk.screens.sign_out import SignOutScreen
-from kiosk.views import LaneRow, LaneView
 from tests.screens.harness import UNSET, Harness, choose, shown, tap
 
 PANEL = (64, 20)
@@ -311,7 +311,10 @@ async def test_a_search_record_is_written_by_touch_alone_on_the_panel() -> None:
         await on_keys(pilot, "cad 2211")
         await tap(pilot, "#kb-done")
         await tap(pilot, "#add-item")
+        await tap(pilot, "#consent-yes")
         await tap(pilot, "#parent-informed")
+        await tap(pilot, "#parent-how-0")
+        await tap(pilot, "#dsl-informed")  # the searcher told the DSL in person
         await tap(pilot, "#save")
         result = app.result
         assert result is not UNSET
@@ -467,7 +470,12 @@ SCREENS = {
     "refusal": (lambda: Harness(RefusalScreen("Chidi", "screening")), None),
     "greeting": (
         lambda: Harness(
-            GreetingScreen("Good morning, Chidi", "Phone in slot 12", tone="welcome", seconds=600)
+            GreetingScreen(
+                "Good morning, Chidi",
+                "Phone in slot 12, then walk through the arch.",
+                tone="next",
+                seconds=600,
+            )
         ),
         None,
     ),
@@ -475,10 +483,6 @@ SCREENS = {
     "lane": (lane, None),
     "office": (office, None),
     "office_export": (office, _export_tab),
-    "office_sign_in": (
-        lambda: Harness(OfficeSignInScreen("Hillside Academy", "Wrong PIN. 3 tries left.")),
-        None,
-    ),
     "roll": (roll, None),
     "sign_out": (sign_out, None),
     "sign_out_collected": (sign_out, _collected),

@@ -10,7 +10,7 @@ from dataclasses import replace
 from textual.widgets import Button
 
 from kiosk.screens.learner_desk import LearnerDeskScreen
-from kiosk.screens.results import DeskAction, LearnerDeskView
+from kiosk.views import DeskAction, LearnerDeskView
 from tests.screens.harness import UNSET, Harness, shown
 
 ON_TIME = LearnerDeskView(
@@ -139,7 +139,7 @@ async def test_late_learner_shows_mark_minutes_and_detention() -> None:
     app = Harness(LearnerDeskScreen(AFTER_REGISTER))
     async with app.run_test(size=(100, 30)):
         text = shown(app)
-        assert "After registers closed (U), 35 minutes late" in text
+        assert "Once admitted: after registers closed (U), 35 minutes late" in text
         assert "Late detention today" in text
 
 
