@@ -66,7 +66,7 @@ from kiosk.messages import (
     PhoneBadgeScanned,
     ReaderStatusChanged,
 )
-from kiosk.screens.greeting import UNTIL_REPLACED, GreetingScreen
+from kiosk.screens.greeting import UNTIL_REPLACED, GreetingScreen, Tone, tone_for
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice, LaneDemo, LaneScreen
 from kiosk.screens.office import ExportRequested, OfficeScreen
@@ -388,7 +388,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     def _phone_tapped(self, outcome: LaneOutcome) -> None:
         self.apply(outcome)
         if outcome.rejected and not self.desk.unlocked:
-            self.greet("Please wait", "Please see a member of staff.", admitted=False)
+            self.greet("Please wait", "Please see a member of staff.", tone="staff")
 
     def on_lane_demo(self, message: LaneDemo) -> None:
         if message.what == "pass" and self.devices.pass_arch is not None:
@@ -540,12 +540,9 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self._set_alert(DISK_FULL_STATUS)
         elif outcome.admitted:
             self._set_alert("")  # a tap was saved: whatever was wrong is not wrong now
-        self.greet(
-            outcome.headline,
-            outcome.next_step,
-            admitted=outcome.admitted,
-            calm=outcome is SAVING,
-        )
+        # Every plain tap that is neither admitted nor still saving is one for staff to see to.
+        tone = tone_for(admitted=outcome.admitted, see_staff=outcome is not SAVING)
+        self.greet(outcome.headline, outcome.next_step, tone=tone)
         # An unknown badge is not an alarm: the door stays locked and nothing sounds, so a
         # learner who forgot their badge is not made a spectacle of.
         if outcome.admitted:
@@ -603,11 +600,11 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 severity="error",
             )
         else:
-            self.greet(NOT_SAVED.headline, NOT_SAVED.next_step, admitted=False)
+            self.greet(NOT_SAVED.headline, NOT_SAVED.next_step, tone="staff")
 
     def _lane_started(self, view: LaneView) -> None:
         self.lane_view = view
-        self._call_staff(alarm_outstanding(view))  # an alarm left by a restart still calls
+        self._call_staff(view.alarm_outstanding)  # an alarm left by a restart still calls
 
     def _tick(self) -> None:
         self._show_backlog()  # the hub's line moves on by itself
@@ -615,7 +612,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         if self._unknown_counted and time.monotonic() - self._unknown_logged_at >= 60:
             log.info("%d tap(s) of unknown cards in the last minute", self._unknown_counted)
             self._unknown_counted, self._unknown_logged_at = 0, time.monotonic()
-        if alarm_outstanding(self.lane_view) and not self.desk.unlocked:
+        if self.lane_view.alarm_outstanding and not self.desk.unlocked:
             self.drive_outputs(rules.Signal.ALARM)  # nobody has taken it yet: keep calling
         if self.config.policy.plain_sign_in:
             self._plain_tick()
@@ -641,7 +638,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self.apply(outcome)
             if outcome.rejected and not any(isinstance(e, rules.Tell) for e in outcome.effects):
                 self.greet(
-                    f"Hello, {owner.first_name}", "Please see a member of staff.", admitted=False
+                    f"Hello, {owner.first_name}", "Please see a member of staff.", tone="staff"
                 )
             return
         if owner.kind == "staff":
@@ -680,7 +677,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         if self.screen is self.greeting and self.greeting.headline == NOT_RECOGNISED:
             self.greeting.on_screen_resume()  # its few seconds start again
             return
-        self.greet(NOT_RECOGNISED, "Please see a member of staff.", admitted=False)
+        self.greet(NOT_RECOGNISED, "Please see a member of staff.", tone="staff")
 
     def lane_event(
         self,
@@ -701,7 +698,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     def apply(self, outcome: LaneOutcome) -> None:
         """Carry out what the lane decided: the learner's answer, the lights, staff's attention."""
         before = self.lane_view.session
-        alarmed_before = alarm_outstanding(self.lane_view)
+        alarmed_before = self.lane_view.alarm_outstanding
         self.lane_view = outcome.view
         if self.sync is not None:
             self.sync.nudge()
@@ -727,7 +724,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 self.notify(plain(effect.reason), title="Not recorded", severity="warning")
         if (queue := self.lane_screen) is not None:
             queue.show(outcome.view)
-        alarmed = alarm_outstanding(outcome.view)
+        alarmed = outcome.view.alarm_outstanding
         self._call_staff(alarmed)
         if (
             alarmed_before
@@ -754,12 +751,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         row = next((r for r in self.lane_view.rows if r.learner_id == tell.learner_id), None)
         waits = row is not None and rules.Need.ALARM in row.needs
         # A learner held at the arch is told to wait until someone comes for them.
-        self.greet(
-            tell.headline,
-            tell.next_step,
-            admitted=tell.admitted,
-            hold=UNTIL_REPLACED if waits else None,
-        )
+        tone = tone_for(admitted=tell.admitted, see_staff=tell.see_staff)
+        self.greet(tell.headline, tell.next_step, tone=tone, hold=UNTIL_REPLACED if waits else None)
 
     def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None:
         if self.lane_screen is not None and self.screen is self.lane_screen:
@@ -785,27 +778,16 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     # --- what the desk asks of the app (kiosk.desk.DeskHost) -------------------------------
 
     def greet(
-        self,
-        headline: str,
-        next_step: str,
-        *,
-        admitted: bool,
-        calm: bool = False,
-        hold: float | None = None,
+        self, headline: str, next_step: str, *, tone: Tone, hold: float | None = None
     ) -> None:
         """The learner-facing answer: a first name and the next step, then back to idle.
 
-        Green to go through, calm blue for a next step, amber to see a member of staff; held
-        GREETING_SECONDS once admitted, else until the next answer (or STEP_HOLD_SECONDS)."""
+        `tone`: "welcome" (green) to go through, "next" (calm blue) for a next step, "staff"
+        (amber) to see a member of staff; held GREETING_SECONDS once admitted, else until the
+        next answer (or STEP_HOLD_SECONDS)."""
         self._close_answers()
-        if admitted:
-            tone = "welcome"
-        elif "staff" in next_step.lower() and not calm:
-            tone = "staff"
-        else:
-            tone = "next"
         if hold is None:
-            hold = GREETING_SECONDS if admitted else STEP_HOLD_SECONDS
+            hold = GREETING_SECONDS if tone == "welcome" else STEP_HOLD_SECONDS
         self.greeting.show(headline, next_step, tone=tone, hold=hold)
         self.push_screen(self.greeting, callback=lambda _: self._outputs_idle())
 
@@ -832,7 +814,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         show[signal]()
 
     def _outputs_idle(self) -> None:
-        if alarm_outstanding(self.lane_view):
+        if self.lane_view.alarm_outstanding:
             return  # the red light stays until staff take the alarm
         self._reader_shows("idle")
         if self.devices.outputs is not None:
@@ -843,11 +825,6 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         show = getattr(self.devices.reader, "show", None)
         if show is not None:
             show(signal)
-
-
-def alarm_outstanding(view: LaneView) -> bool:
-    """An arch alarm nobody has dealt with yet: a learner held for a search, or nobody's."""
-    return bool(view.alarms) or any(rules.Need.ALARM in row.needs for row in view.rows)
 
 
 def make_app(

@@ -162,10 +162,8 @@ def cmd_phone_confiscate(args: argparse.Namespace) -> int:
         return REJECTED
     finally:
         book.close()
-    for line in outcome.reasons:
+    for line in outcome.said:
         _say(line)
-    if outcome.notify:
-        _say("The attendance officer is told.")
     return OK
 
 

@@ -42,6 +42,7 @@ from kiosk.phones_desk import (
 from kiosk.roll import school_roll
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
+from kiosk.screens.greeting import Tone
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
@@ -92,7 +93,7 @@ class DeskHost(Protocol):
     def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information") -> None: ...
     def set_timer(self, delay: float, callback: Callable[[], Any]) -> Timer: ...
-    def greet(self, headline: str, next_step: str, *, admitted: bool) -> None: ...
+    def greet(self, headline: str, next_step: str, *, tone: Tone) -> None: ...
     def back_to_idle(self) -> None: ...
     def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None: ...
     def lane_event(
@@ -153,7 +154,7 @@ class Desk:
                 self.touch()
                 self.show_duty()
             elif outcome.locked:
-                self.host.greet("Badge locked", outcome.message, admitted=False)
+                self.host.greet("Badge locked", outcome.message, tone="next")
             else:
                 self.staff_badge(owner, outcome.message)
 
@@ -285,8 +286,7 @@ class Desk:
             outcome = confiscate_phone(
                 db, learner_id, at=at, by_staff_id=operator, zone=zone, slot=slot
             )
-            told = " The attendance officer is told." if outcome.notify else ""
-            return " ".join(outcome.reasons) + told
+            return " ".join(outcome.said)
 
         self._phone_job(job, "Not confiscated")
 

@@ -47,6 +47,16 @@ class LaneView:
     refused: int
     session: str
 
+    @property
+    def alarmed(self) -> tuple[LaneRow, ...]:
+        """The learners held by an arch alarm, waiting for a wand check or a search."""
+        return tuple(r for r in self.rows if Need.ALARM in r.needs)
+
+    @property
+    def alarm_outstanding(self) -> bool:
+        """An arch alarm nobody has dealt with yet: a learner held for a search, or nobody's."""
+        return bool(self.alarms or self.alarmed)
+
 
 ScreeningResult = Literal["clear", "alarm"]
 DeskActionKind = Literal[

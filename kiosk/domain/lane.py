@@ -304,6 +304,9 @@ class Tell:
     headline: str
     next_step: str
     admitted: bool = False
+    # The next step is a member of staff (wait with them, hand them the phone): the screen says
+    # so in its colour, decided here where the words are, never read back out of them.
+    see_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -500,8 +503,9 @@ def step(lane: Lane, event: Event, now: datetime, policy: LanePolicy) -> Stepped
 def _entry(lane: Lane, event: EntryTapped, policy: LanePolicy) -> Stepped:
     here = lane.find(event.learner_id)
     if here is not None:  # a second tap is not a second arrival: remind them where they are
+        where, see_staff = _where(lane, here, policy)
         return Stepped(
-            lane, (Tell(here.learner_id, f"Hello, {here.first_name}", _where(lane, here, policy)),)
+            lane, (Tell(here.learner_id, f"Hello, {here.first_name}", where, see_staff=see_staff),)
         )
     done = lane.outcome_of(event.learner_id)
     if done == "admitted":
@@ -541,6 +545,7 @@ def _entry(lane: Lane, event: EntryTapped, policy: LanePolicy) -> Stepped:
                 learner.learner_id,
                 f"Good morning, {learner.first_name}",
                 _phone_prompt(learner, policy),
+                see_staff=not learner.slot,  # no slot: the phone goes to a member of staff
             )
         )
         if not learner.slot and policy.slots:
@@ -559,13 +564,14 @@ def _entry(lane: Lane, event: EntryTapped, policy: LanePolicy) -> Stepped:
     return moved
 
 
-def _where(lane: Lane, learner: InFlight, policy: LanePolicy) -> str:
+def _where(lane: Lane, learner: InFlight, policy: LanePolicy) -> tuple[str, bool]:
+    """Where a learner in flight goes next, and whether that is to a member of staff."""
     nxt = _next(learner, policy)
     if nxt.step is Step.PHONE:
-        return _phone_prompt(learner, policy)
+        return _phone_prompt(learner, policy), not learner.slot
     if learner.learner_id in lane.arch:
-        return "Please walk through the arch."
-    return "Please wait with a member of staff."
+        return "Please walk through the arch.", False
+    return "Please wait with a member of staff.", True
 
 
 def _passage(lane: Lane, at: datetime, policy: LanePolicy) -> Stepped:
@@ -603,6 +609,7 @@ def _alarm(lane: Lane, at: datetime, zone: str | None) -> Stepped:
                 head.learner_id,
                 f"Thank you, {head.first_name}",
                 "Please wait with a member of staff.",
+                see_staff=True,
             ),
             CallStaff(head.learner_id, Need.ALARM, f"Arch alarm{where}: wand check or search."),
         ),
@@ -717,6 +724,7 @@ def _for_learner(lane: Lane, learner: InFlight, event: Event, policy: LanePolicy
                     learner.learner_id,
                     f"Sorry, {learner.first_name}",
                     "Please see a member of staff.",
+                    see_staff=True,
                 ),
             ),
         )

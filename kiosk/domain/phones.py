@@ -31,6 +31,11 @@ class ConfiscationOutcome:
     notify: bool
     reasons: tuple[str, ...]
 
+    @property
+    def said(self) -> tuple[str, ...]:
+        """What staff are told, in every face alike: the escalation, and who else is told."""
+        return (*self.reasons, "The attendance officer is told.") if self.notify else self.reasons
+
 
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

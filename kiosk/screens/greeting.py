@@ -1,7 +1,8 @@
 """The learner-facing answer to a tap: a first name and the next step, read from two metres.
 
-A phone slot is drawn as a big numeral (three rows of the grid: 72 px on the 7-inch panel), apart
-from the words around it, so a learner finds it at a glance. The answer's colour says what kind
+A phone slot is drawn as a big numeral (three rows of the grid: 69 px at the panel's 800x480, as
+tests/screens/test_panel_walkthrough.py measures it), apart from the words around it, so a
+learner finds it at a glance. The answer's colour says what kind
 it is: calm blue for a next step on the clear path, green for "go through", amber for "see a
 member of staff". It stays at least `seconds` (a touch does not take it away sooner, so a friend's
 finger cannot wipe it), and longer if `hold` says so: until the next answer replaces it.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from textual import events
 from textual.app import ComposeResult
@@ -25,7 +27,16 @@ from kiosk.screens.idle import DemoPanel
 
 # "Phone in slot 12, then walk through the arch." -> "Phone in slot", "12", "then walk ...".
 _SLOT = re.compile(r"^(?P<before>.*?\bslot)\s+(?P<slot>[0-9A-Za-z]+)[,.]?\s*(?P<after>.*)$")
-TONES = ("welcome", "next", "staff")
+Tone = Literal["welcome", "next", "staff"]
+
+
+def tone_for(*, admitted: bool, see_staff: bool) -> Tone:
+    """Green to go through, amber when the next step is a member of staff, else calm blue."""
+    if admitted:
+        return "welcome"
+    return "staff" if see_staff else "next"
+
+
 # What Textual's Digits draws of a slot's characters; any other slot is drawn in bold text.
 DIGITS_DRAWN = frozenset("0123456789ABCDEF")
 UNTIL_REPLACED = float("inf")
@@ -50,7 +61,7 @@ class GreetingScreen(Screen[None]):
         headline: str,
         next_step: str,
         *,
-        tone: str,
+        tone: Tone,
         seconds: float,
         hold: float | None = None,
         demo_badges: Sequence[tuple[str, str]] = (),
@@ -103,7 +114,7 @@ class GreetingScreen(Screen[None]):
         """The slot drawn big now ("" when the answer names none)."""
         return self._slot.value or str(self._slot_text.render()).strip()
 
-    def show(self, headline: str, next_step: str, *, tone: str, hold: float | None = None) -> None:
+    def show(self, headline: str, next_step: str, *, tone: Tone, hold: float | None = None) -> None:
         """New words for the next learner: the app keeps one greeting screen and reuses it,
         which spares a screen's worth of widgets and styles on every tap."""
         self.headline, self.next_step = headline, next_step

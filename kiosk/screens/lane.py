@@ -13,7 +13,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.domain.lane import Need
 from kiosk.screens.idle import DemoPanel
 from kiosk.screens.text import label
 from kiosk.views import LaneRow, LaneView
@@ -134,7 +133,7 @@ class LaneScreen(Screen[LaneChoice]):
         if not self._ready:
             return
         now = self.clock()
-        alarms = [r for r in view.rows if Need.ALARM in r.needs]
+        alarms = view.alarmed
         if view.alarms:
             text = f"⚠ ARCH ALARM with nobody in the arch ({len(view.alarms)}): tap to clear"
         elif alarms:

@@ -132,8 +132,9 @@ def admitted(who: int, arrived_s: int, *, by_staff: bool = False) -> tuple[Effec
     )
 
 
-def told(who: int, next_step: str, greeting: str = "Thank you") -> Tell:
-    return Tell(who, f"{greeting}, {NAMES[who]}", next_step)
+def told(who: int, next_step: str, greeting: str = "Thank you", *, staff: bool = False) -> Tell:
+    """`staff`: the next step is a member of staff, which the learner's screen shows in amber."""
+    return Tell(who, f"{greeting}, {NAMES[who]}", next_step, see_staff=staff)
 
 
 WALK = "Please walk through the arch."
@@ -184,7 +185,12 @@ WAIT = "Please wait with a member of staff."
                 (
                     tap(B),
                     (
-                        told(B, "Please hand your phone to a member of staff.", "Good morning"),
+                        told(
+                            B,
+                            "Please hand your phone to a member of staff.",
+                            "Good morning",
+                            staff=True,
+                        ),
                         CallStaff(B, Need.NO_PHONE, "Every phone slot is in use."),
                     ),
                 ),
@@ -196,7 +202,14 @@ WAIT = "Please wait with a member of staff."
             [
                 (
                     tap(A),
-                    (told(A, "Please hand your phone to a member of staff.", "Good morning"),),
+                    (
+                        told(
+                            A,
+                            "Please hand your phone to a member of staff.",
+                            "Good morning",
+                            staff=True,
+                        ),
+                    ),
                 ),
                 (taken(A, no_phone=True), (SavePhone(A, "", True, True), told(A, WALK))),
             ],
@@ -271,7 +284,7 @@ WAIT = "Please wait with a member of staff."
                     (
                         SaveScreening(A, "arch", "alarm"),
                         Light(Signal.ALARM),
-                        told(A, WAIT),
+                        told(A, WAIT, staff=True),
                         CallStaff(A, Need.ALARM, "Arch alarm: wand check or search."),
                     ),
                 ),
@@ -312,7 +325,7 @@ WAIT = "Please wait with a member of staff."
                     (
                         SaveRefusal(A, RefusalKind.SCREENING),
                         Light(Signal.REFUSED),
-                        told(A, "Please see a member of staff.", "Sorry"),
+                        told(A, "Please see a member of staff.", "Sorry", staff=True),
                     ),
                 ),
                 (staff_admit(A), (Rejected("That learner is already refused."),)),
@@ -339,7 +352,7 @@ WAIT = "Please wait with a member of staff."
                     (
                         SaveRefusal(A, RefusalKind.SEARCH),
                         Light(Signal.REFUSED),
-                        told(A, "Please see a member of staff.", "Sorry"),
+                        told(A, "Please see a member of staff.", "Sorry", staff=True),
                     ),
                 ),
             ],

@@ -240,8 +240,7 @@ async def phone_confiscated(request: Request, who: Signed) -> Response:
         except PhoneDeskError as exc:
             return f"Not confiscated: {exc}"
         log.info("office web: %s confiscated learner %d's phone", who.staff_id, learner_id)
-        told = " The attendance officer is told." if outcome.notify else ""
-        return "Confiscated. " + " ".join(outcome.reasons) + told
+        return " ".join(("Confiscated.", *outcome.said))
 
     return back(request, "/lists/phones", await run_in_threadpool(job))
 
