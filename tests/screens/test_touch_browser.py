@@ -156,15 +156,25 @@ class Panel:
             raise AssertionError(f"{exc}; the panel shows:\n{self.text()}") from None
 
     def where(self, label: str) -> tuple[float, float]:
-        """The middle of `label` on screen, in pixels: the one place it is drawn on its own."""
-        screen = self.screen()
-        assert screen is not None
+        """The middle of `label` on screen, in pixels: the one place it is drawn on its own.
+        Read again until a whole frame shows it (a read may land while a frame is drawn)."""
         pattern = re.compile(rf"(?<!\S){re.escape(label)}(?!\S)")
-        found = [
-            (row, match.start())
-            for row, line in enumerate(screen["lines"])
-            for match in pattern.finditer(line)
-        ]
+
+        def read() -> tuple[dict[str, Any], list[tuple[int, int]]]:
+            screen = self.screen()
+            assert screen is not None
+            found = [
+                (row, match.start())
+                for row, line in enumerate(screen["lines"])
+                for match in pattern.finditer(line)
+            ]
+            return screen, found
+
+        screen, found = read()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while len(found) != 1 and time.monotonic() < deadline:
+            self.page.wait_for_timeout(50)
+            screen, found = read()
         assert len(found) == 1, f"{label!r} drawn {len(found)} times:\n" + "\n".join(
             screen["lines"]
         )
