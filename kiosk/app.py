@@ -378,7 +378,9 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self.lane_event(rules.ArchPassed(message.at), None, lambda _: None)
 
     def on_arch_passed(self, message: ArchPassed) -> None:
-        self.lane_event(rules.ArchPassed(message.at), None, lambda _: None)
+        detector = self.devices.detector
+        alarming = detector is not None and bool(getattr(detector, "is_alarm", False))
+        self.lane_event(rules.ArchPassed(message.at, alarming), None, lambda _: None)
 
     def on_phone_badge_scanned(self, message: PhoneBadgeScanned) -> None:
         self.submit(

@@ -23,7 +23,7 @@ from kiosk.domain.attendance import (
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.badges import badge_keys
 from kiosk.domain.roster import display_first_name
-from kiosk.notify import queue_refusal
+from kiosk.notify import dsl_told_of_refusal, queue_influence, queue_refusal
 from records.audit import append_audit
 from records.models import (
     BadgeRecord,
@@ -179,23 +179,30 @@ def refuse(
     school: SchoolConfig,
     by_staff_id: int | None,
     note: str = "",
+    dsl_told_by_recorder: bool = False,
 ) -> Mark:
-    """Record a refusal: not admitted, coded O unless already admitted this session; the
-    attendance officer is told through the outbox."""
+    """Record a learner not admitted: coded O unless already admitted this session; the
+    attendance officer is told through the outbox.
+
+    Suspected under the influence (R28) is a drug and substance incident: the designated
+    safeguarding lead is sent a message too, and the record says they were told only once it
+    is delivered, or when `dsl_told_by_recorder` (the member of staff told them themselves).
+    """
     learner = session.get_one(LearnerRecord, learner_id)
     day, school_session = _when(school, at)
     mark = mark_for_refusal(kind)
-    session.add(
-        RefusalRecord(
-            learner_id=learner_id,
-            date=day,
-            session=school_session.value,
-            refused_at=at,
-            kind=kind.value,
-            recorded_by_id=by_staff_id,
-            note=note,
-        )
+    refusal = RefusalRecord(
+        learner_id=learner_id,
+        date=day,
+        session=school_session.value,
+        refused_at=at,
+        kind=kind.value,
+        recorded_by_id=by_staff_id,
+        note=note,
     )
+    session.add(refusal)
+    influence = kind is RefusalKind.INFLUENCE
+    action = "learner.not_admitted_influence" if influence else f"learner.refused_{kind.value}"
     stored = _stored_mark(session, learner_id, day, school_session)
     if stored is None:
         stored = SessionMarkRecord(
@@ -215,24 +222,41 @@ def refuse(
             stored,
             at=at,
             actor_staff_id=_staff_id(session, by_staff_id),
-            action=f"learner.refused_{kind.value}",
+            action=action,
             extra={"note": note},
         )
+    who = f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group})"
     queue_refusal(
         session,
         at=at,
         day=day,
-        learner=f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group})",
+        learner=who,
         mis_id=learner.mis_id,
         comment=mark.comment,
         zone=school.zone,
+        then="A parent or carer is called to collect them." if influence else "",
     )
     session.flush()
+    if influence:
+        staff = None if by_staff_id is None else session.get_one(StaffRecord, by_staff_id)
+        recorder = f"{staff.forename} {staff.surname} ({staff.staff_id})" if staff else ""
+        queue_influence(
+            session,
+            at=at,
+            learner=who,
+            mis_id=learner.mis_id,
+            note=note,
+            recorded_by=recorder,
+            zone=school.zone,
+            refusal_id=refusal.id,
+        )
+        if dsl_told_by_recorder and staff is not None:
+            dsl_told_of_refusal(session, refusal.id, at=at, by=f"confirmed by {recorder}")
     append_audit(
         session,
         at=at,
         actor_staff_id=_staff_id(session, by_staff_id),
-        action=f"learner.refused_{kind.value}",
+        action=action,
         entity="learners",
         entity_id=learner.mis_id,
         detail={"code": mark.code.value, "comment": mark.comment, "note": note},

@@ -26,9 +26,9 @@ from records.audit import (
     AuditBreak,
     append_audit,
     audit_entry_count,
-    set_anchor_aside,
     verify_audit,
 )
+from records.audit_anchor import set_anchor_aside
 from records.keys import KeyFileError, anchor_path, load_key
 from records.queries import learner_by_mis_id, staff_by_staff_id
 from records.register import verify_register

@@ -24,6 +24,7 @@ from kiosk.domain.attendance import (
 from kiosk.domain.lane import parse_slots
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy
+from kiosk.domain.search import DEFAULT_TRAINING_MONTHS, TrainingPolicy
 from kiosk.domain.station import RefusalPolicy
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -111,6 +112,16 @@ class PolicyConfig:
     # `late_comers_weeks` weeks is listed for the office, whose parents are to be met.
     late_comers_weeks: int = 6
     late_comers_at_least: int = 3
+    # R7: a searcher's screening and searching training lasts this many months from the day in
+    # the staff list's `search_trained` column; past it (or with no date) they are warned on the
+    # duty panel and listed for the office, and may still search only if this is true.
+    search_training_months: int = DEFAULT_TRAINING_MONTHS
+    lapsed_training_may_search: bool = True
+
+    @property
+    def training(self) -> TrainingPolicy:
+        """The searchers' training policy, as the rules take it."""
+        return TrainingPolicy(self.search_training_months, self.lapsed_training_may_search)
 
     @property
     def plain_sign_in(self) -> bool:
@@ -486,6 +497,9 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     if section == "policy" and key == "late_comers_at_least":
         # 1 would list every learner late once: a slip, not a threshold.
         return _checked(int, value, _LATE_AT_LEAST_RANGE, _late_at_least_range)
+    if section == "policy" and key == "search_training_months":
+        # 0 would warn every searcher every day; beyond five years nobody is ever warned.
+        return _checked(int, value, _TRAINING_MONTHS_RANGE, _training_months_range)
     if section == "policy" and key == "staff_idle_lock_seconds":
         # Under 15 s the desk locks while staff are still typing; over an hour it never locks.
         return _checked(int, value, _IDLE_LOCK_RANGE, _idle_lock_range)
@@ -549,6 +563,15 @@ def _late_weeks_range(value: int) -> int:
 def _late_at_least_range(value: int) -> int:
     if not 2 <= value <= 100:
         raise ValueError(f"must be {_LATE_AT_LEAST_RANGE}, got {value}")
+    return value
+
+
+_TRAINING_MONTHS_RANGE = "a whole number of months from 1 to 60"
+
+
+def _training_months_range(value: int) -> int:
+    if not 1 <= value <= 60:
+        raise ValueError(f"must be {_TRAINING_MONTHS_RANGE}, got {value}")
     return value
 
 

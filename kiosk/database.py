@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import DatabaseConfig
+from records.audit_anchor import wait_for_anchors
 from records.database import (
     WalCheckpointer,
     is_sqlite,
@@ -36,6 +37,7 @@ class Book:
     checkpoints: WalCheckpointer | None = None
 
     def close(self) -> None:
+        wait_for_anchors()  # the audit anchor names every entry this book committed
         if self.checkpoints is not None:
             self.checkpoints.stop()
             self.checkpoints = None

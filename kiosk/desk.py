@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from kiosk.arrivals import BadgeOwner
+from kiosk.collection import CollectionError, awaiting_collection, record_collected
 from kiosk.config import Config
 from kiosk.database import Book
 from kiosk.domain import lane
@@ -32,7 +33,7 @@ from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.notify import SendReport, send_dsl_now
 from kiosk.office import school_office_view
-from kiosk.on_site import Roll, SignOutChosen
+from kiosk.on_site import AwaitingCollection, ParentCollected, Roll, SignOutChosen
 from kiosk.phones_desk import (
     PhoneDeskError,
     confiscate_phone,
@@ -43,6 +44,7 @@ from kiosk.roll import school_roll
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.greeting import Tone
+from kiosk.screens.influence import InfluenceScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
@@ -59,6 +61,7 @@ from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_
 from kiosk.views import (
     DeskAction,
     DutyClosed,
+    InfluenceConfirmed,
     LaneRow,
     LaneView,
     LearnerDeskView,
@@ -188,10 +191,14 @@ class Desk:
             else:
                 self.show_lane()
 
-        self._push(
-            DutyScreen(members, duty_warnings(members), office=self._operator_has(*OFFICE_ROLES)),
-            closed,
+        # R7: searchers whose training is not up to date are warned of here.
+        warnings = duty_warnings(
+            members, today=self._today(), training=self.host.config.policy.training
         )
+        self._push(DutyScreen(members, warnings, office=self._operator_has(*OFFICE_ROLES)), closed)
+
+    def _today(self) -> date:
+        return self.host.clock().astimezone(self.host.config.school.zone).date()
 
     def _operator_has(self, *roles: Role) -> bool:
         member = next((m for m in self.duty.members if m.staff_id == self.operator), None)
@@ -457,12 +464,16 @@ class Desk:
 
     def show_sign_out(self, message: str = "") -> None:
         """A learner leaving early is signed out, with a reason, so the roll stays right; any
-        learner on site, whichever door they came in by."""
+        learner on site, whichever door they came in by. A learner not admitted because
+        suspected under the influence is listed too, until a parent or carer collects them."""
 
-        def chosen(choice: SignOutChosen | None) -> None:
+        def chosen(choice: SignOutChosen | ParentCollected | None) -> None:
             self.touch()
             if choice is None:
                 self.show_lane()
+                return
+            if isinstance(choice, ParentCollected):
+                self._collected(choice)
                 return
             config, at, operator = self.host.config, self.host.clock(), self._operator()
 
@@ -490,7 +501,52 @@ class Desk:
 
             self.host.submit(job, done)
 
-        self._roll(lambda roll: self._push(SignOutScreen(roll, message), chosen))
+        config, now = self.host.config, self.host.clock()
+
+        def read() -> tuple[Roll, list[AwaitingCollection]]:
+            with self.host.book.reads() as db:
+                day = now.astimezone(config.school.zone).date()
+                return (
+                    school_roll(db, config=config, now=now),
+                    awaiting_collection(db, day=day, zone=config.school.zone),
+                )
+
+        def shown(found: tuple[Roll, list[AwaitingCollection]]) -> None:
+            if self.unlocked:
+                roll, awaiting = found
+                self._push(SignOutScreen(roll, message, awaiting), chosen)
+
+        self.host.read(read, shown)
+
+    def _collected(self, choice: ParentCollected) -> None:
+        """R28: a parent or carer collected a learner not admitted: who, when, handed over by
+        whom; then the lane."""
+        at, operator, zone = self.host.clock(), self._operator(), self.host.config.school.zone
+
+        def job() -> tuple[bool, str]:
+            try:
+                with self.host.book.sessions.begin() as db:
+                    done = record_collected(
+                        db,
+                        choice.refusal_id,
+                        choice.collected_by,
+                        at=at,
+                        by_staff_id=operator,
+                        zone=zone,
+                    )
+            except CollectionError as exc:
+                return False, str(exc)
+            return True, f"{done.learner} collected by {done.collected_by} at {done.at}."
+
+        def done(result: tuple[bool, str]) -> None:
+            saved, message = result
+            if saved:
+                self.host.notify(plain(message), title="Saved")
+                self.show_lane()
+            else:
+                self.show_sign_out(message)
+
+        self.host.submit(job, done)
 
     def _row(self, learner_id: int) -> LaneRow | None:
         return next((r for r in self.host.lane_view.rows if r.learner_id == learner_id), None)
@@ -587,6 +643,8 @@ class Desk:
             self._then_all(events, lambda: self._search(row))
         elif kind == "refuse":
             self._then_all(events, lambda: self._refuse(row))
+        elif kind == "influence":
+            self._then_all(events, lambda: self._influence(row))
         else:
             self._then_all(events, lambda: self._after(learner_id))
 
@@ -621,7 +679,13 @@ class Desk:
 
     def _search(self, row: LaneRow) -> None:
         with self.host.book.reads() as db:
-            requirement = who_may_search(db, row.learner_id, self.duty.staff_ids)
+            requirement = who_may_search(
+                db,
+                row.learner_id,
+                self.duty.staff_ids,
+                today=self._today(),
+                training=self.host.config.policy.training,
+            )
             learner = db.get_one(LearnerRecord, row.learner_id)
             year, sen = learner.year_group, learner.sen
         # Age, ability and SEND are considered before and during the search (reasonable
@@ -666,6 +730,7 @@ class Desk:
             consent=recorded.consent,
             physical_intervention=recorded.physical_intervention,
             adjustments=recorded.adjustments,
+            witness_adult=setup.witness_adult,
         )
         operator, at = self._operator(), self.host.clock()
 
@@ -735,6 +800,38 @@ class Desk:
             self._event(event, lambda _: self.show_lane())
 
         self._push(RefusalScreen(row.first_name, kind.value), confirmed)
+
+    def _influence(self, row: LaneRow) -> None:
+        """R28: suspected under the influence, at any step: not admitted (O, not an exclusion),
+        the attendance officer and the DSL told (the DSL's message sent at once), and the
+        learner kept apart until a parent or carer collects them (recorded under Leaving)."""
+
+        def confirmed(result: InfluenceConfirmed | None) -> None:
+            self.touch()
+            if result is None:
+                self._after(row.learner_id)
+                return
+            event = lane.InfluenceSuspected(
+                self.host.clock(), row.learner_id, note=result.note, dsl_told=result.dsl_told
+            )
+
+            def saved(outcome: LaneOutcome) -> None:
+                if outcome.rejected:
+                    self.host.notify(
+                        plain(outcome.rejected), title="Not recorded", severity="error"
+                    )
+                else:
+                    self.host.notify(
+                        "Not admitted (O). Keep them apart until a parent or carer collects "
+                        "them, and record who collects them under Leaving.",
+                        title="Saved",
+                    )
+                    self._tell_dsl_now()
+                self.show_lane()
+
+            self._event(event, saved)
+
+        self._push(InfluenceScreen(row.first_name), confirmed)
 
     def _operator(self) -> str:
         assert self.operator is not None, "staff screens are only open while signed on"

@@ -77,6 +77,10 @@ SEARCH_HEADER = (
     "parent_not_informed_reason",
     "dsl_informed_at",
     "dsl_informed_by",
+    # R6: a witness who is not staff (a family member, an appropriate adult) is named in
+    # `witness`, with their relation to the learner here, and `witness_is_staff` N.
+    "witness_relation",
+    "witness_is_staff",
 )
 
 REGISTER_OPEN_COMMENT = "not seen yet: the register is still open"
@@ -263,7 +267,7 @@ def search_rows(
             search.grounds,
             f"{by.forename} {by.surname}",
             by.sex or "",
-            f"{seen_by.forename} {seen_by.surname}" if seen_by else "",
+            f"{seen_by.forename} {seen_by.surname}" if seen_by else search.witness_name,
             (seen_by.sex or "") if seen_by else "",
             _yn(search.same_sex_searcher),
             _yn(search.witness_present),
@@ -298,6 +302,8 @@ def search_rows(
             search.parent_not_informed_reason,
             _local_time(search.dsl_informed_at, zone),
             search.dsl_informed_by,
+            search.witness_relation,
+            "Y" if seen_by else "N" if search.witness_name else "",
         )
 
 

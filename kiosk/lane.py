@@ -271,6 +271,7 @@ class LaneKeeper:
                 at=at,
                 recorded_by_staff_id=staff_id,
                 zone=self.config.school.zone,
+                training=self.config.policy.training,
             )
 
         try:
@@ -331,6 +332,7 @@ class LaneKeeper:
                 school=school,
                 by_staff_id=by,
                 note=effect.note,
+                dsl_told_by_recorder=effect.dsl_told,
             )
 
     def _refused(self, reason: str, now: datetime) -> LaneOutcome:

@@ -11,11 +11,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import NotifyConfig
-from records.models import NotificationRecord, SearchRecord
+from records.models import NotificationRecord, RefusalRecord, SearchRecord
 
 # Who reads what. Safeguarding detail (search exceptions, police matters) goes only to the DSL;
 # the attendance officer hears about absences and parents who must come in.
@@ -80,9 +80,15 @@ def _queue(
     subject: str,
     body: str,
     search_id: int | None = None,
+    refusal_id: int | None = None,
 ) -> int:
     record = NotificationRecord(
-        created_at=at, role=role, subject=subject, body=body, search_id=search_id
+        created_at=at,
+        role=role,
+        subject=subject,
+        body=body,
+        search_id=search_id,
+        refusal_id=refusal_id,
     )
     session.add(record)
     session.flush()
@@ -98,10 +104,12 @@ def queue_refusal(
     mis_id: str,
     comment: str,
     zone: tzinfo | None = None,
+    then: str = "",
 ) -> int:
     """Tell the attendance officer a learner was not admitted (the O mark); no search detail.
 
-    `learner` names the learner to staff, e.g. "Aoife Ní Bhriain (A1001, 7R)".
+    `learner` names the learner to staff, e.g. "Aoife Ní Bhriain (A1001, 7R)"; `then`, a line
+    on what happens next (a parent or carer called to collect them).
     """
     return _queue(
         session,
@@ -109,10 +117,42 @@ def queue_refusal(
         role=ATTENDANCE,
         subject=f"Not admitted: {learner}",
         body=(
-            f"{learner} {comment} at {_local(at, zone)} (school day {day}).\n"
+            f"{learner}: {comment} at {_local(at, zone)} (school day {day}).\n"
             "The absence is recorded as unauthorised (O). This is not an exclusion.\n"
-            f"Learner MIS id: {mis_id}\n"
+            + (f"{then}\n" if then else "")
+            + f"Learner MIS id: {mis_id}\n"
         ),
+    )
+
+
+def queue_influence(
+    session: Session,
+    *,
+    at: datetime,
+    learner: str,
+    mis_id: str,
+    note: str = "",
+    recorded_by: str = "",
+    zone: tzinfo | None = None,
+    refusal_id: int | None = None,
+) -> int:
+    """Tell the DSL a learner suspected of being under the influence was not admitted (R28: a
+    drug and substance incident); its delivery is written on the refusal."""
+    lines = [
+        f"{learner} was not admitted at {_local(at, zone)}: suspected under the influence.",
+        "They are kept apart from other learners until a parent or carer collects them.",
+    ]
+    if recorded_by:
+        lines.append(f"Recorded by: {recorded_by}")
+    if note:
+        lines.append(f"What staff saw:\n{note}")
+    return _queue(
+        session,
+        at=at,
+        role=DSL,
+        subject=f"Not admitted, suspected under the influence{_ref(mis_id)}",
+        body="\n".join(lines) + "\n",
+        refusal_id=refusal_id,
     )
 
 
@@ -413,13 +453,17 @@ def send_now(
 def send_dsl_now(
     sessions: sessionmaker[Session], config: NotifyConfig, *, now: datetime
 ) -> SendReport:
-    """Every undelivered DSL notification about a search (a serious incident), sent at once."""
+    """Every undelivered DSL notification about a search or a learner not admitted under the
+    influence (a serious incident), sent at once."""
     with sessions() as session:
         ids = session.scalars(
             select(NotificationRecord.id).where(
                 NotificationRecord.sent_at.is_(None),
                 NotificationRecord.role == DSL,
-                NotificationRecord.search_id.is_not(None),
+                or_(
+                    NotificationRecord.search_id.is_not(None),
+                    NotificationRecord.refusal_id.is_not(None),
+                ),
             )
         ).all()
     if not ids:
@@ -511,6 +555,8 @@ def _mark(
             record.last_error = ""
             if record.search_id is not None:
                 dsl_told(session, record.search_id, at=sent_at, by=f"email to {to}")
+            if record.refusal_id is not None:
+                dsl_told_of_refusal(session, record.refusal_id, at=sent_at, by=f"email to {to}")
         else:
             record.last_error = error
 
@@ -523,6 +569,15 @@ def dsl_told(session: Session, search_id: int, *, at: datetime, by: str) -> None
         search.dsl_informed = True
         search.dsl_informed_at = at
         search.dsl_informed_by = by
+
+
+def dsl_told_of_refusal(session: Session, refusal_id: int, *, at: datetime, by: str) -> None:
+    """Write on a learner not admitted (under the influence) that the DSL was told: when, and
+    by what. The first act that told them is the one kept."""
+    refusal = session.get(RefusalRecord, refusal_id)
+    if refusal is not None and refusal.dsl_informed_at is None:
+        refusal.dsl_informed_at = at
+        refusal.dsl_informed_by = by
 
 
 def undelivered_dsl(session: Session) -> list[PendingNotification]:

@@ -314,6 +314,17 @@ def _late_weeks(session: Session, day: date, learner_ids: list[int]) -> dict[int
     return {learner_id: tuple(counts) for learner_id, counts in weeks.items()}
 
 
+def _witness(row: tuple[str, ...], columns: dict[str, int]) -> str:
+    """The witness as the office reads them: a member of staff by name; an adult who is not
+    staff (R6) with their relation, and saying so."""
+    name = row[columns["witness"]]
+    if not name:
+        return "none"
+    if row[columns["witness_is_staff"]] == "N":
+        return f"{name} ({row[columns['witness_relation']]}, not staff)"
+    return name
+
+
 def _searches(session: Session, day: date, school: SchoolConfig) -> tuple[OfficeSearchRow, ...]:
     """Today's searches, read through the search log export so both say the same."""
     columns = {name: n for n, name in enumerate(SEARCH_HEADER)}
@@ -322,7 +333,7 @@ def _searches(session: Session, day: date, school: SchoolConfig) -> tuple[Office
             row[columns["time"]],
             row[columns["learner_name"]],
             row[columns["searcher"]],
-            row[columns["witness"]] or "none",
+            _witness(row, columns),
             row[columns["level"]],
             row[columns["outcome"]],
             row[columns["exception_reason"]] if row[columns["exception_used"]] == "Y" else "",

@@ -101,3 +101,22 @@ class SignOutChosen:
 
     learner_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class AwaitingCollection:
+    """A learner not admitted today (suspected under the influence, R28), kept apart until a
+    parent or carer collects them: on the sign-out screen, so the hand-over is recorded."""
+
+    refusal_id: int
+    name: str
+    reg_group: str
+    at: str  # local HH:MM they were not admitted
+
+
+@dataclass(frozen=True)
+class ParentCollected:
+    """What the sign-out screen sends back when a parent or carer collects such a learner."""
+
+    refusal_id: int
+    collected_by: str

@@ -385,6 +385,7 @@ class PanelKiosk:
         if viewer.size != (width, height + 1):  # else the browser grew meanwhile: drawn
             await self._send_size(viewer.size)
         self._shown = viewer
+        log.info("the panel shows the kiosk's whole screen at %dx%d", *viewer.size)
 
     async def receive(self, viewer: Viewer, envelope: list[Any]) -> None:
         """A message from a browser; only the attached one's reach the app."""

@@ -58,8 +58,17 @@ LEARNER_ALIASES: dict[str, str] = {
 LEARNER_REQUIRED = ("mis_id", "surname", "forename", "sex")
 
 STAFF_ALIASES: dict[str, str] = {
-    name: name for name in ("staff_id", "surname", "forename", "sex", "roles", "badge")
-} | {"gender": "sex", "card": "badge", "card number": "badge"}
+    name: name
+    for name in ("staff_id", "surname", "forename", "sex", "roles", "badge", "search_trained")
+} | {
+    "gender": "sex",
+    "card": "badge",
+    "card number": "badge",
+    # R7: the day of the searcher's last screening and searching training.
+    "search trained": "search_trained",
+    "search training": "search_trained",
+    "search training date": "search_trained",
+}
 STAFF_REQUIRED = ("staff_id", "surname", "forename", "sex", "roles")
 
 
@@ -128,13 +137,16 @@ def _learner_values(row: LearnerRow) -> dict[str, Any]:
 
 
 def _staff_values(row: StaffRow) -> dict[str, Any]:
-    return {
+    values: dict[str, Any] = {
         "surname": row.surname,
         "forename": row.forename,
         "sex": row.sex.value if row.sex else None,
         "roles": ";".join(sorted(role.value for role in row.roles)),
         "active": True,
     }
+    if row.search_trained_given:  # a file without the column leaves the dates recorded
+        values["search_trained_on"] = row.search_trained
+    return values
 
 
 def _mark_left(record: LearnerRecord, today: date) -> None:

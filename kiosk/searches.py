@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,15 +22,19 @@ from kiosk.domain.items import (
 )
 from kiosk.domain.people import Sex, StaffMember, parse_roles
 from kiosk.domain.search import (
+    AppropriateAdult,
     Consent,
     SearchCheck,
     SearchLevel,
     SearchRequirement,
+    SearchTraining,
+    TrainingPolicy,
     UrgentException,
     check_search,
     consent_problems,
     parent_informed_problems,
     search_requirement,
+    search_training,
 )
 from kiosk.notify import (
     dsl_told,
@@ -59,6 +63,7 @@ def staff_member(record: StaffRecord) -> StaffMember:
         name=f"{record.forename} {record.surname}",
         sex=Sex(record.sex) if record.sex else None,
         roles=parse_roles(record.roles),
+        search_trained_on=record.search_trained_on,
     )
 
 
@@ -77,11 +82,43 @@ def on_duty(session: Session, staff_ids: Iterable[str]) -> list[StaffMember]:
 
 
 def who_may_search(
-    session: Session, learner_id: int, duty_staff_ids: Iterable[str]
+    session: Session,
+    learner_id: int,
+    duty_staff_ids: Iterable[str],
+    *,
+    today: date | None = None,
+    training: TrainingPolicy | None = None,
 ) -> SearchRequirement:
-    """Before a search starts: the same-sex authorised searchers and the witnesses on duty."""
+    """Before a search starts: the same-sex authorised searchers and the witnesses on duty;
+    with `today` and `training` (R7), searchers whose training is not up to date are said,
+    and left out where the school's policy does not let them search."""
     learner = session.get_one(LearnerRecord, learner_id)
-    return search_requirement(_learner_sex(learner), on_duty(session, duty_staff_ids))
+    return search_requirement(
+        _learner_sex(learner),
+        on_duty(session, duty_staff_ids),
+        today=today,
+        training=training,
+    )
+
+
+def searchers_training(
+    session: Session, *, today: date, training: TrainingPolicy
+) -> list[SearchTraining]:
+    """R7: every active authorised searcher's training on `today`, those not up to date first
+    (no date, then the longest lapsed), then by when it runs out."""
+    found = [
+        search_training(staff_member(record), today=today, policy=training)
+        for record in session.scalars(
+            select(StaffRecord)
+            .where(StaffRecord.active.is_(True))
+            .order_by(StaffRecord.surname, StaffRecord.forename, StaffRecord.staff_id)
+        )
+    ]
+    searchers = [t for t in found if t.member.may_search]
+    return sorted(
+        searchers,
+        key=lambda t: (not t.warned, t.due_on is not None, t.due_on or date.min),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,6 +147,9 @@ class SearchForm:
     consent: Consent | None = None
     physical_intervention: str = ""
     adjustments: str = ""
+    # R6: where the risk is significant, a named family member or appropriate adult who is not
+    # a member of staff witnesses instead (then `witness_staff_id` is None).
+    witness_adult: AppropriateAdult | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +169,17 @@ def _staff(session: Session, staff_id: str) -> StaffRecord:
     return record
 
 
-def check_form(session: Session, form: SearchForm) -> tuple[SearchCheck, list[DispositionCheck]]:
-    """Every rule the form must meet; raises SearchNotAllowed naming each one it breaks."""
+def check_form(
+    session: Session,
+    form: SearchForm,
+    *,
+    today: date | None = None,
+    training: TrainingPolicy | None = None,
+) -> tuple[SearchCheck, list[DispositionCheck]]:
+    """Every rule the form must meet; raises SearchNotAllowed naming each one it breaks.
+
+    `today` and `training`: the searcher's training is checked against the school's policy (R7).
+    """
     learner = session.get_one(LearnerRecord, form.learner_id)
     searcher = _staff(session, form.searcher_staff_id)
     witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
@@ -139,6 +188,9 @@ def check_form(session: Session, form: SearchForm) -> tuple[SearchCheck, list[Di
         searcher=staff_member(searcher),
         witness=staff_member(witness) if witness else None,
         exception=form.exception,
+        adult_witness=form.witness_adult,
+        today=today,
+        training=training,
     )
     problems = [] if check.allowed else list(check.reasons)
     for field, label in (
@@ -182,14 +234,19 @@ def record_search(
     at: datetime,
     recorded_by_staff_id: str,
     zone: tzinfo | None = None,
+    training: TrainingPolicy | None = None,
 ) -> RecordedSearch:
     """Write the search and each item found, in the caller's transaction, or nothing at all.
 
     The safeguarding lead is told (through the outbox) of the exception and of police items.
+    `training`: the school's policy on searchers' training (R7), checked on the local day of
+    `at` (in `zone`).
     """
-    check, item_checks = check_form(session, form)
+    today = (at.astimezone(zone) if zone else at).date()
+    check, item_checks = check_form(session, form, today=today, training=training)
     searcher = _staff(session, form.searcher_staff_id)
     witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
+    adult = form.witness_adult if witness is None and check.witness_present else None
     recorder = _staff(session, recorded_by_staff_id)
     search = SearchRecord(
         learner_id=form.learner_id,
@@ -198,6 +255,8 @@ def record_search(
         place=form.place.strip(),
         searcher_id=searcher.id,
         witness_id=witness.id if witness and check.witness_present else None,
+        witness_name=" ".join(adult.name.split()) if adult else "",
+        witness_relation=" ".join(adult.relation.split()) if adult else "",
         level=form.level.value,
         grounds=form.grounds.strip(),
         sought=form.sought.strip(),
@@ -318,6 +377,8 @@ def record_search(
             "learner_id": form.learner_id,
             "searcher": searcher.staff_id,
             "witness": witness.staff_id if witness else None,
+            # R6: a witness who is not staff is named on the search, never only in the log.
+            "witness_not_staff": bool(adult),
             "exception_used": check.exception_used,
             "items": len(form.items),
         },

@@ -37,6 +37,7 @@ from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.config import Config, HubConfig
+from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.badges import badge_keys
 from records.database import SQLITE_BEGIN
 from records.hub import (
@@ -351,7 +352,7 @@ def _mark_rows(db: Session, station: str, since: date | None) -> Iterable[dict[s
             "admitted_at": None,
             "code": "O",
             "minutes_late": 0,
-            "comment": f"refused {refusal.kind}: not admitted",
+            "comment": RefusalKind(refusal.kind).comment,
             "late_reason": "",
             "late_detention": False,
             "refusal_kind": refusal.kind,
@@ -786,7 +787,16 @@ _LEARNER_FIELDS = (
     "left_on",
 )
 # The seal travels with the roles and PIN hash it covers (records.staff_seals).
-_STAFF_FIELDS = ("surname", "forename", "sex", "roles", "pin_hash", "seal", "active")
+_STAFF_FIELDS = (
+    "surname",
+    "forename",
+    "sex",
+    "roles",
+    "pin_hash",
+    "seal",
+    "active",
+    "search_trained_on",
+)
 
 
 def _roster_version(conn: Any) -> str:

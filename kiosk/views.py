@@ -11,7 +11,7 @@ from kiosk.domain.items import FoundItem
 from kiosk.domain.lane import BLOCKING, Need, Unattributed
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy
-from kiosk.domain.search import Consent, SearchLevel, UrgentException
+from kiosk.domain.search import AppropriateAdult, Consent, SearchLevel, UrgentException
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ DeskActionKind = Literal[
     "refuse",
     "admit",
     "send_back",
+    "influence",
 ]
 
 
@@ -140,6 +141,8 @@ class SearchSetup:
     searcher_staff_id: str
     witness_staff_id: str | None
     exception: UrgentException | None
+    # R6: a named family member or appropriate adult witnesses instead of staff.
+    witness_adult: AppropriateAdult | None = None
 
 
 # What the search record screen lists: the rules' own value for an item found.
@@ -168,6 +171,15 @@ class SearchRecorded:
 @dataclass(frozen=True)
 class RefusalConfirmed:
     note: str
+
+
+@dataclass(frozen=True)
+class InfluenceConfirmed:
+    """Not admitted, suspected under the influence (R28): what staff saw, and whether the
+    member of staff told the DSL themselves (otherwise the message tells them)."""
+
+    note: str
+    dsl_told: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ What it guarantees, against someone who can write to the database but cannot rea
   one anew over such a log (only for the first entry of an empty log, at `kiosk db upgrade`
   of a log kept before the key, or by `kiosk audit reset-anchor`); nor does it move an anchor
   whose entries the log no longer holds as it remembers them. What it
-  cannot see: entries committed after the last anchor write (a power cut between the commit
-  and the anchor write loses at most that one transaction's entries from the guarantee), and,
+  cannot see: entries committed after the last anchor write (the anchor is moved on a thread
+  of its own a moment after the commit, `records.audit_anchor`: a power cut in that moment
+  loses at most the entries committed in it from the guarantee), and,
   with several stations on one PostgreSQL database, entries written by other stations after
   this station's own last append (each station's anchor vouches for the chain up to its own;
   a station added to a database that already has entries starts its anchor with
@@ -29,25 +30,28 @@ the first sealed entry after them covers their last hash, so they are protected 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import hmac
-import json
 import logging
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Index, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from records.audit_anchor import (
+    AnchorUnfit,
+    AuditAnchor,
+    known_anchor,
+    move_anchor,
+    read_anchor,
+    write_anchor,
+)
 from records.base import Base
+from records.canonical import canonical_json, iso_utc
 from records.keys import derive_key, session_anchor, session_key
 
 log = logging.getLogger(__name__)
@@ -112,57 +116,6 @@ class AuditBreak:
         return f"audit entry {self.id} ({self.action} at {self.at.isoformat()}): {self.reason}"
 
 
-@dataclass(frozen=True)
-class AuditAnchor:
-    """The oldest and newest entry a station saw in the log after its last commit."""
-
-    first_id: int
-    first_hash: str
-    head_id: int
-    head_hash: str
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "first_id": self.first_id,
-            "first_hash": self.first_hash,
-            "head_id": self.head_id,
-            "head_hash": self.head_hash,
-        }
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no spaces, so equal values always give equal text."""
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-        default=_json_default,
-    )
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _iso_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"cannot record {type(value).__name__} in the audit log: {value!r}")
-
-
-def _iso_utc(at: datetime) -> str:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"audit times must be timezone-aware, got {at.isoformat()}")
-    # Microseconds always: both databases keep them, and the text must not depend on the value.
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def entry_hash(
     prev_hash: str,
     *,
@@ -181,7 +134,7 @@ def entry_hash(
     stored canonical JSON text, hashed as text: any change to it shows.
     """
     fields = {
-        "at": _iso_utc(at),
+        "at": iso_utc(at),
         "actor_staff_id": actor_staff_id,
         "action": action,
         "entity": entity,
@@ -232,10 +185,10 @@ def append_audit(
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
     # Flush first so an entry added earlier in this transaction is the one we chain onto.
     session.flush()
-    last = session.scalars(
-        select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+    last = session.execute(
+        select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
     ).first()
-    prev_hash = last if last is not None else GENESIS_HASH
+    prev_hash = last.hash if last is not None else GENESIS_HASH
     record = AuditRecord(
         at=at,
         actor_staff_id=actor_staff_id,
@@ -261,22 +214,35 @@ def append_audit(
     if key is not None and path is not None:
         if last is None or new_anchor:
             session.info[_ANCHOR_MAY_START] = True
-        may_start = bool(session.info.get(_ANCHOR_MAY_START))
-        if may_start or _anchor_still_holds(session, path, key):
+        if session.info.get(_ANCHOR_MAY_START):
             first = session.execute(
                 select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id).limit(1)
             ).one()
             session.info[_PENDING_ANCHOR] = AuditAnchor(
                 first.id, first.hash, record.id, record.hash
             )
+        elif last is not None and (
+            held := _anchor_still_holds(session, path, key, (last.id, last.hash))
+        ):
+            session.info[_PENDING_ANCHOR] = AuditAnchor(
+                held.first_id, held.first_hash, record.id, record.hash
+            )
     return record
 
 
-def _anchor_still_holds(session: Session, path: Path, key: bytes) -> bool:
-    """Whether the anchor names entries still in the log as it remembers them, so moving it to
-    the new head keeps its word. A missing or contradicted anchor stays as it is: the evidence
-    for `kiosk audit verify`, until `kiosk audit reset-anchor`."""
-    anchored = read_anchor(path, key)
+def _anchor_still_holds(
+    session: Session, path: Path, key: bytes, last: tuple[int, str]
+) -> AuditAnchor | None:
+    """The anchor, when it names entries still in the log as it remembers them, so moving it
+    to the new head keeps its word; `last` is the entry the new one chains onto. A missing or
+    contradicted anchor stays as it is (None): the evidence for `kiosk audit verify`, until
+    `kiosk audit reset-anchor`."""
+    anchored = known_anchor(path, key)
+    if isinstance(anchored, AuditAnchor) and (anchored.head_id, anchored.head_hash) == last:
+        # This station's own last head is the newest entry, as remembered: nothing has been
+        # removed after it, and the oldest entry it names is carried forward unchanged (a gap
+        # there is for verify to find, which moving the head does not hide).
+        return anchored
     if isinstance(anchored, AuditAnchor):
         ends = session.execute(
             select(AuditRecord.id, AuditRecord.hash).where(
@@ -288,7 +254,7 @@ def _anchor_still_holds(session: Session, path: Path, key: bytes) -> bool:
             found.get(anchored.first_id) == anchored.first_hash
             and found.get(anchored.head_id) == anchored.head_hash
         ):
-            return True
+            return anchored
         problem = "names entries the log no longer holds as it remembers them"
     elif anchored is None:
         problem = "is missing while the log has entries"
@@ -302,7 +268,7 @@ def _anchor_still_holds(session: Session, path: Path, key: bytes) -> bool:
             path,
             problem,
         )
-    return False
+    return None
 
 
 def anchor_on_commit(sessions: sessionmaker[Session]) -> None:
@@ -319,12 +285,7 @@ def anchor_on_commit(sessions: sessionmaker[Session]) -> None:
         session.info.pop(_ANCHOR_WARNED, None)
         key, path = session_key(session), session_anchor(session)
         if isinstance(pending, AuditAnchor) and key is not None and path is not None:
-            try:
-                write_anchor(path, key, pending, start=may_start)
-            except OSError as exc:
-                # The mark is committed; failing the door now helps no one. Verify will say
-                # the anchor is behind only if entries before it go missing.
-                log.error("cannot write the audit anchor %s: %s", path, exc)
+            move_anchor(path, key, pending, start=may_start)
 
     def _after_rollback(session: Session, previous_transaction: Any) -> None:
         for slot in (_PENDING_ANCHOR, _ANCHOR_MAY_START, _ANCHOR_WARNED):
@@ -332,47 +293,6 @@ def anchor_on_commit(sessions: sessionmaker[Session]) -> None:
 
     event.listen(sessions, "after_commit", _after_commit)
     event.listen(sessions, "after_soft_rollback", _after_rollback)
-
-
-def write_anchor(path: Path, key: bytes, anchor: AuditAnchor, *, start: bool = True) -> None:
-    """Write `anchor` to `path` (0600, replaced whole), unless it already names a newer head.
-
-    Only forward: a station that lost a race with another process on the same machine, or a
-    log whose tail was cut and refilled, never moves the anchor back over the evidence.
-    Without `start`, an anchor that is not there (deleted, or unreadable) is not made anew.
-    """
-    with _anchor_lock(path):
-        try:
-            current = _read_anchor_fields(path)
-        except ValueError:
-            current = None  # unreadable
-            if not start:
-                return
-        if current is None and not start:
-            log.error("the audit anchor %s is missing: not made anew", path)
-            return
-        if current is not None and int(current.get("head_id", 0)) >= anchor.head_id:
-            return
-        body = {**anchor.fields(), "mac": _anchor_mac(key, anchor)}
-        part = path.with_name(f".{path.name}.{os.getpid()}.part")
-        out = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(out, (canonical_json(body) + "\n").encode("utf-8"))
-            os.fsync(out)
-        finally:
-            os.close(out)
-        os.replace(part, path)
-
-
-@contextlib.contextmanager
-def _anchor_lock(path: Path) -> Iterator[None]:
-    """Held while the anchor is read and replaced: one process at a time moves it."""
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def anchor_unsealed_log(connection: Any, path: Path, key: bytes) -> AuditAnchor | None:
@@ -389,43 +309,6 @@ def anchor_unsealed_log(connection: Any, path: Path, key: bytes) -> AuditAnchor 
         return None
     anchor = AuditAnchor(rows[0].id, rows[0].hash, rows[-1].id, rows[-1].hash)
     write_anchor(path, key, anchor)
-    return anchor
-
-
-def set_anchor_aside(path: Path, at: datetime) -> Path | None:
-    """Rename the anchor out of the way (kept beside it, named for `at`) so the next append
-    anchors the log as it is now: after a restore from backup, whose log is shorter than the
-    anchor remembers. Returns where the old anchor now is, or None when there was none."""
-    with _anchor_lock(path):
-        if not path.exists():
-            return None
-        kept = path.with_name(f"{path.name}.before-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}")
-        os.replace(path, kept)
-        return kept
-
-
-def read_anchor(path: Path, key: bytes | None) -> AuditAnchor | AuditBreak | None:
-    """The anchor in `path`; None when there is none; an AuditBreak when it cannot be trusted."""
-    try:
-        fields = _read_anchor_fields(path)
-    except (OSError, ValueError) as exc:
-        return AuditBreak(None, None, None, f"{path}: cannot read the anchor file: {exc}")
-    if fields is None:
-        return None
-    try:
-        anchor = AuditAnchor(
-            int(fields["first_id"]),
-            str(fields["first_hash"]),
-            int(fields["head_id"]),
-            str(fields["head_hash"]),
-        )
-        mac = str(fields["mac"])
-    except (KeyError, TypeError, ValueError):
-        return AuditBreak(None, None, None, f"{path}: not an audit anchor file")
-    if key is not None and not hmac.compare_digest(mac, _anchor_mac(key, anchor)):
-        return AuditBreak(
-            None, None, None, f"{path}: the anchor does not match the key (edited, or another key)"
-        )
     return anchor
 
 
@@ -450,8 +333,8 @@ def verify_audit(
     anchor = None if chain_only else anchor if anchor is not None else session_anchor(session)
     # The anchor first, the rows after: an entry anchored meanwhile is then in what is read.
     anchored = read_anchor(anchor, key) if anchor is not None else None
-    if isinstance(anchored, AuditBreak):
-        return anchored
+    if isinstance(anchored, AnchorUnfit):
+        return AuditBreak(None, None, None, anchored.reason)
     # Plain columns, not ORM objects: the identity map must not hide what is really stored.
     rows = session.execute(
         select(
@@ -584,21 +467,3 @@ def _check_against_anchor(row: Any, anchored: AuditAnchor, *, first: bool) -> Au
 
 def _chain_key(key: bytes) -> bytes:
     return derive_key(key, "audit-chain")
-
-
-def _anchor_mac(key: bytes, anchor: AuditAnchor) -> str:
-    message = canonical_json(anchor.fields()).encode("utf-8")
-    return hmac.new(derive_key(key, "audit-anchor"), message, hashlib.sha256).hexdigest()
-
-
-def _read_anchor_fields(path: Path) -> dict[str, Any] | None:
-    with contextlib.suppress(FileNotFoundError):
-        content = path.read_text(encoding="utf-8")
-        value = json.loads(content) if content.strip() else None
-        if value is None:
-            # An empty file: a power cut before the first anchor reached the card.
-            return None
-        if not isinstance(value, dict):
-            raise ValueError("not a JSON object")
-        return value
-    return None

@@ -165,6 +165,8 @@ class HubStaffRecord(HubBase):
     # whoever can write the hub but lacks the key cannot give anyone a role or a PIN.
     seal: Mapped[str | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # R7: the day of the searcher's last screening and searching training, for every door.
+    search_trained_on: Mapped[dt.date | None]
     updated_at: Mapped[dt.datetime]
 
 

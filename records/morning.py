@@ -117,12 +117,13 @@ class ScreeningRecord(Base):
 
 
 class RefusalRecord(Base):
-    """A learner refused screening or a search; kept even if they later comply."""
+    """A learner not admitted (`O`): refused screening or a search, or suspected of being under
+    the influence (R28); kept even if they later comply."""
 
     __tablename__ = "refusals"
     __table_args__ = (
         CheckConstraint("session IN ('AM', 'PM')", name="session"),
-        CheckConstraint("kind IN ('screening', 'search')", name="kind"),
+        CheckConstraint("kind IN ('screening', 'search', 'influence')", name="kind"),
         Index(None, "date", "session"),
     )
 
@@ -134,9 +135,20 @@ class RefusalRecord(Base):
     kind: Mapped[str]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str] = mapped_column(default="")
+    # R28: the DSL told, set by the act itself (a message delivered, or a member of staff
+    # confirming they told them), never ticked in advance; and the parent or carer who
+    # collected the learner, when, and the member of staff who handed them over.
+    dsl_informed_at: Mapped[dt.datetime | None]
+    dsl_informed_by: Mapped[str] = mapped_column(default="", server_default="")
+    collected_by: Mapped[str] = mapped_column(default="", server_default="")
+    collected_at: Mapped[dt.datetime | None]
+    collected_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     learner: Mapped[LearnerRecord] = relationship()
-    recorded_by: Mapped[StaffRecord | None] = relationship()
+    recorded_by: Mapped[StaffRecord | None] = relationship(foreign_keys=[recorded_by_id])
+    collected_recorded_by: Mapped[StaffRecord | None] = relationship(
+        foreign_keys=[collected_recorded_by_id]
+    )
 
     def __repr__(self) -> str:
         return f"<RefusalRecord {self.id} learner={self.learner_id} {self.kind!r}>"

@@ -30,6 +30,9 @@ class NotificationRecord(Base):
     last_error: Mapped[str] = mapped_column(default="")
     # The search a DSL notification is about: its delivery is written on the search.
     search_id: Mapped[int | None] = mapped_column(index=True)
+    # The learner not admitted (a refusals row: suspected under the influence) a DSL
+    # notification is about: its delivery is written there.
+    refusal_id: Mapped[int | None] = mapped_column(index=True)
 
     def __repr__(self) -> str:
         return f"<NotificationRecord {self.id} role={self.role!r} sent={self.sent_at is not None}>"

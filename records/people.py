@@ -65,6 +65,9 @@ class StaffRecord(Base):
     failed_pin_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # R7: the day they last completed screening and searching training (the staff list's
+    # `search_trained` column); None when not recorded.
+    search_trained_on: Mapped[date | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

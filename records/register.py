@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from records.audit import AuditRecord, append_audit, canonical_json
+from records.audit import AuditRecord, append_audit
+from records.canonical import canonical_json
 from records.morning import SessionMarkRecord
 from records.people import LearnerRecord
 

@@ -18,6 +18,8 @@ class SearchRecord(Base):
     __tablename__ = "searches"
     __table_args__ = (
         CheckConstraint("level IN ('low', 'medium', 'higher')", name="level"),
+        # One witness: a member of staff, or a named adult who is not staff (R6).
+        CheckConstraint("witness_id IS NULL OR witness_name = ''", name="one_witness"),
         Index(None, "started_at"),
     )
 
@@ -28,6 +30,10 @@ class SearchRecord(Base):
     place: Mapped[str]
     searcher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     witness_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # R6: where the risk is significant, a family member or an appropriate adult who is not a
+    # member of staff may witness: their name and relation to the learner (witness_id is NULL).
+    witness_name: Mapped[str] = mapped_column(default="", server_default="")
+    witness_relation: Mapped[str] = mapped_column(default="", server_default="")
     level: Mapped[str]
     grounds: Mapped[str]
     sought: Mapped[str]

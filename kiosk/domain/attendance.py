@@ -8,6 +8,8 @@ from enum import StrEnum
 
 REFUSED_SCREENING_COMMENT = "refused screening: not admitted"
 REFUSED_SEARCH_COMMENT = "refused search: not admitted"
+# R28: suspected of being under the influence: not admitted, a parent or carer collects them.
+INFLUENCE_COMMENT = "not admitted: suspected under the influence"
 
 # The 2024 regulations: a register may stay open at most 30 minutes after the session starts.
 MAX_REGISTER_OPEN = timedelta(minutes=30)
@@ -43,8 +45,28 @@ class SessionTimes:
 
 
 class RefusalKind(StrEnum):
+    """Why a learner was not admitted: they refused screening or a search, or staff suspected
+    them of being under the influence (R28). Each is `O`, never an exclusion."""
+
     SCREENING = "screening"
     SEARCH = "search"
+    INFLUENCE = "influence"
+
+    @property
+    def comment(self) -> str:
+        """The mark's comment, as the MIS gets it."""
+        return {
+            RefusalKind.SCREENING: REFUSED_SCREENING_COMMENT,
+            RefusalKind.SEARCH: REFUSED_SEARCH_COMMENT,
+            RefusalKind.INFLUENCE: INFLUENCE_COMMENT,
+        }[self]
+
+    @property
+    def described(self) -> str:
+        """What happened, for a sentence: "refused screening", "suspected under the influence"."""
+        if self is RefusalKind.INFLUENCE:
+            return "suspected under the influence"
+        return f"refused {self.value}"
 
 
 @dataclass(frozen=True)
@@ -150,15 +172,21 @@ def mark_for_admission(arrived: time, session: Session, times: SessionTimes) -> 
 
 
 def mark_for_refusal(kind: RefusalKind) -> Mark:
-    """`O` for a learner who refused screening or a search and was not admitted."""
-    comment = REFUSED_SCREENING_COMMENT if kind is RefusalKind.SCREENING else REFUSED_SEARCH_COMMENT
+    """`O` for a learner not admitted: refused screening or a search, or suspected of being
+    under the influence (seed 000: an unauthorised absence, not an exclusion)."""
+    told = (
+        "the attendance officer and the designated safeguarding lead are told, and a parent or "
+        "carer collects them"
+        if kind is RefusalKind.INFLUENCE
+        else "the attendance officer is told"
+    )
     return Mark(
         Code.REFUSED,
         0,
-        comment,
+        kind.comment,
         (
-            f"Refused {kind} and was not admitted: an unauthorised absence ({Code.REFUSED}), "
-            f"not an exclusion; the attendance officer is told.",
+            f"{kind.described.capitalize()} and was not admitted: an unauthorised absence "
+            f"({Code.REFUSED}), not an exclusion; {told}.",
         ),
     )
 
@@ -194,7 +222,9 @@ def decide_session_mark(
         mark = mark_for_admission(admitted_at, session, times)
         if refusal is not None:
             note = (
-                f"Refused {refusal} earlier, then complied and was admitted: the admission decides."
+                f"{refusal.described.capitalize()} earlier, then "
+                f"{'' if refusal is RefusalKind.INFLUENCE else 'complied and '}was admitted: "
+                "the admission decides."
             )
             return Mark(mark.code, mark.minutes_late, mark.comment, (*mark.reasons, note))
         return mark

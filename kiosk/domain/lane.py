@@ -188,6 +188,9 @@ class PhoneTaken:
 @dataclass(frozen=True)
 class ArchPassed:
     at: datetime
+    # The arch's alarm contact was still open as they walked through (an alarm not yet over,
+    # or a cut cable): the passage clears nobody.
+    alarming: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,18 @@ class RefusalConfirmed:
     at: datetime
     learner_id: int
     note: str = ""
+
+
+@dataclass(frozen=True)
+class InfluenceSuspected:
+    """Staff suspect the learner is under the influence (R28): not admitted, kept apart from
+    other learners until a parent or carer collects them. `dsl_told`: the member of staff says
+    they told the designated safeguarding lead themselves."""
+
+    at: datetime
+    learner_id: int
+    note: str = ""
+    dsl_told: bool = False
 
 
 @dataclass(frozen=True)
@@ -279,6 +294,7 @@ Event = (
     | SearchRecorded
     | RefusalStated
     | RefusalConfirmed
+    | InfluenceSuspected
     | StaffAdmitted
     | SentBack
     | LateReasonGiven
@@ -350,9 +366,12 @@ class SaveAdmission:
 
 @dataclass(frozen=True)
 class SaveRefusal:
+    """Not admitted (`O`): a refusal, or suspected under the influence (R28)."""
+
     learner_id: int
     kind: RefusalKind
     note: str = ""
+    dsl_told: bool = False  # the member of staff told the DSL themselves
 
 
 @dataclass(frozen=True)
@@ -482,6 +501,10 @@ def step(lane: Lane, event: Event, now: datetime, policy: LanePolicy) -> Stepped
     """The lane after `event`, and what to do about it. `now` is the event's own time on replay."""
     if isinstance(event, EntryTapped):
         return _entry(lane, event, policy)
+    if isinstance(event, ArchPassed) and event.alarming:
+        if not lane.arch:  # the learner whose alarm it is walking out: already held
+            return Stepped(lane)
+        return _alarm(lane, event.at, None)
     if isinstance(event, ArchPassed):
         return _passage(lane, event.at, policy)
     if isinstance(event, ArchAlarmed):
@@ -724,6 +747,24 @@ def _for_learner(lane: Lane, learner: InFlight, event: Event, policy: LanePolicy
                     learner.learner_id,
                     f"Sorry, {learner.first_name}",
                     "Please see a member of staff.",
+                    see_staff=True,
+                ),
+            ),
+        )
+    if isinstance(event, InfluenceSuspected):
+        # Whatever step they are at: not admitted, and the learner's screen says only to wait.
+        lane = _without(lane, learner.learner_id, "refused")
+        return Stepped(
+            lane,
+            (
+                SaveRefusal(
+                    learner.learner_id, RefusalKind.INFLUENCE, event.note.strip(), event.dsl_told
+                ),
+                Light(Signal.REFUSED),
+                Tell(
+                    learner.learner_id,
+                    f"Thank you, {learner.first_name}",
+                    "Please wait with a member of staff.",
                     see_staff=True,
                 ),
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -59,12 +60,17 @@ def parse_roles(text: str) -> frozenset[Role]:
 
 @dataclass(frozen=True)
 class StaffMember:
-    """A member of staff as the rules need them: who they are, their sex and their roles."""
+    """A member of staff as the rules need them: who they are, their sex and their roles.
+
+    `search_trained_on`: the day they last completed screening and searching training (R7);
+    None when the school has not recorded it.
+    """
 
     staff_id: str
     name: str
     sex: Sex | None
     roles: frozenset[Role]
+    search_trained_on: date | None = None
 
     @property
     def may_search(self) -> bool:

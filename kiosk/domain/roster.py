@@ -6,12 +6,14 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from kiosk.domain.badges import normalise_badge
 from kiosk.domain.people import Role, Sex, parse_roles, parse_sex
 
 # A permanent UPN is a check letter and 12 digits; a temporary one ends in a letter instead.
 _UPN = re.compile(r"[A-Z][0-9]{12}|[A-Z][0-9]{11}[A-Z]")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YES = frozenset({"y", "yes"})
 _NO = frozenset({"n", "no", ""})
 
@@ -47,6 +49,10 @@ class StaffRow:
     sex: Sex | None
     roles: frozenset[Role]
     badge: str
+    # R7: the day they last completed screening and searching training. `search_trained_given`:
+    # the file has the column, so a blank cell clears the date; a file without it leaves it.
+    search_trained: date | None = None
+    search_trained_given: bool = False
 
     @property
     def full_name(self) -> str:
@@ -143,7 +149,34 @@ def parse_staff_row(row: Mapping[str, str]) -> StaffRow:
         roles = parse_roles(_text(row, "roles"))
     except ValueError as exc:
         raise RowError(str(exc)) from None
-    return StaffRow(staff_id, surname, forename, sex, roles, _badge(row))
+    given = "search_trained" in row
+    return StaffRow(
+        staff_id,
+        surname,
+        forename,
+        sex,
+        roles,
+        _badge(row),
+        search_trained=_date(row, "search_trained") if given else None,
+        search_trained_given=given,
+    )
+
+
+def _date(row: Mapping[str, str], key: str) -> date | None:
+    """An ISO date (YYYY-MM-DD), or None when blank."""
+    value = _text(row, key)
+    if not value:
+        return None
+    problem = f"{key} must be a date written YYYY-MM-DD (or blank), got {value!r}"
+    if not _ISO_DATE.fullmatch(value):
+        raise RowError(problem)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise RowError(problem) from None
+    if not 1900 <= day.year <= 2999:
+        raise RowError(f"{key} {value} is not a date from 1900 to 2999")
+    return day
 
 
 def display_first_name(forename: str, preferred_name: str) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from kiosk.domain.people import Sex, StaffMember
 
 # Short enough to be a shrug, long enough to say something: "urgent" alone is not a justification.
 MIN_EXCEPTION_REASON_LENGTH = 10
+
+# R7: screening and searching training is renewed this often unless the school says otherwise.
+DEFAULT_TRAINING_MONTHS = 12
 
 
 class SearchLevel(StrEnum):
@@ -51,6 +56,137 @@ def _distinct(on_duty: Sequence[StaffMember]) -> tuple[StaffMember, ...]:
     return tuple(people)
 
 
+# --- R7: searchers up to date with their training ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingPolicy:
+    """How long screening and searching training lasts (`[policy] search_training_months`), and
+    whether a searcher past it may still be chosen (`lapsed_training_may_search`: warned only)."""
+
+    months: int = DEFAULT_TRAINING_MONTHS
+    lapsed_may_search: bool = True
+
+
+class TrainingState(StrEnum):
+    CURRENT = "up to date"
+    LAPSED = "lapsed"
+    NOT_RECORDED = "no date recorded"
+
+
+def training_due(trained_on: date, months: int) -> date:
+    """The day training runs out: `months` calendar months after it was done (from the 31st of
+    a month to the last day of a shorter one)."""
+    month = trained_on.month - 1 + months
+    year, month = trained_on.year + month // 12, month % 12 + 1
+    return date(year, month, min(trained_on.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class SearchTraining:
+    """One authorised searcher's training as the rules see it on `today`, with the line that
+    says so on the duty panel and the office's list."""
+
+    member: StaffMember
+    state: TrainingState
+    due_on: date | None  # the day it runs out (None: no date recorded)
+    may_search: bool  # authorised, and the policy lets them search in this state
+    said: str
+
+    @property
+    def warned(self) -> bool:
+        return self.state is not TrainingState.CURRENT
+
+
+def search_training(member: StaffMember, *, today: date, policy: TrainingPolicy) -> SearchTraining:
+    """Whether an authorised searcher's training is up to date on `today`.
+
+    Training runs out `policy.months` after the day it was done; from that day the searcher is
+    warned. A searcher with no date recorded cannot be shown to be up to date, so is treated the
+    same. Past it, `policy.lapsed_may_search` decides whether they may still search.
+    """
+    trained = member.search_trained_on
+    if trained is None:
+        state, due = TrainingState.NOT_RECORDED, None
+    else:
+        due = training_due(trained, policy.months)
+        state = TrainingState.CURRENT if today < due else TrainingState.LAPSED
+    current = state is TrainingState.CURRENT
+    may = member.may_search and (current or policy.lapsed_may_search)
+    if current:
+        said = f"{member.name}'s search training is up to date until {due}."
+    else:
+        if state is TrainingState.LAPSED:
+            what = f"{member.name}'s search training ran out on {due} (trained {trained})"
+        else:
+            what = f"{member.name} has no search training date on record"
+        said = (
+            f"{what}: the school's policy still lets them search; book their training."
+            if may
+            else f"{what}: not offered as a searcher until trained (the school's policy)."
+        )
+    return SearchTraining(member, state, due, may, said)
+
+
+def training_warnings(
+    on_duty: Sequence[StaffMember], *, today: date, policy: TrainingPolicy
+) -> tuple[str, ...]:
+    """A line for each authorised searcher on duty whose training is not up to date."""
+    found = (search_training(m, today=today, policy=policy) for m in _distinct(on_duty))
+    return tuple(t.said for t in found if t.member.may_search and t.warned)
+
+
+def _barred(
+    staff: Sequence[StaffMember], today: date | None, policy: TrainingPolicy | None
+) -> tuple[StaffMember, ...]:
+    """Authorised staff whose training the policy does not let search now."""
+    if today is None or policy is None:
+        return ()
+    return tuple(
+        m
+        for m in staff
+        if m.may_search and not search_training(m, today=today, policy=policy).may_search
+    )
+
+
+# --- R6: a family member or an appropriate adult as the witness --------------------------------
+
+# Who the adult is to the learner, one touch each; anything else is written.
+WITNESS_RELATIONS: tuple[str, ...] = ("parent", "carer", "family member", "appropriate adult")
+
+
+@dataclass(frozen=True)
+class AppropriateAdult:
+    """A witness who is not a member of staff (seed 003): where the risk is significant, a
+    family member (preferably) or an appropriate adult, named with their relation to the
+    learner. `significant_risk`: the member of staff affirms that the risk is significant."""
+
+    name: str
+    relation: str
+    significant_risk: bool = False
+
+
+def adult_witness_problems(adult: AppropriateAdult) -> tuple[str, ...]:
+    """What stops this adult being recorded as the witness, if anything."""
+    problems: list[str] = []
+    if not adult.significant_risk:
+        problems.append(
+            "A family member or an appropriate adult may be the witness only where the risk is "
+            "significant; otherwise another member of staff witnesses."
+        )
+    if not adult.name.strip():
+        problems.append("Write the full name of the adult who witnesses.")
+    if not adult.relation.strip():
+        problems.append(
+            "Write their relation to the learner (parent, carer, family member, appropriate adult)."
+        )
+    return tuple(problems)
+
+
+def _adult(adult: AppropriateAdult) -> str:
+    return f"{adult.name.strip()} ({adult.relation.strip()}, not a member of staff)"
+
+
 @dataclass(frozen=True)
 class SearchRequirement:
     """Before a search starts: who on duty could search this learner, and who could witness.
@@ -59,6 +195,10 @@ class SearchRequirement:
     duty, leaving out the first-named searcher (the one the screen suggests): same sex as the
     learner first, authorised staff first within that (seed 003 asks for two authorised staff where
     possible), then staff of unrecorded sex, then the rest.
+
+    With `today` and a training policy given (R7), `barred` are authorised staff whose training
+    is not up to date and whom the policy does not let search: never offered as searchers, not
+    even under the urgent exception. `training` says each searcher's training not up to date.
     """
 
     learner_sex: Sex | None
@@ -68,15 +208,27 @@ class SearchRequirement:
     can_search_lawfully: bool
     missing: tuple[str, ...]
     reasons: tuple[str, ...]
+    barred: tuple[StaffMember, ...] = ()
+    training: tuple[str, ...] = ()
 
 
 def search_requirement(
-    learner_sex: Sex | None, on_duty: Sequence[StaffMember]
+    learner_sex: Sex | None,
+    on_duty: Sequence[StaffMember],
+    *,
+    today: date | None = None,
+    training: TrainingPolicy | None = None,
 ) -> SearchRequirement:
-    """Whether a same-sex authorised searcher and a witness are on duty, naming them."""
+    """Whether a same-sex authorised searcher and a witness are on duty, naming them.
+
+    `today` and `training` (R7): searchers whose training is not up to date are warned of, and
+    left out when the policy does not let them search.
+    """
     staff = _distinct(on_duty)
     missing: list[str] = []
     reasons: list[str] = []
+    barred = _barred(staff, today, training)
+    barred_ids = {m.staff_id for m in barred}
 
     if learner_sex is None:
         searchers: tuple[StaffMember, ...] = ()
@@ -85,7 +237,11 @@ def search_requirement(
             "ask the office to record it (it is never guessed)."
         )
     else:
-        searchers = tuple(m for m in staff if m.may_search and m.sex is learner_sex)
+        searchers = tuple(
+            m
+            for m in staff
+            if m.may_search and m.sex is learner_sex and m.staff_id not in barred_ids
+        )
         if not searchers:
             missing.append(f"No authorised {learner_sex.word} searcher on duty.")
         unrecorded = [m for m in staff if m.may_search and m.sex is None]
@@ -141,6 +297,11 @@ def search_requirement(
                 "but not required."
             )
 
+    said: tuple[str, ...] = ()
+    if today is not None and training is not None:
+        said = training_warnings(staff, today=today, policy=training)
+        reasons.extend(said)
+
     return SearchRequirement(
         learner_sex=learner_sex,
         searchers=searchers,
@@ -149,6 +310,8 @@ def search_requirement(
         can_search_lawfully=can_search,
         missing=tuple(missing),
         reasons=tuple(reasons),
+        barred=barred,
+        training=said,
     )
 
 
@@ -205,17 +368,25 @@ def check_search(
     searcher: StaffMember,
     witness: StaffMember | None,
     exception: UrgentException | None = None,
+    adult_witness: AppropriateAdult | None = None,
+    today: date | None = None,
+    training: TrainingPolicy | None = None,
 ) -> SearchCheck:
     """Check a search against the law before it is recorded.
 
-    The searcher must always be authorised: the exception never waives that. Normally the searcher
-    is the learner's sex and another member of staff witnesses (the same sex if possible: reported,
-    not required). Otherwise only the urgent exception, with both conditions affirmed and a written
+    The searcher must always be authorised: the exception never waives that, nor training the
+    school's policy does not accept (R7, with `today` and `training` given). Normally the
+    searcher is the learner's sex and another member of staff witnesses (the same sex if
+    possible: reported, not required); where the risk is significant, a named family member or
+    appropriate adult may witness instead (R6, `adult_witness`), never waiving the same-sex
+    searcher. Otherwise only the urgent exception, with both conditions affirmed and a written
     reason, allows it; using it flags the search for the designated safeguarding lead.
     """
     same_sex = learner_sex is not None and searcher.sex is learner_sex
     witness_is_searcher = witness is not None and witness.staff_id == searcher.staff_id
-    witness_present = witness is not None and not witness_is_searcher
+    adult_problems = adult_witness_problems(adult_witness) if adult_witness is not None else ()
+    adult_present = adult_witness is not None and not adult_problems and witness is None
+    witness_present = (witness is not None and not witness_is_searcher) or adult_present
     witness_same_sex = (
         witness_present
         and learner_sex is not None
@@ -231,6 +402,17 @@ def check_search(
             f"{searcher.name} is not authorised by the headteacher to search (role 'searcher'); "
             "the urgent exception never waives this."
         )
+    trained: list[str] = []
+    if today is not None and training is not None:
+        status = search_training(searcher, today=today, policy=training)
+        if not status.may_search:
+            return refused(status.said, "The urgent exception never waives this.")
+        if status.warned:
+            trained.append(status.said)
+    if witness is not None and adult_witness is not None:
+        return refused("One witness: another member of staff, or a named adult, not both.")
+    if adult_problems:
+        return refused(*adult_problems)
 
     unmet: list[str] = []
     if learner_sex is None:
@@ -245,23 +427,36 @@ def check_search(
         unmet.append(f"{searcher.name} is not {learner_sex.word}, the learner's sex.")
     if witness_is_searcher:
         unmet.append("The witness must be another member of staff, not the searcher.")
-    elif witness is None:
+    elif witness is None and adult_witness is None:
         unmet.append("No witness: another member of staff must be present.")
 
-    if not unmet and witness is not None:
-        reasons = [
-            f"{searcher.name} is authorised to search and the same sex as the learner; "
-            f"{witness.name} witnesses."
-        ]
-        if not witness_same_sex:
-            reasons.append(
-                "The witness is not the learner's sex (or it is not recorded): allowed, "
-                "a same-sex witness is preferred where possible."
-            )
+    if not unmet and witness_present:
+        if adult_witness is not None:
+            reasons = [
+                f"{searcher.name} is authorised to search and the same sex as the learner; "
+                f"{_adult(adult_witness)} witnesses, the risk being significant."
+            ]
+        else:
+            assert witness is not None
+            reasons = [
+                f"{searcher.name} is authorised to search and the same sex as the learner; "
+                f"{witness.name} witnesses."
+            ]
+            if not witness_same_sex:
+                reasons.append(
+                    "The witness is not the learner's sex (or it is not recorded): allowed, "
+                    "a same-sex witness is preferred where possible."
+                )
         if exception is not None:
             reasons.append("The urgent exception was not needed: the normal rule is met.")
         return SearchCheck(
-            True, same_sex, witness_present, witness_same_sex, False, False, tuple(reasons)
+            True,
+            same_sex,
+            witness_present,
+            witness_same_sex,
+            False,
+            False,
+            (*reasons, *trained),
         )
 
     if exception is None:
@@ -283,18 +478,27 @@ def check_search(
         (
             f"Urgent exception used: {exception.reason.strip()}",
             *unmet,
+            *trained,
             "The designated safeguarding lead will be told.",
         ),
     )
 
 
-def duty_warnings(on_duty: Sequence[StaffMember]) -> tuple[str, ...]:
-    """What the staff on duty could not do lawfully for a female or a male learner, once each."""
+def duty_warnings(
+    on_duty: Sequence[StaffMember],
+    *,
+    today: date | None = None,
+    training: TrainingPolicy | None = None,
+) -> tuple[str, ...]:
+    """What the staff on duty could not do lawfully for a female or a male learner, once each;
+    with `today` and `training` (R7), each searcher whose training is not up to date."""
     warnings: list[str] = []
     for sex in (Sex.FEMALE, Sex.MALE):
-        for missing in search_requirement(sex, on_duty).missing:
+        for missing in search_requirement(sex, on_duty, today=today, training=training).missing:
             if missing not in warnings:
                 warnings.append(missing)
+    if today is not None and training is not None:
+        warnings.extend(training_warnings(on_duty, today=today, policy=training))
     return tuple(warnings)
 
 

@@ -27,6 +27,7 @@ _ACTIONS: dict[str, DeskActionKind] = {
     "refuse": "refuse",
     "admit": "admit",
     "send-back": "send_back",
+    "influence": "influence",
 }
 
 
@@ -122,6 +123,10 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
                 yield Button("Walk again", id="send-back")
             if screening_due(view) and view.screening_result != "clear":
                 yield Button("Refuses", id="refuse", variant="error")
+        # R28: at any step, a learner suspected of being under the influence is not admitted.
+        # A row of its own, so the search row's labels still fit the 7-inch panel.
+        with Horizontal(id="influence-row", classes="row"):
+            yield Button("Under the influence: not admitted", id="influence", variant="error")
 
     def _waiting_for(self) -> str:
         return f"Admit waits: {self.view.waiting_for}" if self.view.waiting_for else ""

@@ -80,6 +80,15 @@ class SearchRecordScreen(TouchScreen[SearchRecorded | None]):
             if self.learner_note:
                 yield Static(self.learner_note, id="learner-note", markup=False)
                 yield Input(placeholder="Adjustments made (age, SEND)", id="adjustments")
+            adult = self.setup.witness_adult
+            if adult is not None:
+                # R6: the record says who witnessed, and that they are not a member of staff.
+                yield Static(
+                    f"Witness: {adult.name} ({adult.relation}), not a member of staff; "
+                    "the risk is significant.",
+                    id="witness-note",
+                    markup=False,
+                )
             if self.setup.exception is not None:
                 yield Static(
                     f"Urgent exception used: {self.setup.exception.reason}",

@@ -12,13 +12,22 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Static
 
 from kiosk.domain.people import StaffMember
-from kiosk.domain.search import MIN_EXCEPTION_REASON_LENGTH, SearchRequirement, UrgentException
+from kiosk.domain.search import (
+    MIN_EXCEPTION_REASON_LENGTH,
+    WITNESS_RELATIONS,
+    AppropriateAdult,
+    SearchRequirement,
+    UrgentException,
+    adult_witness_problems,
+)
 from kiosk.screens.keyboard import OnScreenKeyboard
-from kiosk.screens.keypad import TouchScreen
+from kiosk.screens.keypad import TouchKey, TouchScreen
 from kiosk.screens.text import label
 from kiosk.views import SearchSetup
 
 NO_WITNESS = "none"
+# R6: where the risk is significant, a family member or an appropriate adult witnesses.
+ADULT_WITNESS = "adult"
 
 
 class ConditionBox(Checkbox):
@@ -54,7 +63,9 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
     Buttons are numbered by the member's place in the on-duty list, so `#searcher-2` and
     `#witness-2` are the same person. Only authorised staff are ever offered as searcher: the
     same-sex ones normally, any authorised member only when the rule cannot be met and the urgent
-    exception is being recorded.
+    exception is being recorded; never one whose training the school's policy does not accept
+    (R7). Where the risk is significant, a family member or an appropriate adult who is not
+    staff may witness instead (`#witness-adult`, R6): named, with their relation to the learner.
     """
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
@@ -71,9 +82,14 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
         self.staff = _distinct(on_duty)
         self.needs_exception = not requirement.can_search_lawfully
         same_sex = {m.staff_id for m in requirement.searchers}
+        barred = {m.staff_id for m in requirement.barred}
         self.lawful_searchers = [n for n, m in enumerate(self.staff) if m.staff_id in same_sex]
         self.exception_searchers = (
-            [n for n, m in enumerate(self.staff) if m.may_search and m.staff_id not in same_sex]
+            [
+                n
+                for n, m in enumerate(self.staff)
+                if m.may_search and m.staff_id not in same_sex and m.staff_id not in barred
+            ]
             if self.needs_exception
             else []
         )
@@ -120,12 +136,32 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
                     yield Static("Witness (another member of staff)", classes="heading")
                     for n in self.witness_order:
                         yield Button(label(self.staff[n].name), id=f"witness-{n}", classes="choice")
+                    yield Button(
+                        "Family member or appropriate adult (significant risk)",
+                        id=f"witness-{ADULT_WITNESS}",
+                        classes="choice",
+                    )
                     if self.needs_exception:
                         yield Button(
                             "No witness (urgent exception)",
                             id=f"witness-{NO_WITNESS}",
                             classes="choice",
                         )
+            with Vertical(id="adult"):
+                yield Static(
+                    "A witness who is not a member of staff: a family member (preferably) or an "
+                    "appropriate adult, of the learner's sex where possible",
+                    classes="heading",
+                )
+                yield ConditionBox(
+                    "The risk is significant: this adult witnesses instead of a member of staff",
+                    id="significant-risk",
+                )
+                yield Input(placeholder="Their full name", id="adult-name")
+                with Horizontal(id="relations"):
+                    for n, relation in enumerate(WITNESS_RELATIONS):
+                        yield TouchKey(relation, id=f"relation-{n}")
+                yield Input(placeholder="Relation to the learner", id="adult-relation")
             if self.needs_exception:
                 with Vertical(id="exception"):
                     yield Static("The urgent exception: both must be true", classes="heading")
@@ -165,12 +201,36 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
             reason=self.query_one("#exception-reason", Input).value.strip(),
         )
 
+    def _adult(self) -> AppropriateAdult | None:
+        if self.witness != ADULT_WITNESS:
+            return None
+        return AppropriateAdult(
+            name=" ".join(self.query_one("#adult-name", Input).value.split()),
+            relation=" ".join(self.query_one("#adult-relation", Input).value.split()),
+            significant_risk=self.query_one("#significant-risk", Checkbox).value,
+        )
+
+    def _witnessed(self) -> bool:
+        """A witness is chosen: another member of staff, or a named adult as the rule asks."""
+        if self.witness is None or self.witness == self.searcher or self.witness == NO_WITNESS:
+            return False
+        adult = self._adult()
+        return adult is None or not adult_witness_problems(adult)
+
+    def _lawful(self) -> bool:
+        """The normal rule is met: a same-sex authorised searcher, and a witness."""
+        return self.searcher in self.lawful_searchers and self._witnessed()
+
     def _ready(self) -> bool:
         if self.searcher is None or self.witness is None or self.witness == self.searcher:
             return False
+        if self._lawful():
+            return True
+        if self.witness == ADULT_WITNESS and not self._witnessed():
+            return False
         exception = self._exception()
         if exception is None:
-            return True
+            return False
         return (
             exception.serious_harm_risk
             and exception.not_practicable
@@ -185,6 +245,10 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
             if kind == "witness":
                 # Never the same person twice: the searcher's own witness button is off.
                 button.disabled = key == str(self.searcher)
+        self.query_one("#adult").display = self.witness == ADULT_WITNESS
+        if self.needs_exception:
+            # Met by a named adult witness and a same-sex searcher, the rule needs no exception.
+            self.query_one("#exception").display = not self._lawful()
         self.query_one("#start", Button).disabled = not self._ready()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -212,17 +276,23 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
                 self.witness = None
             self._refresh()
         elif kind == "witness" and key != str(self.searcher):
-            self.witness = key if key == NO_WITNESS else int(key)
+            self.witness = key if key in (NO_WITNESS, ADULT_WITNESS) else int(key)
+            if key == ADULT_WITNESS:
+                self.query_one("#adult-name", Input).focus()
+            self._refresh()
+        elif kind == "relation":
+            self.query_one("#adult-relation", Input).value = WITNESS_RELATIONS[int(key)]
             self._refresh()
 
     def _start(self) -> None:
         if not self._ready() or self.searcher is None:
             return
-        witness = None if self.witness in (None, NO_WITNESS) else self.staff[int(self.witness)]
+        witness = self.staff[self.witness] if isinstance(self.witness, int) else None
         self.dismiss(
             SearchSetup(
                 searcher_staff_id=self.staff[self.searcher].staff_id,
                 witness_staff_id=witness.staff_id if witness else None,
-                exception=self._exception(),
+                exception=None if self._lawful() else self._exception(),
+                witness_adult=self._adult(),
             )
         )

@@ -266,3 +266,234 @@ async def test_r22_an_undelivered_dsl_message_is_shown_to_the_office(desk) -> No
         assert "not yet delivered to the DSL" in text
         assert "wrist" not in text  # the office sees that it waits, not what it says
     assert not the_search(desk).dsl_informed
+
+
+# --- R6: a family member or an appropriate adult as the witness --------------------------------
+
+
+async def test_r6_a_mother_witnesses_a_search_and_the_record_and_log_say_she_is_not_staff(
+    desk,
+) -> None:
+    """R6: with no member of staff to witness, Aisha searches Siobhán with her mother as the
+    witness, named with her relation; the search record screen, the saved record and the
+    search log say who she is and that she is not staff. No exception is used."""
+    from kiosk.exports import SEARCH_HEADER, search_rows
+    from tests.app.steps import AISHA, SHIV, type_into
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, AISHA)
+        await close_duty(pilot)
+        await arrives(desk, pilot, SHIV)
+        await open_learner(desk, pilot, "Shiv")
+        await press(desk, pilot, "#no-phone")
+        await press(desk, pilot, "#arch-alarm")
+        await tap(pilot, "#search")
+        assert "No witness on duty" in shown(desk.app)
+        await tap(pilot, "#witness-adult")
+        await tap(pilot, "#significant-risk")
+        await type_into(pilot, "#adult-name", "Ngozi O'Brien")
+        await tap(pilot, "#relation-0")
+        assert not desk.app.screen.query_one("#exception").display  # the rule is met
+        await tap(pilot, "#start")
+        text = shown(desk.app)
+        assert "Witness: Ngozi O'Brien (parent), not a member of staff" in text
+        await type_into(pilot, "#place", "side room")
+        await tap(pilot, "#consent-yes")
+        await type_into(pilot, "#grounds", "arch alarm")
+        await type_into(pilot, "#sought", "knife")
+        await press(desk, pilot, "#save")
+        assert isinstance(desk.app.screen, LearnerDeskScreen)
+    search = the_search(desk)
+    assert (search.witness_id, search.witness_name, search.witness_relation) == (
+        None,
+        "Ngozi O'Brien",
+        "parent",
+    )
+    assert search.witness_present and search.same_sex_searcher and not search.exception_used
+    with desk.book.sessions() as session:
+        day, zone = MORNING.date(), desk.config.school.zone
+        (row,) = search_rows(session, first=day, last=day, zone=zone)
+    log = dict(zip(SEARCH_HEADER, row, strict=True))
+    assert (log["searcher"], log["witness"], log["witness_relation"]) == (
+        "Aisha Khan",
+        "Ngozi O'Brien",
+        "parent",
+    )
+    assert (log["witness_is_staff"], log["witness_present"], log["exception_used"]) == (
+        "N",
+        "Y",
+        "N",
+    )
+
+
+# --- R7: searchers up to date with their training ----------------------------------------------
+
+
+def _trained(st: Station, staff_id: str, on) -> None:
+    from records.models import StaffRecord
+
+    with st.book.sessions.begin() as session:
+        staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).one()
+        staff.search_trained_on = on
+
+
+@pytest.mark.parametrize("may_search", [True, False], ids=["warn-only", "strict"])
+async def test_r7_a_searcher_past_their_training_is_warned_on_the_duty_panel_and_the_policy_decides(
+    tmp_path: Path, may_search: bool
+) -> None:
+    """R7: Aisha's training ran out (12 months by default): the duty panel warns of it;
+    with `lapsed_training_may_search = false` she is not offered as searcher, not even under
+    the urgent exception; with the default she is, warned."""
+    from datetime import date
+
+    from tests.app.steps import AISHA, SHIV
+
+    policy = replace(SCREENING, lapsed_training_may_search=may_search)
+    st = Station(tmp_path, MORNING, policy, demo=False)
+    try:
+        _trained(st, "S01", date(2025, 9, 1))
+        async with st.app.run_test(size=(100, 30)) as pilot:
+            await sign_on(st, pilot, AISHA)
+            warning = "Aisha Khan's search training ran out on 2026-09-01 (trained 2025-09-01)"
+            text = shown(st.app)
+            assert warning in text
+            assert ("still lets them search" in text) is may_search
+            assert ("not offered as a searcher until trained" in text) is not may_search
+            await close_duty(pilot)
+            await sign_on(st, pilot, BETHAN)
+            await close_duty(pilot)
+            await arrives(st, pilot, SHIV)
+            await open_learner(st, pilot, "Shiv")
+            await press(st, pilot, "#no-phone")
+            await press(st, pilot, "#arch-alarm")
+            await tap(pilot, "#search")
+            setup = st.app.screen
+            assert isinstance(setup, SearchSetupScreen)
+            offered = [b.id for b in setup.query(".choice") if (b.id or "").startswith("searcher-")]
+            assert bool(offered) is may_search  # Aisha, the only searcher on duty
+            assert (warning in shown(st.app)) is True
+    finally:
+        st.close()
+        st.book.close()
+
+
+# --- R28: under the influence -------------------------------------------------------------------
+
+
+def the_refusal(st):
+    from records.models import RefusalRecord
+
+    with st.book.sessions() as session:
+        (refusal,) = session.scalars(select(RefusalRecord)).all()
+        session.expunge(refusal)
+        return refusal
+
+
+async def test_r28_under_the_influence_is_O_the_officer_and_dsl_are_told_and_a_parent_collects(
+    desk,
+) -> None:
+    """R28: at the desk, "Under the influence": not admitted, O with its comment, the door
+    stays shut; the attendance officer and the DSL are sent messages and the record does not
+    say the DSL was told; under Leaving, the mother collecting him is recorded (who, when)."""
+    from datetime import timedelta
+
+    from kiosk.screens.influence import InfluenceScreen
+    from kiosk.screens.sign_out import SignOutScreen
+    from tests.app.steps import type_into
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
+        await press(desk, pilot, "#influence")
+        assert isinstance(desk.app.screen, InfluenceScreen)
+        text = shown(desk.app)
+        assert "not an exclusion" in text and "designated safeguarding lead" in text
+        await type_into(pilot, "#note", "smelt of cannabis, unsteady")
+        await press(desk, pilot, "#confirm")
+        assert isinstance(desk.app.screen, LaneScreen)
+        assert marks(desk) == {"A1001": ("O", "not admitted: suspected under the influence")}
+        assert not desk.outputs.door.is_open
+        refusal = the_refusal(desk)
+        assert (refusal.kind, refusal.note) == ("influence", "smelt of cannabis, unsteady")
+        assert refusal.dsl_informed_at is None and refusal.dsl_informed_by == ""  # not sent
+
+        desk.clock.advance(40 * 60)  # his mother arrives
+        await press(desk, pilot, "#sign_out")
+        assert isinstance(desk.app.screen, SignOutScreen)
+        assert "waiting for a parent or carer" in shown(desk.app)
+        await tap(pilot, "#awaiting-0")
+        await type_into(pilot, "#collected-by", "Ngozi Okafor, mother")
+        await press(desk, pilot, "#collected")
+        assert isinstance(desk.app.screen, LaneScreen)
+    refusal = the_refusal(desk)
+    assert refusal.collected_by == "Ngozi Okafor, mother"
+    assert refusal.collected_at == MORNING + timedelta(minutes=40)
+    with desk.book.sessions() as session:
+        from records.models import RefusalRecord
+
+        handed = session.get_one(RefusalRecord, refusal.id).collected_recorded_by
+        assert handed is not None and handed.staff_id == "S03"
+    told = notifications(desk)
+    assert [role for role, _ in told] == ["attendance", "dsl"]
+    assert told[1][1] == "Not admitted, suspected under the influence: A1001"
+
+
+async def test_r28_the_dsl_is_told_at_once_and_the_record_says_so_only_once_delivered(
+    tmp_path: Path,
+) -> None:
+    """R28, R21, R22: a drug and substance incident goes to the DSL when it is saved, not on
+    the timer; the refusal records when it was delivered and how, and never before."""
+    from kiosk.config import NotifyConfig
+    from tests.app.steps import eventually
+    from tests.office.conftest import Inbox, MailServer, free_port
+
+    server = MailServer(free_port(), Inbox())
+    server.start()
+    st = Station(tmp_path, MORNING, SCREENING, demo=False)
+    st.config = replace(
+        st.config,
+        notify=NotifyConfig(
+            smtp_host="127.0.0.1", smtp_port=server.port, starttls=False,
+            sender="kiosk@school.example", dsl="dsl@school.example",
+        ),
+    )  # fmt: skip
+    st.app.config = st.config
+    try:
+        async with st.app.run_test(size=(100, 30)) as pilot:
+            await sign_on(st, pilot, BETHAN)
+            await close_duty(pilot)
+            await arrives(st, pilot, CHIDI)
+            await open_learner(st, pilot, "Chidi")
+            await press(st, pilot, "#influence")
+            await press(st, pilot, "#confirm")
+            assert await eventually(pilot, lambda: len(server.inbox.messages) == 1, 10.0)
+            assert await eventually(pilot, lambda: the_refusal(st).dsl_informed_at is not None)
+        refusal = the_refusal(st)
+        assert refusal.dsl_informed_by == "email to dsl@school.example"
+        assert server.inbox.messages[0]["to"] == ["dsl@school.example"]
+    finally:
+        server.stop()
+        st.close()
+        st.book.close()
+
+
+async def test_r28_staff_who_told_the_dsl_themselves_say_so_and_it_is_recorded(desk) -> None:
+    """R28: the box "I have told the DSL myself" is never ticked for staff; ticked, the record
+    says who confirmed it and when."""
+    from textual.widgets import Checkbox
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Chidi")
+        await press(desk, pilot, "#influence")
+        box = desk.app.screen.query_one("#dsl-told", Checkbox)
+        assert not box.value
+        await tap(pilot, "#dsl-told")
+        await press(desk, pilot, "#confirm")
+    refusal = the_refusal(desk)
+    assert refusal.dsl_informed_by == "confirmed by Bethan Evans (S03)"
+    assert refusal.dsl_informed_at == MORNING

@@ -219,9 +219,11 @@ def test_search_log_export_names_searcher_witness_items_and_dispositions(
         "exception_reason,level,outcome,items,dispositions,parent_informed,dsl_informed,"
         "place,sought,disposition_reasons,handed_to,police_references,consent,"
         "physical_intervention,adjustments,parent_informed_at,parent_informed_how,"
-        "parent_not_informed_reason,dsl_informed_at,dsl_informed_by"
+        "parent_not_informed_reason,dsl_informed_at,dsl_informed_by,witness_relation,"
+        "witness_is_staff"
     )
     assert row["time"] == "08:47" and row["date"] == "2026-11-23"
+    assert (row["witness_is_staff"], row["witness_relation"]) == ("Y", "")
     assert row["learner_name"] == "Rae Refused" and row["learner_sex"] == "F"
     assert row["searcher"] == "Aisha Khan" and row["witness"] == "Beth Evans"
     assert row["same_sex_searcher"] == "Y" and row["exception_used"] == "N"
@@ -315,3 +317,91 @@ def test_r35_exporting_the_search_log_is_recorded_with_who_and_the_days(
     entries = school.scalars(select(AuditRecord).where(AuditRecord.action == SEARCH_LOG_READ))
     unnamed = [e for e in entries if e.actor_staff_id is None]
     assert [json.loads(e.detail)["account"] for e in unnamed] == [getpass.getuser()]
+
+
+def test_r6_the_search_log_names_an_adult_witness_with_their_relation_and_not_staff(
+    upgraded, school, write
+) -> None:
+    """R6: a family member or appropriate adult who witnessed is named in `witness`, with
+    their relation, and `witness_is_staff` N; a search with no witness says neither."""
+    staff = "staff_id,surname,forename,sex,roles,badge\nS1,Khan,Aisha,F,searcher,\n"
+    upgraded("staff", "import", str(write("staff.csv", staff)))
+    s1 = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
+    for minute, name, relation in ((47, "Ngozi O'Brien", "parent"), (52, "", "")):
+        school.add(
+            SearchRecord(
+                learner_id=learner(school, "A5"), started_at=at(8, minute), place="Side room",
+                searcher_id=s1.id, witness_id=None, witness_name=name, witness_relation=relation,
+                level="low", grounds="arch alarm", sought="knife", same_sex_searcher=True,
+                witness_present=bool(name), exception_used=not name, outcome="nothing found",
+                parent_informed=False, dsl_informed=False, recorded_by_id=s1.id,
+                created_at=at(8, minute),
+            )
+        )  # fmt: skip
+    school.commit()
+    code, out, err = upgraded(
+        "export", "searches", "--from", "2026-11-23", "--to", "2026-11-23", "--by", "S1"
+    )
+    assert code == 0, err
+    adult, alone = rows(out)
+    assert (adult["witness"], adult["witness_relation"], adult["witness_is_staff"]) == (
+        "Ngozi O'Brien",
+        "parent",
+        "N",
+    )
+    assert (adult["witness_present"], adult["witness_sex"]) == ("Y", "")
+    assert (alone["witness"], alone["witness_relation"], alone["witness_is_staff"]) == ("", "", "")
+
+
+def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_parent_recorded(
+    upgraded, school, write
+) -> None:
+    """R28: not admitted, suspected under the influence: O with its own comment in the
+    attendance export, the attendance officer and the DSL sent messages (the record says the
+    DSL is told only once it is delivered), and the parent collecting recorded, once."""
+    from kiosk.collection import CollectionError, awaiting_collection, record_collected
+    from kiosk.notify import dsl_told_of_refusal
+    from records.models import NotificationRecord, RefusalRecord
+
+    staff = "staff_id,surname,forename,sex,roles,badge\nS3,Evans,Bethan,F,screener,\n"
+    upgraded("staff", "import", str(write("staff.csv", staff)))
+    bethan = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S3")).one()
+    refuse(
+        school, learner(school, "A6"), at=at(8, 41), kind=RefusalKind.INFLUENCE, school=SCHOOL,
+        by_staff_id=bethan.id, note="smelt of cannabis",
+    )  # fmt: skip
+    school.commit()
+    code, out, err = upgraded("export", "attendance", "--date", DAY.isoformat())
+    assert code == 0, err
+    (abe,) = [r for r in rows(out) if r["mis_id"] == "A6"]
+    assert (abe["code"], abe["comment"]) == ("O", "not admitted: suspected under the influence")
+    told = {n.role: n for n in school.scalars(select(NotificationRecord))}
+    assert sorted(told) == ["attendance", "dsl"]
+    assert "not an exclusion" in told["attendance"].body
+    assert "smelt of cannabis" not in told["attendance"].body  # what staff saw is the DSL's
+    assert "smelt of cannabis" in told["dsl"].body
+    refusal = school.scalars(select(RefusalRecord)).one()
+    assert told["dsl"].refusal_id == refusal.id and refusal.dsl_informed_at is None
+    dsl_told_of_refusal(school, refusal.id, at=at(8, 42), by="email to dsl@school.example")
+    school.commit()
+
+    [waiting] = awaiting_collection(school, day=DAY, zone=LONDON)
+    assert (waiting.name, waiting.at) == ("Absent, Abe", "08:41")
+    done = record_collected(
+        school, refusal.id, " Ada  Absent, mother ", at=at(9, 20), by_staff_id="S3", zone=LONDON
+    )
+    school.commit()
+    assert (done.collected_by, done.at) == ("Ada Absent, mother", "09:20")
+    assert awaiting_collection(school, day=DAY, zone=LONDON) == []
+    with pytest.raises(CollectionError, match="already collected"):
+        record_collected(school, refusal.id, "someone else", at=at(9, 30), by_staff_id="S3",
+                         zone=LONDON)  # fmt: skip
+    school.rollback()
+    school.expire_all()
+    refusal = school.scalars(select(RefusalRecord)).one()
+    assert (refusal.collected_by, refusal.collected_recorded_by_id) == (
+        "Ada Absent, mother",
+        bethan.id,
+    )
+    assert refusal.collected_at == at(9, 20)
+    assert refusal.dsl_informed_by == "email to dsl@school.example"

@@ -195,3 +195,40 @@ def test_a_badge_already_enrolled_to_someone_else_is_refused_for_the_new_row(
     assert code == 1
     assert f"{path}:3:" in err and "already belongs" in err
     assert "2 added" in out, "the learner is imported, without the badge"
+
+
+def staff_rows(db: Path) -> dict[str, StaffRecord]:
+    engine = create_engine(f"sqlite:///{db}")
+    with Session(engine) as session:
+        found = {r.staff_id: r for r in session.scalars(select(StaffRecord))}
+    engine.dispose()
+    return found
+
+
+def test_r7_the_staff_list_gives_each_searcher_a_training_date(upgraded, write) -> None:
+    """R7: the staff list's optional `search_trained` column (YYYY-MM-DD, also "Search
+    training date") records each searcher's training; a bad date names its line; a list
+    without the column leaves the dates recorded, a blank cell clears one."""
+    first = write(
+        "staff.csv",
+        "staff_id,surname,forename,sex,roles,badge,Search Training Date\n"
+        "S1,Khan,Aisha,F,searcher,,2026-09-01\n"
+        "S2,Reid,Daniel,M,searcher,,\n"
+        "S3,Evans,Bethan,F,screener,,01/09/2026\n",
+    )
+    code, _, err = upgraded("staff", "import", str(first))
+    assert code == 1 and f"{first}:4:" in err and "YYYY-MM-DD" in err
+    found = staff_rows(upgraded.db)
+    assert str(found["S1"].search_trained_on) == "2026-09-01"
+    assert found["S2"].search_trained_on is None and "S3" not in found
+
+    without = write("again.csv", "staff_id,surname,forename,sex,roles\nS1,Khan,Aisha,F,searcher\n")
+    assert upgraded("staff", "import", str(without))[0] == 0
+    assert str(staff_rows(upgraded.db)["S1"].search_trained_on) == "2026-09-01"
+
+    blank = write(
+        "blank.csv",
+        "staff_id,surname,forename,sex,roles,search_trained\nS1,Khan,Aisha,F,searcher,\n",
+    )
+    assert upgraded("staff", "import", str(blank))[0] == 0
+    assert staff_rows(upgraded.db)["S1"].search_trained_on is None

@@ -195,6 +195,42 @@ def test_a_new_door_gets_the_roster_staff_and_pins_from_the_hub(
         new.close()
 
 
+def test_r7_a_searchers_training_date_reaches_every_door_and_a_refusals_comment_its_kind(
+    doors: dict[str, Door], hub_url: str, hub: Engine, tmp_path: Path
+) -> None:
+    """R7, R28: the training date in the office's staff list travels with the staff row, so
+    every door warns alike; a learner not admitted under the influence is O at the hub with
+    that comment, not "refused"."""
+    from datetime import date
+
+    from kiosk.arrivals import refuse as not_admitted
+    from kiosk.domain.attendance import INFLUENCE_COMMENT, RefusalKind
+    from kiosk.sync import publish_roster
+    from records.models import LearnerRecord
+
+    main = doors["main"]
+    with main.book.sessions.begin() as session:
+        session.scalars(select(StaffRecord)).one().search_trained_on = date(2026, 9, 1)
+        learner = session.scalars(select(LearnerRecord).where(LearnerRecord.mis_id == "M0003"))
+        not_admitted(session, learner.one().id, at=at(8, 41), kind=RefusalKind.INFLUENCE,
+                     school=main.config.school, by_staff_id=None)  # fmt: skip
+    publish_roster(main.book.sessions, hub, at(7, 30))
+    sync(main, hub)
+    new = make_door(tmp_path / "sixth", "sixth", hub_url)
+    try:
+        sync(new, hub)
+        with new.book.sessions() as session:
+            pulled = session.scalars(select(StaffRecord)).one()
+            assert pulled.search_trained_on == date(2026, 9, 1)
+    finally:
+        new.close()
+    with hub.connect() as conn:
+        comment = conn.execute(
+            text("SELECT code, comment FROM hub_marks WHERE mis_id = 'M0003' AND kind = 'refusal'")
+        ).one()
+    assert tuple(comment) == ("O", INFLUENCE_COMMENT)
+
+
 def test_with_the_hub_down_the_door_admits_and_the_backlog_drains_by_itself(
     doors: dict[str, Door], hub_server: HubServer, hub: Engine
 ) -> None:

@@ -18,6 +18,7 @@ from kiosk.cli_marks import add_commands as add_mark_commands
 from kiosk.cli_office import add_commands as add_office_commands
 from kiosk.config import SchoolConfig
 from records.audit import AuditRecord, append_audit
+from records.audit_anchor import wait_for_anchors
 from records.database import make_sessionmaker
 from records.keys import anchor_path, load_or_create_key
 from records.models import MarkAmendmentRecord, SessionMarkRecord, StaffRecord
@@ -104,6 +105,7 @@ def kiosk(book: Book, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Kio
         )
         assert admission.mark.code.value == "U"
         mark_id = session.scalars(select(SessionMarkRecord.id)).one()
+    wait_for_anchors()  # the door's thread has moved the anchor before anyone touches it
     return Kiosk(config, book, sealed, mark_id, capsys)
 
 

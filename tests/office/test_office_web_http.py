@@ -560,3 +560,80 @@ def test_r26_the_days_detentions_download_as_csv_and_excel_and_never_run(desk: D
     cells = list(load_workbook(io.BytesIO(workbook.content)).active.iter_rows())
     assert all(c.data_type == "s" for row in cells for c in row if c.value is not None)
     assert list(csv.reader(io.StringIO(other_day.text))) == [list(DETENTION_HEADER)]
+
+
+def _in_book(desk: Desk, job) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.config import load_config
+
+    config = load_config(desk.folder / "kiosk.toml")
+    book = open_school_book(config.database)
+    try:
+        with book.sessions.begin() as session:
+            job(session, config)
+    finally:
+        book.close()
+
+
+def test_r7_searchers_whose_training_is_not_up_to_date_are_listed_for_the_office(
+    desk: Desk,
+) -> None:
+    """R7: the office's "Searchers' training" lists each authorised searcher, the one past
+    their training (or with no date) first, with the school's policy said."""
+    from datetime import date
+
+    from records.models import StaffRecord
+
+    def searchers(session, config) -> None:  # type: ignore[no-untyped-def]
+        session.add(StaffRecord(staff_id="SR2", surname="Current", forename="Cara", sex="F",
+                                roles="searcher", search_trained_on=date(2026, 9, 1),
+                                created_at=NOW, updated_at=NOW))  # fmt: skip
+        lead = staff_by_staff_id(session, "DS1")
+        assert lead is not None
+        lead.search_trained_on = date(2025, 10, 1)
+
+    _in_book(desk, searchers)
+    desk.sign_in("OF1", OFFICE_PIN)
+    page = desk.client.get("/lists/training").text
+    assert "Searchers&#39; training" in page or "Searchers' training" in page
+    assert rows_of(page) == ["Sam Lead", "Cara Current"]  # not up to date first
+    assert "2026-10-01" in page and "lapsed" in page and "up to date" in page
+    assert "12 months" in page and "still search, warned" in page
+    # Office and screening staff are not searchers: not listed.
+
+
+def test_r28_a_learner_not_admitted_under_the_influence_is_collected_from_the_office_list(
+    desk: Desk,
+) -> None:
+    """R28: the office lists learners not admitted under the influence until a parent or
+    carer collects them; the collection is recorded (who, when, by whom) and audited."""
+    from kiosk.arrivals import refuse
+    from kiosk.domain.attendance import RefusalKind
+    from records.models import LearnerRecord, RefusalRecord
+
+    def not_admitted(session, config) -> None:  # type: ignore[no-untyped-def]
+        learner = LearnerRecord(mis_id="A1006", surname="Unsteady", forename="Uma", sex="F",
+                                reg_group="9C", created_at=NOW, updated_at=NOW)  # fmt: skip
+        session.add(learner)
+        session.flush()
+        refuse(session, learner.id, at=NOW.replace(hour=8, minute=45),
+               kind=RefusalKind.INFLUENCE, school=config.school, by_staff_id=None)  # fmt: skip
+
+    _in_book(desk, not_admitted)
+    desk.sign_in("OF1", OFFICE_PIN)
+    waiting = desk.client.get("/lists/collection").text
+    assert rows_of(waiting) == ["Unsteady, Uma"] and "08:45" in waiting
+    refusal = re.search(r'name="id" value="(\d+)"', waiting)
+    assert refusal
+    token = desk.token("/lists/collection")
+    collector = {"collected_by": "Mr Unsteady, father"}
+    desk.post("/lists/collection/collected", {"csrf": token, "id": refusal.group(1), **collector})
+    done = desk.client.get("/lists/collection").text
+    assert "Uma Unsteady collected by Mr Unsteady, father at 14:00." in done
+    assert rows_of(done) == []
+    found: list[tuple[str, object, str]] = []
+    _in_book(desk, lambda s, c: found.extend(
+        (r.collected_by, r.collected_at, r.collected_recorded_by.staff_id)
+        for r in s.query(RefusalRecord).filter_by(kind="influence")
+    ))  # fmt: skip
+    assert found == [("Mr Unsteady, father", NOW, "OF1")]
+    assert audit_actions(desk)[-1] == "learner.collected_by_parent"

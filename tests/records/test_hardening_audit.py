@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from records.audit import append_audit, entry_hash, verify_audit
+from records.audit_anchor import AuditAnchor, read_anchor, wait_for_anchors
 from records.database import make_sessionmaker, upgrade
 from records.keys import KeyFileError, anchor_path, load_key, load_or_create_key
 from records.models import AuditRecord, SessionMarkRecord
@@ -68,8 +69,10 @@ def admit(sessions: sessionmaker[Session], book: Book, day: date, code: str = "U
 
 
 def entries(sessions: sessionmaker[Session], count: int) -> list[int]:
+    """`count` entries appended in one transaction, and the anchor moved (a tamperer acts after
+    the door's thread has written it)."""
     with sessions.begin() as session:
-        return [
+        ids = [
             append_audit(
                 session,
                 at=NOW + timedelta(minutes=n),
@@ -81,6 +84,8 @@ def entries(sessions: sessionmaker[Session], count: int) -> list[int]:
             ).id
             for n in range(count)
         ]
+    wait_for_anchors()
+    return ids
 
 
 # --- marks are part of what is verified --------------------------------------------------------
@@ -311,6 +316,25 @@ def test_the_anchor_is_written_only_after_the_commit(
         assert verify_audit(session) is None
     assert f'"head_id":{first}' in before
     assert stat.S_IMODE(anchor_path(key_file).stat().st_mode) == 0o600
+
+
+def test_after_a_burst_of_commits_the_anchor_names_the_newest_entry(
+    sealed: sessionmaker[Session], key_file: Path
+) -> None:
+    """The anchor is moved off the committing thread, the newest head once for many commits:
+    whoever reads it next (verify, a tamperer's check) finds the last committed entry named."""
+    for n in range(40):  # forty taps, each its own transaction
+        with sealed.begin() as session:
+            newest = append_audit(
+                session, at=NOW, actor_staff_id=None, action="t", entity="e", entity_id=str(n),
+                detail={},
+            ).id  # fmt: skip
+
+    anchored = read_anchor(anchor_path(key_file), load_key(key_file))
+
+    assert isinstance(anchored, AuditAnchor) and anchored.head_id == newest
+    with sealed() as session:
+        assert verify_audit(session) is None
 
 
 def test_an_edited_anchor_is_reported(

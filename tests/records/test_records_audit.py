@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from records.audit import GENESIS_HASH, append_audit, canonical_json, entry_hash, verify_audit
+from records.audit import GENESIS_HASH, append_audit, entry_hash, verify_audit
+from records.canonical import canonical_json
 from records.models import AuditRecord
 from tests.records.recordbook import NOW, Book
 

@@ -12,8 +12,10 @@ from textual.widgets import Input
 from kiosk.domain.items import ItemCategory
 from kiosk.domain.lane import Need
 from kiosk.domain.people import Role, Sex, StaffMember
-from kiosk.domain.search import duty_warnings, search_requirement
+from kiosk.domain.search import AppropriateAdult, duty_warnings, search_requirement
 from kiosk.on_site import (
+    AwaitingCollection,
+    ParentCollected,
     Roll,
     RollGroup,
     RollLearner,
@@ -205,6 +207,14 @@ async def on_keys(pilot, text: str) -> None:
         await tap(pilot, f"#kb-{key}")
 
 
+async def on_keys_cased(pilot, text: str) -> None:
+    """As `on_keys`, a capital letter written with the one-shot shift key, as names are."""
+    for char in text:
+        if char.isupper():
+            await tap(pilot, "#kb-shift")
+        await on_keys(pilot, char.lower())
+
+
 # --- every action reachable at 64x20 --------------------------------------------------------
 
 
@@ -218,6 +228,8 @@ async def on_keys(pilot, text: str) -> None:
         (EVERYTHING_TO_DO, "#wand-alarm", "wand_alarm"),
         (EVERYTHING_TO_DO, "#search", "search"),
         (EVERYTHING_TO_DO, "#refuse", "refuse"),
+        (EVERYTHING_TO_DO, "#influence", "influence"),
+        (AFTER_ALARM, "#influence", "influence"),
         (AFTER_ALARM, "#send-back", "send_back"),
         (AFTER_ALARM, "#admit", "admit"),
     ],
@@ -292,6 +304,40 @@ async def test_the_urgent_exception_is_recorded_by_touch_alone_on_the_panel() ->
         await tap(pilot, "#start")
         assert app.result is not UNSET and app.result.exception is not None
         assert app.result.exception.reason == "blade seen no woman on site"
+
+
+async def test_r6_a_named_adult_witness_is_chosen_by_touch_alone_on_the_panel() -> None:
+    """R6: with no woman on duty to witness, a girl's mother witnesses Ada's search: named,
+    her relation touched, the risk affirmed; no exception is needed."""
+    on_duty = [ADA, BEN]
+    app = Harness(SearchSetupScreen("Shiv", search_requirement(Sex.FEMALE, [ADA]), on_duty))
+    async with app.run_test(size=PANEL) as pilot:
+        await tap(pilot, "#witness-adult")
+        await tap(pilot, "#significant-risk")
+        await tap(pilot, "#adult-name")
+        await on_keys_cased(pilot, "Ngozi Okafor")
+        await tap(pilot, "#kb-done")
+        await tap(pilot, "#relation-0")
+        assert not app.screen.query_one("#exception").display  # the rule is met
+        await tap(pilot, "#start")
+        assert app.result is not UNSET and app.result.exception is None
+        assert app.result.witness_staff_id is None
+        assert app.result.witness_adult == AppropriateAdult("Ngozi Okafor", "parent", True)
+
+
+async def test_r28_a_parent_collecting_is_recorded_by_touch_alone_on_the_panel() -> None:
+    """R28: a learner not admitted under the influence waits at the head of the sign-out list;
+    who collected them is written on the on-screen keyboard."""
+    waiting = AwaitingCollection(7, "Okafor, Chidi", "9B", "08:41")
+    app = Harness(SignOutScreen(ON_SITE, awaiting=[waiting]))
+    async with app.run_test(size=PANEL) as pilot:
+        assert "waiting for a parent or carer" in shown(app)
+        await tap(pilot, "#awaiting-0")
+        assert app.screen.query_one("#collected").disabled
+        await on_keys_cased(pilot, "Ngozi Okafor, mother")
+        await tap(pilot, "#kb-done")
+        await tap(pilot, "#collected")
+        assert app.result == ParentCollected(7, "Ngozi Okafor, mother")
 
 
 async def test_a_search_record_is_written_by_touch_alone_on_the_panel() -> None:

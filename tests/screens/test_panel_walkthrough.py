@@ -101,8 +101,7 @@ def test_the_readme_walkthrough_by_touch_on_the_panel(tmp_path: Path) -> None:
         finger.wait_for("ALARM: Shiv")
 
         # A lawful search: Aisha searches (same sex), Daniel witnesses.
-        finger.tap_row("Shiv")
-        finger.wait_for("Search (grounds)")
+        finger.tap_row("Shiv", opens="Search (grounds)")
         finger.tap_at("Search (grounds)")
         finger.wait_for("Search Shiv: searcher and witness")
         finger.tap_at("Aisha Khan", 0)  # the searchers' column comes first
@@ -138,7 +137,7 @@ def test_the_readme_walkthrough_by_touch_on_the_panel(tmp_path: Path) -> None:
         finger.wait_for("Kai  ·  IN ARCH")
         finger.tap_at("Arch: alarm")
         finger.wait_for("ALARM: Kai")
-        finger.tap_row("Kai")
+        finger.tap_row("Kai", opens="Refuses")
         finger.tap_at("Refuses")
         finger.wait_for("Confirm refusal")
         finger.tap_at("Confirm refusal")

@@ -1,5 +1,6 @@
 """Lists that act: late detentions, persistent late-comers, phones held (hand back, confiscate,
-collected by a parent), police hand-overs whose reference is to follow (add it), searches whose
+collected by a parent), learners not admitted under the influence (collected by a parent),
+searchers' training, police hand-overs whose reference is to follow (add it), searches whose
 parents are not told (record that they were), messages not delivered (send now), each with its
 action where the law or the policy gives one, through the use case that the kiosk uses too."""
 
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kiosk.collection import CollectionError, awaiting_collection, record_collected
 from kiosk.notify import NotifyError, send_pending
 from kiosk.office import school_office_view
 from kiosk.office_web.auth import DSL_ONLY, EVERYONE, Signed
@@ -48,6 +50,7 @@ from kiosk.phones_desk import (
     phone_collected_by_parent,
     return_phone,
 )
+from kiosk.searches import searchers_training
 
 log = logging.getLogger(__name__)
 LEARNER = (Column("name", "Name"), Column("group", "Group"), Column("year", "Year"))
@@ -245,6 +248,88 @@ async def phone_confiscated(request: Request, who: Signed) -> Response:
     return back(request, "/lists/phones", await run_in_threadpool(job))
 
 
+@staff_page(EVERYONE)
+async def collection(request: Request, who: Signed) -> Response:
+    """R28: learners not admitted, suspected under the influence, whom no parent or carer is
+    recorded as collecting yet; the collection recorded (who, when, by whom)."""
+    office = office_of(request)
+    day, zone = day_of(request, "day", office.today()), office.config.school.zone
+    found = await run_in_threadpool(
+        _reads, office, lambda s: awaiting_collection(s, day=day, zone=zone)
+    )
+    rows: list[Row] = [
+        {"id": w.refusal_id, "name": w.name, "group": w.reg_group, "time": w.at} for w in found
+    ]
+    columns = (Column("name", "Name"), Column("group", "Group"), Column("time", "Not admitted"))
+    shown = table(f"Not admitted, suspected under the influence, {day}: awaiting a parent",
+                  columns, rows, request.query_params, default_sort="time")  # fmt: skip
+    note = (
+        "Not admitted (O, not an exclusion); kept apart from other learners until a parent or "
+        "carer collects them. Write who collected them, with their relation to the learner."
+    )
+    actions = (
+        Action("/lists/collection/collected", "Collected by a parent", "id",
+               field="collected_by", field_label="Parent or carer (name, relation)"),
+    )  # fmt: skip
+    return _page(request, who, title="Not admitted: awaiting a parent", table=shown,
+                 note=note, actions=actions)  # fmt: skip
+
+
+@staff_page(EVERYONE)
+async def collected(request: Request, who: Signed) -> Response:
+    office = office_of(request)
+    form = await checked_form(request, who.csrf)
+    refusal_id = _learner_id(form)
+    collector = str(form.get("collected_by", ""))
+    at, zone = office.clock(), office.config.school.zone
+
+    def job() -> str:
+        if refusal_id is None:
+            return "Not recorded: no learner chosen."
+        try:
+            with office.book.sessions.begin() as session:
+                done = record_collected(
+                    session, refusal_id, collector, at=at, by_staff_id=who.staff_id, zone=zone
+                )
+        except CollectionError as exc:
+            return f"Not recorded: {exc}"
+        log.info("office web: %s recorded refusal %d collected", who.staff_id, refusal_id)
+        return f"{done.learner} collected by {done.collected_by} at {done.at}."
+
+    return back(request, "/lists/collection", await run_in_threadpool(job))
+
+
+@staff_page(EVERYONE)
+async def training(request: Request, who: Signed) -> Response:
+    """R7: each authorised searcher's screening and searching training, those not up to date
+    first, as the school's policy reads it."""
+    office = office_of(request)
+    policy, today = office.config.policy, office.today()
+    found = await run_in_threadpool(
+        _reads, office, lambda s: searchers_training(s, today=today, training=policy.training)
+    )
+    rows: list[Row] = [
+        {"name": t.member.name, "id": t.member.staff_id,
+         "trained": str(t.member.search_trained_on or ""), "due": str(t.due_on or ""),
+         "state": str(t.state), "may": "yes" if t.may_search else "no"}
+        for t in found
+    ]  # fmt: skip
+    columns = (Column("name", "Name"), Column("id", "Staff id"), Column("trained", "Trained"),
+               Column("due", "Runs out"), Column("state", "Training"),
+               Column("may", "May search"))  # fmt: skip
+    shown = table(f"Searchers' training on {today}", columns, rows, request.query_params,
+                  default_sort="state")  # fmt: skip
+    may = (
+        "still search, warned" if policy.lapsed_training_may_search else "not search until trained"
+    )
+    note = (
+        f"Training lasts {policy.search_training_months} months from the date in the staff "
+        "list's search_trained column ([policy] search_training_months); past it, or with no "
+        f"date, a searcher may {may} ([policy] lapsed_training_may_search)."
+    )
+    return _page(request, who, title="Searchers' training", table=shown, note=note)
+
+
 @staff_page(DSL_ONLY)
 async def police(request: Request, who: Signed) -> Response:
     office = office_of(request)
@@ -408,6 +493,9 @@ ROUTES = [
     Route("/lists/phones/return", phone_returned, methods=["POST"]),
     Route("/lists/phones/collected", phone_collected, methods=["POST"]),
     Route("/lists/phones/confiscate", phone_confiscated, methods=["POST"]),
+    Route("/lists/collection", collection, methods=["GET"]),
+    Route("/lists/collection/collected", collected, methods=["POST"]),
+    Route("/lists/training", training, methods=["GET"]),
     Route("/lists/police", police, methods=["GET"]),
     Route("/lists/police/reference", police_reference, methods=["POST"]),
     Route("/lists/parents-not-told", parents_not_told, methods=["GET"]),
