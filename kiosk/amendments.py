@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import Code
-from records.models import LearnerRecord, MarkAmendmentRecord, SessionMarkRecord
+from records.models import LearnerRecord, MarkAmendmentRecord, SessionMarkRecord, StaffRecord
 from records.queries import staff_by_staff_id
 from records.register import audit_mark, mark_problem
 
@@ -88,38 +88,10 @@ def amend_mark(
     reason = reason.strip()
     if not reason:
         raise AmendmentError("give the reason for the amendment (--reason); nothing was changed")
-    try:
-        new_code = Code(code)
-    except ValueError:
-        codes = " ".join(c.value for c in Code)
-        raise AmendmentError(f"{code!r} is not a code the kiosk writes ({codes})") from None
-    staff = staff_by_staff_id(session, by_staff_id)
-    if staff is None or not staff.active:
-        raise AmendmentError(f"no active member of staff with staff_id {by_staff_id!r}")
-    if not AMENDING_ROLES & staff.role_set:
-        raise AmendmentError(
-            f"{by_staff_id} may not amend the register: that needs the office, dsl or admin role"
-        )
-    mark = session.get(SessionMarkRecord, mark_id)
-    if mark is None:
-        raise AmendmentError(f"no session mark {mark_id}")
-    # Amending a mark changed behind the kiosk's back would record the forgery as the original.
-    problem = mark_problem(session, mark_id)
-    if problem is not None:
-        raise AmendmentError(
-            f"{problem}; it does not match the audit log, so it cannot be amended until the "
-            "office has looked into it (`kiosk audit verify`)"
-        )
-    if minutes_late is None:
-        minutes_late = mark.minutes_late if new_code in _LATE_CODES else 0
-    if minutes_late < 0:
-        raise AmendmentError("minutes late cannot be negative")
-    if minutes_late and new_code not in _LATE_CODES:
-        raise AmendmentError(f"minutes late go with L or U only, not {new_code.value!r}")
-    if comment is None:
-        comment = mark.comment if new_code.value == mark.code else ""
-    if (new_code.value, minutes_late, comment) == (mark.code, mark.minutes_late, mark.comment):
-        raise AmendmentError("the mark already says that; nothing was changed")
+    new_code = _code(code)
+    staff = _amender(session, by_staff_id)
+    mark = _amendable(session, mark_id)
+    minutes_late, comment = _new_content(mark, new_code, minutes_late, comment)
 
     record = MarkAmendmentRecord(
         mark_id=mark.id,
@@ -156,10 +128,74 @@ def amend_mark(
         },
     )
     learner = session.get_one(LearnerRecord, mark.learner_id)
+    return _amendment(record, mark, learner.mis_id, reason=reason, at=at, by=staff.staff_id)
+
+
+def _code(code: str) -> Code:
+    try:
+        return Code(code)
+    except ValueError:
+        codes = " ".join(c.value for c in Code)
+        raise AmendmentError(f"{code!r} is not a code the kiosk writes ({codes})") from None
+
+
+def _amender(session: Session, by_staff_id: str) -> StaffRecord:
+    """The member of staff amending, who must be active and hold an amending role."""
+    staff = staff_by_staff_id(session, by_staff_id)
+    if staff is None or not staff.active:
+        raise AmendmentError(f"no active member of staff with staff_id {by_staff_id!r}")
+    if not AMENDING_ROLES & staff.role_set:
+        raise AmendmentError(
+            f"{by_staff_id} may not amend the register: that needs the office, dsl or admin role"
+        )
+    return staff
+
+
+def _amendable(session: Session, mark_id: int) -> SessionMarkRecord:
+    """The mark to amend, as the audit log has it."""
+    mark = session.get(SessionMarkRecord, mark_id)
+    if mark is None:
+        raise AmendmentError(f"no session mark {mark_id}")
+    # Amending a mark changed behind the kiosk's back would record the forgery as the original.
+    problem = mark_problem(session, mark_id)
+    if problem is not None:
+        raise AmendmentError(
+            f"{problem}; it does not match the audit log, so it cannot be amended until the "
+            "office has looked into it (`kiosk audit verify`)"
+        )
+    return mark
+
+
+def _new_content(
+    mark: SessionMarkRecord, new_code: Code, minutes_late: int | None, comment: str | None
+) -> tuple[int, str]:
+    """The amended minutes late and comment (see `amend_mark`), refused if they change nothing."""
+    if minutes_late is None:
+        minutes_late = mark.minutes_late if new_code in _LATE_CODES else 0
+    if minutes_late < 0:
+        raise AmendmentError("minutes late cannot be negative")
+    if minutes_late and new_code not in _LATE_CODES:
+        raise AmendmentError(f"minutes late go with L or U only, not {new_code.value!r}")
+    if comment is None:
+        comment = mark.comment if new_code.value == mark.code else ""
+    if (new_code.value, minutes_late, comment) == (mark.code, mark.minutes_late, mark.comment):
+        raise AmendmentError("the mark already says that; nothing was changed")
+    return minutes_late, comment
+
+
+def _amendment(
+    record: MarkAmendmentRecord,
+    mark: SessionMarkRecord,
+    learner_mis_id: str,
+    *,
+    reason: str,
+    at: datetime,
+    by: str,
+) -> Amendment:
     return Amendment(
         amendment_id=record.id,
         mark_id=mark.id,
-        learner_mis_id=learner.mis_id,
+        learner_mis_id=learner_mis_id,
         day=mark.date,
         session=mark.session,
         original_code=record.original_code,
@@ -170,5 +206,5 @@ def amend_mark(
         new_comment=record.new_comment,
         reason=reason,
         amended_at=at,
-        amended_by=staff.staff_id,
+        amended_by=by,
     )

@@ -50,9 +50,11 @@ from kiosk.exports import (
     SEARCH_HEADER,
     ExportError,
     attendance_rows,
+    record_search_log_read,
     search_rows,
     write_export_file,
 )
+from kiosk.hub import SyncWorker
 from kiosk.known_badges import KnownBadges
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.messages import (
@@ -72,7 +74,6 @@ from kiosk.screens.lane import LaneChoice, LaneDemo, LaneScreen
 from kiosk.screens.office import ExportRequested, OfficeScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.text import plain
-from kiosk.sync import SyncWorker
 from kiosk.systemd_notify import Notifier, watchdog_interval
 from kiosk.views import LaneView
 from kiosk.writer import JobDone, JobFailed, Writer
@@ -330,7 +331,9 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         day = now.astimezone(school.zone).date()
         try:
             header: Sequence[str]
-            with self.book.reads() as session:
+            # R35: a search-log export is read in a write transaction that records the read.
+            book = self.book.reads if kind == "attendance" else self.book.sessions.begin
+            with book() as session:
                 if kind == "attendance":
                     header = ATTENDANCE_HEADER
                     rows = list(
@@ -345,6 +348,15 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 else:
                     header = SEARCH_HEADER
                     rows = list(search_rows(session, first=day, last=day, zone=school.zone))
+                    record_search_log_read(
+                        session,
+                        at=now,
+                        by_staff_id=self.desk.operator,
+                        first=day,
+                        last=day,
+                        where="the kiosk's office screen: export",
+                        rows=len(rows),
+                    )
             out = folder / f"{kind}-{day.isoformat()}.csv"
 
             def counted() -> Iterator[tuple[str, ...]]:

@@ -23,7 +23,8 @@ from kiosk.domain.attendance import (
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.badges import badge_keys
 from kiosk.domain.roster import display_first_name
-from kiosk.notify import dsl_told_of_refusal, queue_influence, queue_refusal
+from kiosk.notify import dsl_told_of_refusal
+from kiosk.notify_queue import queue_influence, queue_refusal
 from records.audit import append_audit
 from records.models import (
     BadgeRecord,
@@ -203,6 +204,55 @@ def refuse(
     session.add(refusal)
     influence = kind is RefusalKind.INFLUENCE
     action = "learner.not_admitted_influence" if influence else f"learner.refused_{kind.value}"
+    _mark_refused(session, learner_id, day, school_session, mark, at, by_staff_id, action, note)
+    who = f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group})"
+    queue_refusal(
+        session,
+        at=at,
+        day=day,
+        learner=who,
+        mis_id=learner.mis_id,
+        comment=mark.comment,
+        zone=school.zone,
+        then="A parent or carer is called to collect them." if influence else "",
+    )
+    session.flush()
+    if influence:
+        _tell_dsl_of_influence(
+            session,
+            refusal,
+            who,
+            learner.mis_id,
+            at=at,
+            school=school,
+            by_staff_id=by_staff_id,
+            note=note,
+            dsl_told_by_recorder=dsl_told_by_recorder,
+        )
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=_staff_id(session, by_staff_id),
+        action=action,
+        entity="learners",
+        entity_id=learner.mis_id,
+        detail={"code": mark.code.value, "comment": mark.comment, "note": note},
+    )
+    return mark
+
+
+def _mark_refused(
+    session: Session,
+    learner_id: int,
+    day: date,
+    school_session: SchoolSession,
+    mark: Mark,
+    at: datetime,
+    by_staff_id: int | None,
+    action: str,
+    note: str,
+) -> None:
+    """Write the refusal's mark (O) and audit it, unless the session has a mark already."""
     stored = _stored_mark(session, learner_id, day, school_session)
     if stored is None:
         stored = SessionMarkRecord(
@@ -225,43 +275,36 @@ def refuse(
             action=action,
             extra={"note": note},
         )
-    who = f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group})"
-    queue_refusal(
+
+
+def _tell_dsl_of_influence(
+    session: Session,
+    refusal: RefusalRecord,
+    who: str,
+    mis_id: str,
+    *,
+    at: datetime,
+    school: SchoolConfig,
+    by_staff_id: int | None,
+    note: str,
+    dsl_told_by_recorder: bool,
+) -> None:
+    """R28: a drug and substance incident, so the DSL is sent a message too; the refusal says
+    they were told only once it is delivered, or when the recorder told them themselves."""
+    staff = None if by_staff_id is None else session.get_one(StaffRecord, by_staff_id)
+    recorder = f"{staff.forename} {staff.surname} ({staff.staff_id})" if staff else ""
+    queue_influence(
         session,
         at=at,
-        day=day,
         learner=who,
-        mis_id=learner.mis_id,
-        comment=mark.comment,
+        mis_id=mis_id,
+        note=note,
+        recorded_by=recorder,
         zone=school.zone,
-        then="A parent or carer is called to collect them." if influence else "",
+        refusal_id=refusal.id,
     )
-    session.flush()
-    if influence:
-        staff = None if by_staff_id is None else session.get_one(StaffRecord, by_staff_id)
-        recorder = f"{staff.forename} {staff.surname} ({staff.staff_id})" if staff else ""
-        queue_influence(
-            session,
-            at=at,
-            learner=who,
-            mis_id=learner.mis_id,
-            note=note,
-            recorded_by=recorder,
-            zone=school.zone,
-            refusal_id=refusal.id,
-        )
-        if dsl_told_by_recorder and staff is not None:
-            dsl_told_of_refusal(session, refusal.id, at=at, by=f"confirmed by {recorder}")
-    append_audit(
-        session,
-        at=at,
-        actor_staff_id=_staff_id(session, by_staff_id),
-        action=action,
-        entity="learners",
-        entity_id=learner.mis_id,
-        detail={"code": mark.code.value, "comment": mark.comment, "note": note},
-    )
-    return mark
+    if dsl_told_by_recorder and staff is not None:
+        dsl_told_of_refusal(session, refusal.id, at=at, by=f"confirmed by {recorder}")
 
 
 def _stored_mark(

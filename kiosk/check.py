@@ -17,7 +17,7 @@ from drivers.probe import probe_gpio, probe_serial_port
 from drivers.wiegand import probe_wiegand
 from kiosk.config import Config
 from kiosk.database import DatabaseError, open_school_book
-from kiosk.sync import hub_engine, last_sync_at, waiting_events
+from kiosk.hub import hub_engine, last_sync_at, waiting_events
 from records.audit import audit_entry_count, verify_audit
 from records.database import is_up_to_date, make_engine, make_sessionmaker
 from records.hub import hub_head_revision, hub_revision, login_station

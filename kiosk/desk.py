@@ -29,6 +29,7 @@ from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.search import duty_warnings
 from kiosk.domain.station import Progress, next_step
 from kiosk.duty import Duty, SignOn, sign_on
+from kiosk.exports import record_search_log_read
 from kiosk.lane import LaneKeeper, LaneOutcome
 from kiosk.lookup import enrol_learner_badge, find_learners
 from kiosk.notify import SendReport, send_dsl_now
@@ -239,7 +240,29 @@ class Desk:
             if self.unlocked:  # staff may have signed off while the hub was asked
                 self._push(OfficeScreen(view, self.host.export_folder, message), acted)
 
-        self.host.read(read, shown)
+        def read_recorded(view: OfficeView) -> None:
+            """R35: the day's searches reach the screen only once the read is recorded."""
+            if not view.searches:
+                shown(view)
+                return
+            day, operator = now.astimezone(config.school.zone).date(), self._operator()
+
+            def job() -> OfficeView:
+                with self.host.book.sessions.begin() as db:
+                    record_search_log_read(
+                        db,
+                        at=now,
+                        by_staff_id=operator,
+                        first=day,
+                        last=day,
+                        where="the kiosk's office screen",
+                        rows=len(view.searches),
+                    )
+                return view
+
+            self.host.submit(job, shown)
+
+        self.host.read(read, read_recorded if is_dsl else shown)
 
     def _return_phone(self, learner_id: int) -> None:
         at, operator = self.host.clock(), self._operator()

@@ -27,10 +27,10 @@ from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
 from kiosk.domain.station import RefusalPolicy
+from kiosk.hub import already_in, slots_taken_elsewhere
 from kiosk.phones_desk import hand_in, phone_handed_in
 from kiosk.screenings import record_screening
 from kiosk.searches import SearchForm, SearchNotAllowed, record_search
-from kiosk.sync import already_in, slots_taken_elsewhere
 from kiosk.views import LaneRow, LaneView
 from records.models import PhoneHandinRecord, ScreeningRecord, VisitEventRecord
 from records.queries import staff_by_staff_id

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from kiosk.config import Config, SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import SEARCH_HEADER, attendance_rows, search_rows
-from kiosk.hub_export import (
+from kiosk.hub import (
     HubLearner,
     hub_arrival_times,
     hub_attendance_rows,
@@ -134,7 +134,7 @@ def school_office_view(
             day=day,
             school_session=school_session,
         )
-    from kiosk.sync import hub_engine  # the hub's driver, only where a hub is configured
+    from kiosk.hub import hub_engine  # the hub's driver, only where a hub is configured
 
     engine = hub_engine(config.hub)
     note = HUB_OFFLINE

@@ -39,7 +39,9 @@ class RollLearner:
     surname: str
     forename: str
     year_group: str
-    admitted: str  # local HH:MM of the latest admission today
+    # Local HH:MM of the latest admission today; for a learner not admitted but kept apart on
+    # site for a parent, when they were turned away and that they were (kiosk.roll.KEPT_APART).
+    admitted: str
 
     @property
     def name(self) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.phones import ConfiscationOutcome, Hold, confiscation_outcome, held_until
-from kiosk.notify import queue_attendance, queue_third_confiscation
+from kiosk.notify_queue import queue_attendance, queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
 from records.queries import staff_by_staff_id

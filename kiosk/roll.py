@@ -13,14 +13,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, SchoolConfig
-from kiosk.hub_export import (
+from kiosk.domain.attendance import RefusalKind
+from kiosk.hub import (
     hub_latest_admissions,
     hub_latest_sign_outs,
     hub_learners,
@@ -36,6 +37,7 @@ from kiosk.on_site import (
 )
 from records.models import (
     LearnerRecord,
+    RefusalRecord,
     SessionMarkRecord,
     SignOutRecord,
     StaffRecord,
@@ -87,6 +89,50 @@ def on_site_ids(session: Session, day: date, now: datetime) -> dict[int, datetim
     }
 
 
+# A learner not admitted (R28) is kept apart on site until a parent or carer collects them.
+KEPT_APART = "not admitted: kept apart for a parent"
+
+
+def kept_apart(session: Session, day: date, now: datetime) -> dict[int, datetime]:
+    """Learners not admitted on `day` (suspected under the influence) whom nobody has yet
+    collected at `now`: still on site, so on the fire roll, with when they were turned away."""
+    return {
+        learner_id: at
+        for learner_id, at in session.execute(
+            select(RefusalRecord.learner_id, func.max(RefusalRecord.refused_at))
+            .where(
+                RefusalRecord.date == day,
+                RefusalRecord.kind == RefusalKind.INFLUENCE.value,
+                RefusalRecord.refused_at <= now,
+                or_(RefusalRecord.collected_at.is_(None), RefusalRecord.collected_at > now),
+            )
+            .group_by(RefusalRecord.learner_id)
+        )
+    }
+
+
+def _kept_apart_learners(
+    session: Session, day: date, now: datetime, zone: tzinfo, *, besides: set[int]
+) -> Iterator[tuple[str, RollLearner]]:
+    """(group, row) for each learner kept apart who is not on the roll already."""
+    waiting = {k: v for k, v in kept_apart(session, day, now).items() if k not in besides}
+    if not waiting:
+        return
+    for learner in session.scalars(select(LearnerRecord).where(LearnerRecord.id.in_(waiting))):
+        at = waiting[learner.id].astimezone(zone)
+        yield (
+            learner.reg_group or NO_GROUP,
+            RollLearner(
+                learner.id,
+                learner.mis_id,
+                learner.surname,
+                learner.forename,
+                learner.year_group,
+                f"{at:%H:%M}, {KEPT_APART}",
+            ),
+        )
+
+
 def fire_roll(session: Session, *, school: SchoolConfig, now: datetime) -> Roll:
     """Who is on site at `now`: learners by registration group, staff signed on, and who left."""
     zone = school.zone
@@ -133,6 +179,8 @@ def fire_roll(session: Session, *, school: SchoolConfig, now: datetime) -> Roll:
                     record.reason,
                 )
             )
+    for group, row in _kept_apart_learners(session, day, now, zone, besides=set(present)):
+        groups[group] = sorted([*groups[group], row], key=lambda r: (r.surname, r.forename))
     return Roll(
         school=school.name,
         taken_at=f"{local_now:%Y-%m-%d %H:%M}",
@@ -150,7 +198,7 @@ def school_roll(session: Session, *, config: Config, now: datetime) -> Roll:
     with the hub out of reach, this door's, saying so where it says when it was taken."""
     if not config.hub.enabled:
         return fire_roll(session, school=config.school, now=now)
-    from kiosk.sync import hub_engine  # the hub's driver, only where a hub is configured
+    from kiosk.hub import hub_engine  # the hub's driver, only where a hub is configured
 
     engine = hub_engine(config.hub)
     try:
@@ -164,17 +212,13 @@ def school_roll(session: Session, *, config: Config, now: datetime) -> Roll:
     return replace(roll, taken_at=f"{roll.taken_at} · {HUB_OFFLINE}")
 
 
-def hub_fire_roll(
-    conn: Connection, session: Session, *, school: SchoolConfig, now: datetime
-) -> Roll:
-    """Who is on site at `now` by every door's record at the hub. Learners keep this door's
-    ids (to sign them out here); one this door's roster does not hold yet has id 0."""
-    zone = school.zone
-    local_now = now.astimezone(zone)
-    day = local_now.date()
+def _hub_comings_and_goings(
+    conn: Connection, session: Session, day: date, now: datetime
+) -> tuple[dict[str, datetime], dict[str, tuple[datetime, str]]]:
+    """By MIS id: who is on site (their latest admission) and who has gone (when, why), by
+    every door's record at the hub and this door's own, which the hub may not have yet."""
     admitted = hub_latest_admissions(conn, day, now)
     left = hub_latest_sign_outs(conn, day, now)
-    # This door's own record too: what it did in the last seconds may not be at the hub yet.
     mis_ids = dict(session.execute(select(LearnerRecord.id, LearnerRecord.mis_id)).tuples().all())
     for learner_id, at in latest_admissions(session, day, now).items():
         mis_id = mis_ids[learner_id]
@@ -187,7 +231,39 @@ def hub_fire_roll(
     present = {
         mis_id: at for mis_id, at in admitted.items() if mis_id not in left or left[mis_id][0] < at
     }
-    gone = {mis_id: out for mis_id, out in left.items() if mis_id not in present}
+    return present, {mis_id: out for mis_id, out in left.items() if mis_id not in present}
+
+
+def _hub_staff(
+    conn: Connection, session: Session, day: date, now: datetime, school: SchoolConfig
+) -> tuple[RollStaff, ...]:
+    seen: dict[str, RollStaff] = {}
+    for spell in hub_staff_on_site(conn, day, now):
+        # Signed on at two doors is one person on site: listed once, where they signed on first.
+        seen.setdefault(
+            spell.staff_id,
+            RollStaff(
+                spell.staff_id,
+                spell.surname,
+                spell.forename,
+                spell.station,
+                f"{spell.signed_on_at.astimezone(school.zone):%H:%M}",
+            ),
+        )
+    for member in _staff_on_site(session, day, now, school):
+        seen.setdefault(member.staff_id, member)
+    return tuple(sorted(seen.values(), key=lambda m: (m.surname, m.forename, m.since)))
+
+
+def hub_fire_roll(
+    conn: Connection, session: Session, *, school: SchoolConfig, now: datetime
+) -> Roll:
+    """Who is on site at `now` by every door's record at the hub. Learners keep this door's
+    ids (to sign them out here); one this door's roster does not hold yet has id 0."""
+    zone = school.zone
+    local_now = now.astimezone(zone)
+    day = local_now.date()
+    present, gone = _hub_comings_and_goings(conn, session, day, now)
     roster = hub_learners(conn, set(present) | set(gone))
     local = {
         row.mis_id: row
@@ -233,21 +309,10 @@ def hub_fire_roll(
                 ),
             )
         )
-    seen: dict[str, RollStaff] = {}
-    for spell in hub_staff_on_site(conn, day, now):
-        # Signed on at two doors is one person on site: listed once, where they signed on first.
-        seen.setdefault(
-            spell.staff_id,
-            RollStaff(
-                spell.staff_id,
-                spell.surname,
-                spell.forename,
-                spell.station,
-                f"{spell.signed_on_at.astimezone(zone):%H:%M}",
-            ),
-        )
-    for member in _staff_on_site(session, day, now, school):
-        seen.setdefault(member.staff_id, member)
+    # Learners kept apart for a parent are this door's to know (the hub carries no collection).
+    besides = {local[mis_id].id for mis_id in present if mis_id in local}
+    for group, row in _kept_apart_learners(session, day, now, zone, besides=besides):
+        groups[group].append(((row.surname + "\0" + row.forename).casefold(), row))
     return Roll(
         school=school.name,
         taken_at=f"{local_now:%Y-%m-%d %H:%M}",
@@ -255,7 +320,7 @@ def hub_fire_roll(
             RollGroup(name, tuple(row for _, row in sorted(rows, key=lambda r: r[0])))
             for name, rows in sorted(groups.items(), key=lambda item: _group_order(item[0]))
         ),
-        staff=tuple(sorted(seen.values(), key=lambda m: (m.surname, m.forename, m.since))),
+        staff=_hub_staff(conn, session, day, now, school),
         signed_out=tuple(row for _, row in sorted(signed_out, key=lambda r: r[0])),
     )
 

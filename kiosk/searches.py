@@ -23,21 +23,17 @@ from kiosk.domain.items import (
 from kiosk.domain.people import Sex, StaffMember, parse_roles
 from kiosk.domain.search import (
     AppropriateAdult,
-    Consent,
     SearchCheck,
     SearchLevel,
     SearchRequirement,
-    SearchTraining,
-    TrainingPolicy,
     UrgentException,
     check_search,
-    consent_problems,
-    parent_informed_problems,
     search_requirement,
-    search_training,
 )
-from kiosk.notify import (
-    dsl_told,
+from kiosk.domain.search_record import Consent, consent_problems, parent_informed_problems
+from kiosk.domain.search_training import SearchTraining, TrainingPolicy, search_training
+from kiosk.notify import dsl_told
+from kiosk.notify_queue import (
     queue_dsl_item,
     queue_exception_used,
     queue_physical_intervention,
@@ -248,6 +244,49 @@ def record_search(
     witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
     adult = form.witness_adult if witness is None and check.witness_present else None
     recorder = _staff(session, recorded_by_staff_id)
+    search = _search_record(form, check, searcher, witness, adult, recorder, at)
+    session.add(search)
+    session.flush()
+    force = form.physical_intervention.strip()
+    notify_dsl = check.notify_dsl or any(c.notify_dsl for c in item_checks) or bool(force)
+    queued = _tell_dsl(session, form, check, item_checks, search, searcher, at=at, zone=zone)
+    if form.dsl_told_by_recorder:
+        dsl_told(
+            session,
+            search.id,
+            at=at,
+            by=f"confirmed by {recorder.forename} {recorder.surname} ({recorder.staff_id})",
+        )
+    append_audit(
+        session,
+        at=at,
+        actor_staff_id=recorder.staff_id,
+        action="search.recorded",
+        entity="searches",
+        entity_id=str(search.id),
+        detail={
+            "learner_id": form.learner_id,
+            "searcher": searcher.staff_id,
+            "witness": witness.staff_id if witness else None,
+            # R6: a witness who is not staff is named on the search, never only in the log.
+            "witness_not_staff": bool(adult),
+            "exception_used": check.exception_used,
+            "items": len(form.items),
+        },
+    )
+    return RecordedSearch(search.id, check, tuple(item_checks), notify_dsl, tuple(queued))
+
+
+def _search_record(
+    form: SearchForm,
+    check: SearchCheck,
+    searcher: StaffRecord,
+    witness: StaffRecord | None,
+    adult: AppropriateAdult | None,
+    recorder: StaffRecord,
+    at: datetime,
+) -> SearchRecord:
+    """The search as it is written, with each item found."""
     search = SearchRecord(
         learner_id=form.learner_id,
         screening_id=form.screening_id,
@@ -292,10 +331,23 @@ def record_search(
                 disposition_reason=item.reason.strip(),
             )
         )
-    session.add(search)
-    session.flush()
+    return search
+
+
+def _tell_dsl(
+    session: Session,
+    form: SearchForm,
+    check: SearchCheck,
+    item_checks: Sequence[DispositionCheck],
+    search: SearchRecord,
+    searcher: StaffRecord,
+    *,
+    at: datetime,
+    zone: tzinfo | None,
+) -> list[int]:
+    """Queue what the DSL must be told of this search: the exception used, physical
+    intervention, and each item for the police or that they must know of; the ids queued."""
     force = form.physical_intervention.strip()
-    notify_dsl = check.notify_dsl or any(c.notify_dsl for c in item_checks) or bool(force)
     learner = session.get_one(LearnerRecord, form.learner_id)
     who = f"{learner.forename} {learner.surname}"
     by = f"{searcher.forename} {searcher.surname}"
@@ -359,28 +411,4 @@ def record_search(
                     search_id=search.id,
                 )
             )
-    if form.dsl_told_by_recorder:
-        dsl_told(
-            session,
-            search.id,
-            at=at,
-            by=f"confirmed by {recorder.forename} {recorder.surname} ({recorder.staff_id})",
-        )
-    append_audit(
-        session,
-        at=at,
-        actor_staff_id=recorder.staff_id,
-        action="search.recorded",
-        entity="searches",
-        entity_id=str(search.id),
-        detail={
-            "learner_id": form.learner_id,
-            "searcher": searcher.staff_id,
-            "witness": witness.staff_id if witness else None,
-            # R6: a witness who is not staff is named on the search, never only in the log.
-            "witness_not_staff": bool(adult),
-            "exception_used": check.exception_used,
-            "items": len(form.items),
-        },
-    )
-    return RecordedSearch(search.id, check, tuple(item_checks), notify_dsl, tuple(queued))
+    return queued

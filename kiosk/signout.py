@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import sent_home_check, session_for
 from kiosk.exports import sign_out_comment
-from kiosk.notify import queue_attendance
+from kiosk.notify_queue import queue_attendance
 from kiosk.roll import latest_sign_outs, on_site_ids
 from records.audit import append_audit
 from records.models import LearnerRecord, SignOutRecord

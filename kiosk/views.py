@@ -11,7 +11,8 @@ from kiosk.domain.items import FoundItem
 from kiosk.domain.lane import BLOCKING, Need, Unattributed
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy
-from kiosk.domain.search import AppropriateAdult, Consent, SearchLevel, UrgentException
+from kiosk.domain.search import AppropriateAdult, SearchLevel, UrgentException
+from kiosk.domain.search_record import Consent
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from enum import StrEnum
 REFUSED_SCREENING_COMMENT = "refused screening: not admitted"
 REFUSED_SEARCH_COMMENT = "refused search: not admitted"
 # R28: suspected of being under the influence: not admitted, a parent or carer collects them.
-INFLUENCE_COMMENT = "not admitted: suspected under the influence"
+# The register's comment is read by every teacher: why is the DSL's to know (R35), not theirs.
+INFLUENCE_COMMENT = "not admitted: awaiting collection by a parent or carer"
 
 # The 2024 regulations: a register may stay open at most 30 minutes after the session starts.
 MAX_REGISTER_OPEN = timedelta(minutes=30)

@@ -1,20 +1,27 @@
-"""Who may search whom (Education Act 1996 ss.550ZA-550ZC; DfE 2022), and the one exception."""
+"""Who may search whom (Education Act 1996 ss.550ZA-550ZC; DfE 2022), and the one exception.
+
+Searchers' training (R7) is in kiosk.domain.search_training; what the record must say of the
+learner's consent and of the parents told is in kiosk.domain.search_record.
+"""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from kiosk.domain.people import Sex, StaffMember
+from kiosk.domain.search_training import (
+    TrainingPolicy,
+    barred_by_training,
+    distinct_staff,
+    search_training,
+    training_warnings,
+)
 
 # Short enough to be a shrug, long enough to say something: "urgent" alone is not a justification.
 MIN_EXCEPTION_REASON_LENGTH = 10
-
-# R7: screening and searching training is renewed this often unless the school says otherwise.
-DEFAULT_TRAINING_MONTHS = 12
 
 
 class SearchLevel(StrEnum):
@@ -43,110 +50,6 @@ SEARCH_REMINDERS: tuple[str, ...] = (
 
 def _names(staff: Sequence[StaffMember]) -> str:
     return ", ".join(member.name for member in staff)
-
-
-def _distinct(on_duty: Sequence[StaffMember]) -> tuple[StaffMember, ...]:
-    # The same person listed twice (two badges, two rota lines) is still one person.
-    seen: set[str] = set()
-    people: list[StaffMember] = []
-    for member in on_duty:
-        if member.staff_id not in seen:
-            seen.add(member.staff_id)
-            people.append(member)
-    return tuple(people)
-
-
-# --- R7: searchers up to date with their training ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrainingPolicy:
-    """How long screening and searching training lasts (`[policy] search_training_months`), and
-    whether a searcher past it may still be chosen (`lapsed_training_may_search`: warned only)."""
-
-    months: int = DEFAULT_TRAINING_MONTHS
-    lapsed_may_search: bool = True
-
-
-class TrainingState(StrEnum):
-    CURRENT = "up to date"
-    LAPSED = "lapsed"
-    NOT_RECORDED = "no date recorded"
-
-
-def training_due(trained_on: date, months: int) -> date:
-    """The day training runs out: `months` calendar months after it was done (from the 31st of
-    a month to the last day of a shorter one)."""
-    month = trained_on.month - 1 + months
-    year, month = trained_on.year + month // 12, month % 12 + 1
-    return date(year, month, min(trained_on.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True)
-class SearchTraining:
-    """One authorised searcher's training as the rules see it on `today`, with the line that
-    says so on the duty panel and the office's list."""
-
-    member: StaffMember
-    state: TrainingState
-    due_on: date | None  # the day it runs out (None: no date recorded)
-    may_search: bool  # authorised, and the policy lets them search in this state
-    said: str
-
-    @property
-    def warned(self) -> bool:
-        return self.state is not TrainingState.CURRENT
-
-
-def search_training(member: StaffMember, *, today: date, policy: TrainingPolicy) -> SearchTraining:
-    """Whether an authorised searcher's training is up to date on `today`.
-
-    Training runs out `policy.months` after the day it was done; from that day the searcher is
-    warned. A searcher with no date recorded cannot be shown to be up to date, so is treated the
-    same. Past it, `policy.lapsed_may_search` decides whether they may still search.
-    """
-    trained = member.search_trained_on
-    if trained is None:
-        state, due = TrainingState.NOT_RECORDED, None
-    else:
-        due = training_due(trained, policy.months)
-        state = TrainingState.CURRENT if today < due else TrainingState.LAPSED
-    current = state is TrainingState.CURRENT
-    may = member.may_search and (current or policy.lapsed_may_search)
-    if current:
-        said = f"{member.name}'s search training is up to date until {due}."
-    else:
-        if state is TrainingState.LAPSED:
-            what = f"{member.name}'s search training ran out on {due} (trained {trained})"
-        else:
-            what = f"{member.name} has no search training date on record"
-        said = (
-            f"{what}: the school's policy still lets them search; book their training."
-            if may
-            else f"{what}: not offered as a searcher until trained (the school's policy)."
-        )
-    return SearchTraining(member, state, due, may, said)
-
-
-def training_warnings(
-    on_duty: Sequence[StaffMember], *, today: date, policy: TrainingPolicy
-) -> tuple[str, ...]:
-    """A line for each authorised searcher on duty whose training is not up to date."""
-    found = (search_training(m, today=today, policy=policy) for m in _distinct(on_duty))
-    return tuple(t.said for t in found if t.member.may_search and t.warned)
-
-
-def _barred(
-    staff: Sequence[StaffMember], today: date | None, policy: TrainingPolicy | None
-) -> tuple[StaffMember, ...]:
-    """Authorised staff whose training the policy does not let search now."""
-    if today is None or policy is None:
-        return ()
-    return tuple(
-        m
-        for m in staff
-        if m.may_search and not search_training(m, today=today, policy=policy).may_search
-    )
 
 
 # --- R6: a family member or an appropriate adult as the witness --------------------------------
@@ -224,12 +127,46 @@ def search_requirement(
     `today` and `training` (R7): searchers whose training is not up to date are warned of, and
     left out when the policy does not let them search.
     """
-    staff = _distinct(on_duty)
+    staff = distinct_staff(on_duty)
+    barred = barred_by_training(staff, today, training)
+    searchers, missing, reasons = _searchers(learner_sex, staff, {m.staff_id for m in barred})
+    suggested = searchers[0] if searchers else None
+    witnesses = _witnesses(learner_sex, staff, suggested)
+    same_sex_witness = learner_sex is not None and any(m.sex is learner_sex for m in witnesses)
+    missing.extend(_no_witness(witnesses, suggested))
+
+    can_search = learner_sex is not None and bool(searchers) and bool(witnesses)
+    reasons = [
+        _verdict(learner_sex, can_search),
+        *reasons,
+        *_named(learner_sex, searchers, witnesses, same_sex_witness),
+    ]
+
+    said: tuple[str, ...] = ()
+    if today is not None and training is not None:
+        said = training_warnings(staff, today=today, policy=training)
+        reasons.extend(said)
+
+    return SearchRequirement(
+        learner_sex=learner_sex,
+        searchers=searchers,
+        witnesses=witnesses,
+        same_sex_witness_available=same_sex_witness,
+        can_search_lawfully=can_search,
+        missing=tuple(missing),
+        reasons=tuple(reasons),
+        barred=barred,
+        training=said,
+    )
+
+
+def _searchers(
+    learner_sex: Sex | None, staff: Sequence[StaffMember], barred_ids: set[str]
+) -> tuple[tuple[StaffMember, ...], list[str], list[str]]:
+    """The authorised searchers of the learner's sex on duty (none barred by their training),
+    what is missing, and why any authorised member of staff was not counted."""
     missing: list[str] = []
     reasons: list[str] = []
-    barred = _barred(staff, today, training)
-    barred_ids = {m.staff_id for m in barred}
-
     if learner_sex is None:
         searchers: tuple[StaffMember, ...] = ()
         missing.append(
@@ -249,8 +186,13 @@ def search_requirement(
             reasons.append(
                 f"Not counted as searchers because their sex is not recorded: {_names(unrecorded)}."
             )
+    return searchers, missing, reasons
 
-    suggested = searchers[0] if searchers else None
+
+def _witnesses(
+    learner_sex: Sex | None, staff: Sequence[StaffMember], suggested: StaffMember | None
+) -> tuple[StaffMember, ...]:
+    """Everyone on duty but the suggested searcher, in the order SearchRequirement gives."""
 
     def witness_order(member: StaffMember) -> tuple[int, int]:
         if learner_sex is not None and member.sex is learner_sex:
@@ -262,31 +204,41 @@ def search_requirement(
         return (by_sex, 0 if member.may_search else 1)
 
     others = (m for m in staff if suggested is None or m.staff_id != suggested.staff_id)
-    witnesses = tuple(sorted(others, key=witness_order))
-    same_sex_witness = learner_sex is not None and any(m.sex is learner_sex for m in witnesses)
+    return tuple(sorted(others, key=witness_order))
 
-    if not witnesses:
-        if suggested is not None:
-            missing.append(
-                f"No witness on duty: another member of staff must be present besides "
-                f"{suggested.name}."
-            )
-        else:
-            missing.append("No member of staff on duty to act as a witness.")
 
-    can_search = learner_sex is not None and bool(searchers) and bool(witnesses)
+def _no_witness(witnesses: Sequence[StaffMember], suggested: StaffMember | None) -> list[str]:
+    """What is missing when nobody on duty could witness."""
+    if witnesses:
+        return []
+    if suggested is not None:
+        return [
+            f"No witness on duty: another member of staff must be present besides {suggested.name}."
+        ]
+    return ["No member of staff on duty to act as a witness."]
+
+
+def _verdict(learner_sex: Sex | None, can_search: bool) -> str:
+    """The first reason: whether the normal rule can be met with the staff on duty."""
     if learner_sex is not None and can_search:
-        reasons.insert(
-            0,
+        return (
             f"A lawful search is possible: an authorised {learner_sex.word} searcher and a "
-            "witness are on duty.",
+            "witness are on duty."
         )
-    else:
-        reasons.insert(
-            0,
-            "A search cannot follow the normal rule with the staff on duty; only the urgent "
-            "exception would allow it.",
-        )
+    return (
+        "A search cannot follow the normal rule with the staff on duty; only the urgent "
+        "exception would allow it."
+    )
+
+
+def _named(
+    learner_sex: Sex | None,
+    searchers: Sequence[StaffMember],
+    witnesses: Sequence[StaffMember],
+    same_sex_witness: bool,
+) -> list[str]:
+    """The reasons naming the searchers and the witnesses on duty."""
+    reasons: list[str] = []
     if searchers:
         reasons.append(f"Searchers: {_names(searchers)}.")
     if witnesses:
@@ -296,23 +248,7 @@ def search_requirement(
                 f"No {learner_sex.word} witness on duty: a witness of the same sex is preferred "
                 "but not required."
             )
-
-    said: tuple[str, ...] = ()
-    if today is not None and training is not None:
-        said = training_warnings(staff, today=today, policy=training)
-        reasons.extend(said)
-
-    return SearchRequirement(
-        learner_sex=learner_sex,
-        searchers=searchers,
-        witnesses=witnesses,
-        same_sex_witness_available=same_sex_witness,
-        can_search_lawfully=can_search,
-        missing=tuple(missing),
-        reasons=tuple(reasons),
-        barred=barred,
-        training=said,
-    )
+    return reasons
 
 
 @dataclass(frozen=True)
@@ -397,58 +333,17 @@ def check_search(
     def refused(*why: str) -> SearchCheck:
         return SearchCheck(False, same_sex, witness_present, witness_same_sex, False, False, why)
 
-    if not searcher.may_search:
-        return refused(
-            f"{searcher.name} is not authorised by the headteacher to search (role 'searcher'); "
-            "the urgent exception never waives this."
-        )
-    trained: list[str] = []
-    if today is not None and training is not None:
-        status = search_training(searcher, today=today, policy=training)
-        if not status.may_search:
-            return refused(status.said, "The urgent exception never waives this.")
-        if status.warned:
-            trained.append(status.said)
+    never_waived, trained = _searcher_problems(searcher, today, training)
+    if never_waived:
+        return refused(*never_waived)
     if witness is not None and adult_witness is not None:
         return refused("One witness: another member of staff, or a named adult, not both.")
     if adult_problems:
         return refused(*adult_problems)
 
-    unmet: list[str] = []
-    if learner_sex is None:
-        unmet.append(
-            "The learner's sex is not recorded, so a same-sex searcher cannot be confirmed."
-        )
-    elif searcher.sex is None:
-        unmet.append(
-            f"{searcher.name}'s sex is not recorded, so they cannot count as a same-sex searcher."
-        )
-    elif not same_sex:
-        unmet.append(f"{searcher.name} is not {learner_sex.word}, the learner's sex.")
-    if witness_is_searcher:
-        unmet.append("The witness must be another member of staff, not the searcher.")
-    elif witness is None and adult_witness is None:
-        unmet.append("No witness: another member of staff must be present.")
-
+    unmet = _unmet(learner_sex, searcher, witness, adult_witness, same_sex, witness_is_searcher)
     if not unmet and witness_present:
-        if adult_witness is not None:
-            reasons = [
-                f"{searcher.name} is authorised to search and the same sex as the learner; "
-                f"{_adult(adult_witness)} witnesses, the risk being significant."
-            ]
-        else:
-            assert witness is not None
-            reasons = [
-                f"{searcher.name} is authorised to search and the same sex as the learner; "
-                f"{witness.name} witnesses."
-            ]
-            if not witness_same_sex:
-                reasons.append(
-                    "The witness is not the learner's sex (or it is not recorded): allowed, "
-                    "a same-sex witness is preferred where possible."
-                )
-        if exception is not None:
-            reasons.append("The urgent exception was not needed: the normal rule is met.")
+        reasons = _lawful(searcher, witness, adult_witness, witness_same_sex, exception)
         return SearchCheck(
             True,
             same_sex,
@@ -484,6 +379,81 @@ def check_search(
     )
 
 
+def _searcher_problems(
+    searcher: StaffMember, today: date | None, training: TrainingPolicy | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What stops this searcher whatever the exception (not authorised; training the policy
+    does not accept), and otherwise the warning that their training is not up to date."""
+    if not searcher.may_search:
+        return (
+            f"{searcher.name} is not authorised by the headteacher to search (role 'searcher'); "
+            "the urgent exception never waives this.",
+        ), ()
+    if today is not None and training is not None:
+        status = search_training(searcher, today=today, policy=training)
+        if not status.may_search:
+            return (status.said, "The urgent exception never waives this."), ()
+        if status.warned:
+            return (), (status.said,)
+    return (), ()
+
+
+def _unmet(
+    learner_sex: Sex | None,
+    searcher: StaffMember,
+    witness: StaffMember | None,
+    adult_witness: AppropriateAdult | None,
+    same_sex: bool,
+    witness_is_searcher: bool,
+) -> list[str]:
+    """Where the normal rule (a same-sex searcher, and a witness) is not met."""
+    unmet: list[str] = []
+    if learner_sex is None:
+        unmet.append(
+            "The learner's sex is not recorded, so a same-sex searcher cannot be confirmed."
+        )
+    elif searcher.sex is None:
+        unmet.append(
+            f"{searcher.name}'s sex is not recorded, so they cannot count as a same-sex searcher."
+        )
+    elif not same_sex:
+        unmet.append(f"{searcher.name} is not {learner_sex.word}, the learner's sex.")
+    if witness_is_searcher:
+        unmet.append("The witness must be another member of staff, not the searcher.")
+    elif witness is None and adult_witness is None:
+        unmet.append("No witness: another member of staff must be present.")
+    return unmet
+
+
+def _lawful(
+    searcher: StaffMember,
+    witness: StaffMember | None,
+    adult_witness: AppropriateAdult | None,
+    witness_same_sex: bool,
+    exception: UrgentException | None,
+) -> list[str]:
+    """The reasons a search meeting the normal rule gives: who searches and who witnesses."""
+    if adult_witness is not None:
+        reasons = [
+            f"{searcher.name} is authorised to search and the same sex as the learner; "
+            f"{_adult(adult_witness)} witnesses, the risk being significant."
+        ]
+    else:
+        assert witness is not None
+        reasons = [
+            f"{searcher.name} is authorised to search and the same sex as the learner; "
+            f"{witness.name} witnesses."
+        ]
+        if not witness_same_sex:
+            reasons.append(
+                "The witness is not the learner's sex (or it is not recorded): allowed, "
+                "a same-sex witness is preferred where possible."
+            )
+    if exception is not None:
+        reasons.append("The urgent exception was not needed: the normal rule is met.")
+    return reasons
+
+
 def duty_warnings(
     on_duty: Sequence[StaffMember],
     *,
@@ -500,58 +470,3 @@ def duty_warnings(
     if today is not None and training is not None:
         warnings.extend(training_warnings(on_duty, today=today, policy=training))
     return tuple(warnings)
-
-
-class Consent(StrEnum):
-    """Whether the learner agreed to the search (seed 003: with consent, or by the power)."""
-
-    YES = "yes"
-    NO = "no"
-
-
-# Without consent a search is only for what the law names (Education Act 1996 s.550ZA): the
-# words of those items, as staff write what was sought (or touch a preset).
-PROHIBITED_BY_LAW_WORDS: tuple[str, ...] = (
-    "knife",
-    "knives",
-    "blade",
-    "weapon",
-    "alcohol",
-    "drug",
-    "stolen",
-    "tobacco",
-    "cigarette",
-    "firework",
-    "pornographic",
-    "indecent",
-    "offence",
-    "injury",
-    "damage",
-)
-
-
-def consent_problems(consent: Consent | None, sought: str) -> tuple[str, ...]:
-    """What stops a search being recorded on the consent it was made with, if anything."""
-    if consent is None:
-        return ("Record whether the learner consented to the search.",)
-    if consent is Consent.YES:
-        return ()
-    words = sought.casefold()
-    if any(word in words for word in PROHIBITED_BY_LAW_WORDS):
-        return ()
-    return (
-        "Without the learner's consent, a search is only for an item the law names (knives "
-        "and weapons, alcohol, controlled drugs, stolen items, tobacco and cigarette papers, "
-        "fireworks, pornographic images, or anything to commit an offence or cause injury or "
-        "damage); the school's own banned items need consent.",
-    )
-
-
-PARENT_TOLD_HOW: tuple[str, ...] = ("phone", "in person", "email", "letter")
-
-
-def parent_informed_problems(informed: bool, how: str) -> tuple[str, ...]:
-    """Parents told: how must be said. Not told: recorded as not yet, with a reason if any."""
-    if informed and not how.strip():
-        return ("Say how the parent or carer was told (phone, in person, email, letter).",)
-    return ()

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import MisConfig
 from kiosk.mis.connect import LABELS
-from kiosk.mis.queue import QueuedMark, SendRound, queue_status
+from kiosk.mis.queue import QueuedMark, queue_status
+from kiosk.mis.send import SendRound
 from kiosk.views import MisOutboxLine, MisOutboxState, MisOutboxView, MisSetupView
 
 PROVIDER_NAMES = LABELS

@@ -22,7 +22,17 @@ from kiosk.office_web.guard import GuardMiddleware, allowed_for
 from kiosk.office_web.lockout import WebLockout
 from kiosk.office_web.secret import session_secret
 from kiosk.office_web.state import Office
-from kiosk.office_web.views import charts, downloads, lists, mis, morning, roll, signin
+from kiosk.office_web.views import (
+    charts,
+    downloads,
+    lists,
+    mis,
+    morning,
+    phones,
+    roll,
+    search_followups,
+    signin,
+)
 
 COOKIE = "kiosk_office"
 STATIC = Path(__file__).with_name("static")
@@ -61,6 +71,8 @@ def make_office_web(
             *signin.ROUTES,
             *morning.ROUTES,
             *lists.ROUTES,
+            *phones.ROUTES,
+            *search_followups.ROUTES,
             *mis.ROUTES,
             *roll.ROUTES,
             *charts.ROUTES,

@@ -4,7 +4,7 @@ overwrites what the search record already says.
 
 The rules are the search's own: a hand-over to the police carries its reference
 (`kiosk.domain.items.check_disposition` let it be recorded without one only "to follow"), and
-parents told must say how (`kiosk.domain.search.parent_informed_problems`).
+parents told must say how (`kiosk.domain.search_record.parent_informed_problems`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.items import Disposition
-from kiosk.domain.search import PARENT_TOLD_HOW, parent_informed_problems
+from kiosk.domain.search_record import PARENT_TOLD_HOW, parent_informed_problems
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
 from records.queries import staff_by_staff_id

@@ -10,13 +10,8 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
 from kiosk.domain.items import Disposition, ItemCategory, check_disposition, item_rule
-from kiosk.domain.search import (
-    PARENT_TOLD_HOW,
-    SEARCH_REMINDERS,
-    SEARCH_SCOPE,
-    Consent,
-    SearchLevel,
-)
+from kiosk.domain.search import SEARCH_REMINDERS, SEARCH_SCOPE, SearchLevel
+from kiosk.domain.search_record import PARENT_TOLD_HOW, Consent
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
 from kiosk.views import ItemEntry, SearchRecorded, SearchSetup

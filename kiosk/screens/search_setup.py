@@ -118,76 +118,86 @@ class SearchSetupScreen(TouchScreen[SearchSetup | None]):
                 )
             yield Static("\n".join(requirement.reasons), id="reasons", markup=False)
             with Horizontal(id="choices"):
-                with Vertical(id="searchers", classes="column"):
-                    yield Static("Searcher (authorised, same sex)", classes="heading")
-                    for n in self.lawful_searchers:
-                        yield Button(
-                            label(self.staff[n].name), id=f"searcher-{n}", classes="choice"
-                        )
-                    if not self.lawful_searchers:
-                        yield Static("Nobody on duty meets the rule.", classes="none")
-                    if self.exception_searchers:
-                        yield Static("Only under the urgent exception:", classes="heading")
-                        for n in self.exception_searchers:
-                            yield Button(
-                                label(self.staff[n].name), id=f"searcher-{n}", classes="choice"
-                            )
-                with Vertical(id="witnesses", classes="column"):
-                    yield Static("Witness (another member of staff)", classes="heading")
-                    for n in self.witness_order:
-                        yield Button(label(self.staff[n].name), id=f"witness-{n}", classes="choice")
-                    yield Button(
-                        "Family member or appropriate adult (significant risk)",
-                        id=f"witness-{ADULT_WITNESS}",
-                        classes="choice",
-                    )
-                    if self.needs_exception:
-                        yield Button(
-                            "No witness (urgent exception)",
-                            id=f"witness-{NO_WITNESS}",
-                            classes="choice",
-                        )
-            with Vertical(id="adult"):
-                yield Static(
-                    "A witness who is not a member of staff: a family member (preferably) or an "
-                    "appropriate adult, of the learner's sex where possible",
-                    classes="heading",
-                )
-                yield ConditionBox(
-                    "The risk is significant: this adult witnesses instead of a member of staff",
-                    id="significant-risk",
-                )
-                yield Input(placeholder="Their full name", id="adult-name")
-                with Horizontal(id="relations"):
-                    for n, relation in enumerate(WITNESS_RELATIONS):
-                        yield TouchKey(relation, id=f"relation-{n}")
-                yield Input(placeholder="Relation to the learner", id="adult-relation")
+                yield from self._compose_searchers()
+                yield from self._compose_witnesses()
+            yield from self._compose_adult()
             if self.needs_exception:
-                with Vertical(id="exception"):
-                    yield Static("The urgent exception: both must be true", classes="heading")
-                    yield ConditionBox(
-                        "Risk of serious harm if not searched urgently", id="serious-harm"
-                    )
-                    yield ConditionBox(
-                        "Not reasonably practicable to have a same-sex searcher or a witness "
-                        "in the time available",
-                        id="not-practicable",
-                    )
-                    yield Static(
-                        f"Why (at least {MIN_EXCEPTION_REASON_LENGTH} characters):",
-                        classes="heading",
-                    )
-                    yield Input(placeholder="Why, in a sentence", id="exception-reason")
-                    yield Static(
-                        "The designated safeguarding lead will be told that the exception was "
-                        "used.",
-                        id="dsl-note",
-                    )
+                yield from self._compose_exception()
         with Vertical(id="foot"):
             yield OnScreenKeyboard(id="keyboard")
             with Horizontal(id="actions"):
                 yield Button("Cancel", id="cancel", variant="error")
                 yield Button("Start search", id="start", variant="success", disabled=True)
+
+    def _compose_searchers(self) -> ComposeResult:
+        """The searchers' column: same-sex authorised staff, then any under the exception."""
+        with Vertical(id="searchers", classes="column"):
+            yield Static("Searcher (authorised, same sex)", classes="heading")
+            for n in self.lawful_searchers:
+                yield Button(label(self.staff[n].name), id=f"searcher-{n}", classes="choice")
+            if not self.lawful_searchers:
+                yield Static("Nobody on duty meets the rule.", classes="none")
+            if self.exception_searchers:
+                yield Static("Only under the urgent exception:", classes="heading")
+                for n in self.exception_searchers:
+                    yield Button(label(self.staff[n].name), id=f"searcher-{n}", classes="choice")
+
+    def _compose_witnesses(self) -> ComposeResult:
+        """The witnesses' column: staff in the rule's order, a named adult, or (under the
+        exception) nobody."""
+        with Vertical(id="witnesses", classes="column"):
+            yield Static("Witness (another member of staff)", classes="heading")
+            for n in self.witness_order:
+                yield Button(label(self.staff[n].name), id=f"witness-{n}", classes="choice")
+            yield Button(
+                "Family member or appropriate adult (significant risk)",
+                id=f"witness-{ADULT_WITNESS}",
+                classes="choice",
+            )
+            if self.needs_exception:
+                yield Button(
+                    "No witness (urgent exception)",
+                    id=f"witness-{NO_WITNESS}",
+                    classes="choice",
+                )
+
+    def _compose_adult(self) -> ComposeResult:
+        """R6: the adult who witnesses instead of staff, shown once chosen."""
+        with Vertical(id="adult"):
+            yield Static(
+                "A witness who is not a member of staff: a family member (preferably) or an "
+                "appropriate adult, of the learner's sex where possible",
+                classes="heading",
+            )
+            yield ConditionBox(
+                "The risk is significant: this adult witnesses instead of a member of staff",
+                id="significant-risk",
+            )
+            yield Input(placeholder="Their full name", id="adult-name")
+            with Horizontal(id="relations"):
+                for n, relation in enumerate(WITNESS_RELATIONS):
+                    yield TouchKey(relation, id=f"relation-{n}")
+            yield Input(placeholder="Relation to the learner", id="adult-relation")
+
+    def _compose_exception(self) -> ComposeResult:
+        """The urgent exception: both conditions and the written reason."""
+        with Vertical(id="exception"):
+            yield Static("The urgent exception: both must be true", classes="heading")
+            yield ConditionBox("Risk of serious harm if not searched urgently", id="serious-harm")
+            yield ConditionBox(
+                "Not reasonably practicable to have a same-sex searcher or a witness "
+                "in the time available",
+                id="not-practicable",
+            )
+            yield Static(
+                f"Why (at least {MIN_EXCEPTION_REASON_LENGTH} characters):",
+                classes="heading",
+            )
+            yield Input(placeholder="Why, in a sentence", id="exception-reason")
+            yield Static(
+                "The designated safeguarding lead will be told that the exception was used.",
+                id="dsl-note",
+            )
 
     def on_mount(self) -> None:
         self._refresh()

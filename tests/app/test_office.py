@@ -73,6 +73,7 @@ async def test_an_office_user_sees_the_morning_but_never_search_detail(desk) -> 
         assert not desk.app.screen.query("#searches")
         assert "blade" not in text.lower() and "Blade" not in text
         assert not desk.app.screen.query("#export-searches")
+    assert search_log_reads(desk) == [], "nothing of the search log was read"
 
 
 async def test_the_safeguarding_lead_sees_todays_searches_and_the_exception(desk) -> None:
@@ -146,3 +147,39 @@ def test_office_screen_snapshot(desk, snap_compare) -> None:
         await open_office(desk, pilot, GRAINNE)
 
     assert snap_compare(desk.app, terminal_size=(100, 30), run_before=open_it)
+
+
+def search_log_reads(st) -> list[tuple[str | None, str]]:
+    """Who read the search log, and where: the audit log's `search_log.read` entries."""
+    import json
+
+    from records.audit import AuditRecord
+
+    with st.book.sessions() as session:
+        entries = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "search_log.read")
+        ).all()
+        return [(e.actor_staff_id, json.loads(e.detail)["where"]) for e in entries]
+
+
+async def test_r35_the_dsl_reading_and_exporting_searches_at_the_kiosk_is_recorded(
+    desk, tmp_path
+) -> None:
+    """R35: the day's searches on the kiosk's office screen, and their export, each leave a
+    `search_log.read` entry naming the safeguarding lead (office staff, who see none, leave
+    none: the test above)."""
+    from textual.widgets import Input
+
+    a_morning(desk)
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, GRAINNE)
+        assert search_log_reads(desk) == [("S06", "the kiosk's office screen")]
+        await tap(pilot, "#--content-tab-export")
+        desk.app.screen.query_one("#folder", Input).value = str(stick)
+        await tap(pilot, "#export-searches")
+        await desk.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Saved 1 rows" in shown(desk.app)
+    assert search_log_reads(desk)[-1] == ("S06", "the kiosk's office screen: export")

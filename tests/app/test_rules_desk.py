@@ -413,7 +413,9 @@ async def test_r28_under_the_influence_is_O_the_officer_and_dsl_are_told_and_a_p
         await type_into(pilot, "#note", "smelt of cannabis, unsteady")
         await press(desk, pilot, "#confirm")
         assert isinstance(desk.app.screen, LaneScreen)
-        assert marks(desk) == {"A1001": ("O", "not admitted: suspected under the influence")}
+        assert marks(desk) == {
+            "A1001": ("O", "not admitted: awaiting collection by a parent or carer")
+        }
         assert not desk.outputs.door.is_open
         refusal = the_refusal(desk)
         assert (refusal.kind, refusal.note) == ("influence", "smelt of cannabis, unsteady")

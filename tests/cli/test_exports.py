@@ -361,6 +361,7 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
     DSL is told only once it is delivered), and the parent collecting recorded, once."""
     from kiosk.collection import CollectionError, awaiting_collection, record_collected
     from kiosk.notify import dsl_told_of_refusal
+    from kiosk.roll import fire_roll
     from records.models import NotificationRecord, RefusalRecord
 
     staff = "staff_id,surname,forename,sex,roles,badge\nS3,Evans,Bethan,F,screener,\n"
@@ -374,7 +375,10 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
     code, out, err = upgraded("export", "attendance", "--date", DAY.isoformat())
     assert code == 0, err
     (abe,) = [r for r in rows(out) if r["mis_id"] == "A6"]
-    assert (abe["code"], abe["comment"]) == ("O", "not admitted: suspected under the influence")
+    assert (abe["code"], abe["comment"]) == (
+        "O",
+        "not admitted: awaiting collection by a parent or carer",
+    )
     told = {n.role: n for n in school.scalars(select(NotificationRecord))}
     assert sorted(told) == ["attendance", "dsl"]
     assert "not an exclusion" in told["attendance"].body
@@ -387,12 +391,17 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
 
     [waiting] = awaiting_collection(school, day=DAY, zone=LONDON)
     assert (waiting.name, waiting.at) == ("Absent, Abe", "08:41")
+    # Kept apart on site until collected: on the fire roll, with a box to tick.
+    kept = [(r.name, r.admitted) for r in fire_roll(school, school=SCHOOL, now=at(9, 0)).learners]
+    assert ("Absent, Abe", "08:41, not admitted: kept apart for a parent") in kept
     done = record_collected(
         school, refusal.id, " Ada  Absent, mother ", at=at(9, 20), by_staff_id="S3", zone=LONDON
     )
     school.commit()
     assert (done.collected_by, done.at) == ("Ada Absent, mother", "09:20")
     assert awaiting_collection(school, day=DAY, zone=LONDON) == []
+    gone = fire_roll(school, school=SCHOOL, now=at(9, 30)).learners
+    assert "Absent, Abe" not in [r.name for r in gone]
     with pytest.raises(CollectionError, match="already collected"):
         record_collected(school, refusal.id, "someone else", at=at(9, 30), by_staff_id="S3",
                          zone=LONDON)  # fmt: skip

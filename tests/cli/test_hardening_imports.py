@@ -78,8 +78,8 @@ def test_a_cycle_and_a_use_case_importing_textual_planted_in_a_copy_break_the_co
     for package in ("kiosk", "drivers", "records"):
         shutil.copytree(ROOT / package, tmp_path / package)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    with (tmp_path / "kiosk" / "sync.py").open("a", encoding="utf-8") as handle:
-        handle.write("\nfrom kiosk import check as _planted_cycle  # kiosk.check imports sync\n")
+    with (tmp_path / "kiosk" / "hub" / "health.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nfrom kiosk import check as _planted_cycle  # kiosk.check imports hub\n")
     with (tmp_path / "kiosk" / "office.py").open("a", encoding="utf-8") as handle:
         handle.write("\nimport textual as _planted_ui\n")
     done = subprocess.run(

@@ -43,15 +43,15 @@ from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.domain.phones import Hold, confiscation_outcome
 from kiosk.domain.search import (
     AppropriateAdult,
-    Consent,
-    TrainingPolicy,
-    TrainingState,
     UrgentException,
     check_search,
-    consent_problems,
     duty_warnings,
-    parent_informed_problems,
     search_requirement,
+)
+from kiosk.domain.search_record import Consent, consent_problems, parent_informed_problems
+from kiosk.domain.search_training import (
+    TrainingPolicy,
+    TrainingState,
     search_training,
     training_due,
 )
@@ -355,7 +355,7 @@ def test_r28_under_the_influence_is_O_not_an_exclusion_with_the_dsl_and_a_parent
     own comment, never an exclusion; the DSL told and a parent or carer collects."""
     mark = mark_for_refusal(RefusalKind.INFLUENCE)
     assert (mark.code, mark.comment) == (Code.REFUSED, INFLUENCE_COMMENT)
-    assert INFLUENCE_COMMENT == "not admitted: suspected under the influence"
+    assert INFLUENCE_COMMENT == "not admitted: awaiting collection by a parent or carer"
     (reason,) = mark.reasons
     assert "not an exclusion" in reason and "safeguarding lead" in reason
     assert "parent or carer" in reason

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from kiosk.sync import hub_engine
+from kiosk.hub import hub_engine
 from records.hub import upgrade_hub
 from tests.hub.doors import HubServer
 from tests.pgserver import PostgresUnavailable, start_server

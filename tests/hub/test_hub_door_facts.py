@@ -17,12 +17,11 @@ from kiosk.amendments import amend_mark, find_mark
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.lane import ArchPassed, PhoneStationTapped, PhoneTaken
 from kiosk.enrolment import enrol_badge
-from kiosk.hub_export import hub_attendance_rows
+from kiosk.hub import hub_attendance_rows, publish_roster, sync_once
 from kiosk.office import HUB_NO_ROSTER, HUB_OFFLINE, school_office_view
 from kiosk.roll import hub_fire_roll, school_roll
 from kiosk.signout import SignOutError, sign_out
 from kiosk.staff_presence import record_sign_off, record_sign_on
-from kiosk.sync import publish_roster, sync_once
 from records.models import LearnerRecord
 from tests.hub.doors import (
     AFTER_REGISTER,

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import ProgrammingError
 
-from kiosk.sync import hub_engine
+from kiosk.hub import hub_engine
 from records.database import migration_connection
 from records.hub import (
     HUB_VERSION_TABLE,

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
 from kiosk.check import check_hub
-from kiosk.cli_hub import add_commands
-from kiosk.cli_io import run_command
+from kiosk.cli.hub import add_commands
+from kiosk.cli.io import run_command
 from kiosk.config import Config
-from kiosk.sync import SyncWorker, already_in, hub_engine, sync_once
+from kiosk.hub import SyncWorker, already_in, hub_engine, sync_once
 from records.hub import HubEventRecord, hub_session_marks
 from records.models import StaffRecord, VisitEventRecord
 from tests.hub.doors import (
@@ -171,7 +171,7 @@ def test_a_refusal_at_one_door_and_an_admission_at_another_leave_the_admission_a
 def test_a_new_door_gets_the_roster_staff_and_pins_from_the_hub(
     doors: dict[str, Door], hub_url: str, hub: Engine, tmp_path: Path
 ) -> None:
-    from kiosk.sync import publish_roster
+    from kiosk.hub import publish_roster
     from records.pins import hash_pin
 
     main = doors["main"]
@@ -205,7 +205,7 @@ def test_r7_a_searchers_training_date_reaches_every_door_and_a_refusals_comment_
 
     from kiosk.arrivals import refuse as not_admitted
     from kiosk.domain.attendance import INFLUENCE_COMMENT, RefusalKind
-    from kiosk.sync import publish_roster
+    from kiosk.hub import publish_roster
     from records.models import LearnerRecord
 
     main = doors["main"]

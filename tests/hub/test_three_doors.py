@@ -23,8 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.hub_export import hub_attendance_rows
-from kiosk.sync import SyncWorker, already_in, publish_roster
+from kiosk.hub import SyncWorker, already_in, hub_attendance_rows, publish_roster
 from records.hub import HubEventRecord, hub_session_marks
 from records.models import LearnerRecord, RefusalRecord, SessionMarkRecord, VisitEventRecord
 from tests.hub.doors import (
@@ -258,7 +257,8 @@ def kiosk_sync(config: Path) -> subprocess.Popen[str]:
     """A real `kiosk sync` process (its group registered as kiosk.cli registers it)."""
     code = (
         "import sys\n"
-        "from kiosk import cli, cli_hub\n"
+        "from kiosk import cli\n"
+        "from kiosk.cli import hub as cli_hub\n"
         "if cli_hub.add_commands not in cli.COMMAND_GROUPS:\n"
         "    cli.COMMAND_GROUPS += (cli_hub.add_commands,)\n"
         "sys.exit(cli.main(sys.argv[1:]))\n"

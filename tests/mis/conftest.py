@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk import cli_mis
-from kiosk.cli_io import run_command
+from kiosk.cli import mis as cli_mis
+from kiosk.cli.io import run_command
 from kiosk.config import MisConfig
 from records.database import upgrade
 from records.models import LearnerRecord, SessionMarkRecord

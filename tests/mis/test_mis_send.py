@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.mis import queue
+from kiosk.mis import send
 from kiosk.mis.connect import open_provider
-from kiosk.mis.queue import enqueue_mark, queue_unsent_marks, queued_marks, send_due
+from kiosk.mis.queue import enqueue_mark, queue_unsent_marks, queued_marks
+from kiosk.mis.send import send_due
 from records.models import MisWriteRecord, SessionMarkRecord
 from tests.mis import fakemis
 from tests.mis.conftest import DAY, MORNING, NOW, School
 
 
-def _send(school: School, *, at: Any = NOW, **mis: Any) -> queue.SendReport:
+def _send(school: School, *, at: Any = NOW, **mis: Any) -> send.SendReport:
     with school.sessions.begin() as session:
         queue_unsent_marks(session, DAY, at=NOW)
     config = school.mis_config(**mis)
@@ -63,13 +64,13 @@ def test_marks_are_written_once_across_a_crash_after_the_mis_took_them(
     school: School, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     school.add_marks(MORNING)
-    real_record = queue._record
+    real_record = send._record
 
     def die_once(*args: Any, **kwargs: Any) -> None:
-        monkeypatch.setattr(queue, "_record", real_record)
+        monkeypatch.setattr(send, "_record", real_record)
         raise KeyboardInterrupt("the kiosk lost power after the MIS took the first mark")
 
-    monkeypatch.setattr(queue, "_record", die_once)
+    monkeypatch.setattr(send, "_record", die_once)
     with pytest.raises(KeyboardInterrupt):
         _send(school)
     assert len(school.fake.writes()) == 1, "the MIS received the first mark before the crash"

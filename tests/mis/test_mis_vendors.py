@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from kiosk.mis.connect import open_provider
-from kiosk.mis.queue import SendReport, queue_unsent_marks, queued_marks, send_due
+from kiosk.mis.queue import queue_unsent_marks, queued_marks
+from kiosk.mis.send import SendReport, send_due
 from tests.mis import fakemis
 from tests.mis.conftest import DAY, MORNING, NOW, School
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from kiosk.cli_io import run_command
-from kiosk.cli_office import add_commands
+from kiosk.cli.io import run_command
+from kiosk.cli.office import add_commands
 from records.keys import load_or_create_key
 from tests.records.recordbook import Book, open_book
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from kiosk.config import SchoolConfig
-from kiosk.notify import (
+from kiosk.notify_queue import (
     queue_exception_used,
     queue_police_item,
     queue_refusal,

@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from kiosk.cli_io import KioskError
-from kiosk.cli_office_web import cmd_office
+from kiosk.cli.io import KioskError
+from kiosk.cli.office_web import cmd_office
 from kiosk.database import open_school_book
 from kiosk.duty import sign_on
 from kiosk.exports import ATTENDANCE_HEADER

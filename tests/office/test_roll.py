@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import kiosk.cli_office_web
+import kiosk.cli.office_web
 from kiosk.arrivals import admit
-from kiosk.cli_io import run_command
-from kiosk.cli_office_web import add_commands
+from kiosk.cli.io import run_command
+from kiosk.cli.office_web import add_commands
 from kiosk.roll import fire_roll
 from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
 from records.keys import load_or_create_key
@@ -50,7 +50,7 @@ def roll(
     load_or_create_key(key)
     config = tmp_path / "kiosk.toml"
     config.write_text(CONFIG.format(url=book.url, key=key), encoding="utf-8")
-    monkeypatch.setattr(kiosk.cli_office_web, "_now", lambda: ALARM_AT)
+    monkeypatch.setattr(kiosk.cli.office_web, "_now", lambda: ALARM_AT)
 
     def run(*argv: str) -> tuple[int, str, str]:
         parser = argparse.ArgumentParser()

@@ -11,7 +11,8 @@ from kiosk.config import Config, load_config
 from kiosk.database import open_school_book
 from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.items import Disposition, FoundItem, ItemCategory
-from kiosk.domain.search import Consent, SearchLevel, UrgentException
+from kiosk.domain.search import SearchLevel, UrgentException
+from kiosk.domain.search_record import Consent
 from kiosk.phones_desk import hand_in
 from kiosk.searches import SearchForm, record_search
 from kiosk.staff import set_pin

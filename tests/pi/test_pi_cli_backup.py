@@ -1,4 +1,4 @@
-"""`kiosk backup` end to end through kiosk.cli_pi's handlers, as `kiosk` runs them."""
+"""`kiosk backup` end to end through kiosk.cli.pi's handlers, as `kiosk` runs them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli_pi
+from kiosk.cli import pi as cli_pi
 from records.database import upgrade
 
 CONFIG = """\
@@ -120,7 +120,7 @@ def test_kiosk_main_runs_the_backup_command(
     except SystemExit as exc:
         capsys.readouterr()
         if exc.code != 0:
-            pytest.skip("kiosk.cli does not register kiosk.cli_pi.add_commands yet")
+            pytest.skip("kiosk.cli does not register kiosk.cli.pi.add_commands yet")
     url = f"sqlite:///{tmp_path / 'kiosk.db'}"
     upgrade(url)
     config = tmp_path / "kiosk.toml"

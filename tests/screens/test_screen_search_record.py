@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.widgets import Button, Checkbox, Input, Select
 
 from kiosk.domain.items import Disposition, ItemCategory
-from kiosk.domain.search import Consent, SearchLevel, UrgentException
+from kiosk.domain.search import SearchLevel, UrgentException
+from kiosk.domain.search_record import Consent
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.views import ItemEntry, SearchRecorded, SearchSetup
 from tests.screens.harness import UNSET, Harness, choose, shown, tap

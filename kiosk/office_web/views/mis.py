@@ -13,7 +13,7 @@ from starlette.routing import Route
 from kiosk.mis.credentials import CredentialsError
 from kiosk.mis.outbox import PROVIDER_NAMES, outbox_view, round_message
 from kiosk.mis.provider import MisError
-from kiosk.mis.queue import send_round
+from kiosk.mis.send import send_round
 from kiosk.office_web.auth import EVERYONE, Signed
 from kiosk.office_web.guard import checked_form
 from kiosk.office_web.render import back, render, staff_page

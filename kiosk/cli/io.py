@@ -1,12 +1,14 @@
 """What every `kiosk` command shares: exit statuses, the one error type and the one place errors
-become a line on standard error, the config and database checks, date arguments, output, time."""
+become a line on standard error, the config and database checks, the book, date arguments,
+output, time."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from kiosk.config import Config, ConfigError, config_path, load_config
-from kiosk.database import DatabaseError
+from kiosk.database import Book, DatabaseError, open_school_book
 from kiosk.exports import ExportError, ExportWriteError
 from kiosk.mis.credentials import CredentialsError
 from kiosk.notify import NotifyError
@@ -123,6 +125,16 @@ def command_config(
     if require_database:
         check_database_url(config, creating=creating)
     return config
+
+
+@contextmanager
+def school_book(config: Config) -> Iterator[Book]:
+    """The school's book for one command, closed however the command ends."""
+    book = open_school_book(config.database)
+    try:
+        yield book
+    finally:
+        book.close()
 
 
 def check_database_url(config: Config, *, creating: bool = False) -> None:

@@ -15,7 +15,7 @@ from kiosk.backup import (
     database_file,
     ensure_backup_folder,
 )
-from kiosk.cli_io import (
+from kiosk.cli.io import (
     OK,
     REJECTED,
     USAGE,

@@ -7,18 +7,19 @@ import time
 from collections.abc import Callable
 from typing import TypeAlias
 
-from kiosk.cli_io import OK, REJECTED, USAGE, add_command, command_config
-from kiosk.cli_io import error as _error
-from kiosk.cli_io import parse_date as _date
-from kiosk.cli_io import say as _say
+from kiosk.cli.io import OK, REJECTED, USAGE, add_command, command_config
+from kiosk.cli.io import error as _error
+from kiosk.cli.io import parse_date as _date
+from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import Book, open_school_book
 from kiosk.mis.check import check_mis
 from kiosk.mis.connect import open_provider
 from kiosk.mis.provider import MisError, NotSupported
-from kiosk.mis.queue import queue_status, send_round
+from kiosk.mis.queue import queue_status
 from kiosk.mis.roster import pull_roster
+from kiosk.mis.send import send_round
 
 Handler = Callable[[argparse.Namespace], int]
 

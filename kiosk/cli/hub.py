@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config, first_line
-from kiosk.cli_io import say as _say
+from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config, first_line
+from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import open_school_book
-from kiosk.sync import hub_engine, publish_roster, sync_once
+from kiosk.hub import hub_engine, publish_roster, sync_once
 from records.hub import HubLogin, HubLoginError, add_hub_login, login_name_for, upgrade_hub
 
 

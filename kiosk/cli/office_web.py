@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kiosk.cli_io import OK, USAGE, KioskError, add_command, command_config
-from kiosk.cli_io import say as _say
+from kiosk.cli.io import OK, USAGE, KioskError, add_command, command_config
+from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.database import open_school_book
 from kiosk.domain.csvsafe import spreadsheet_safe

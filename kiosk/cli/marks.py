@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 
 from kiosk.amendments import AmendmentError, amend_mark, find_mark
-from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config
-from kiosk.cli_io import parse_date as _date
-from kiosk.cli_io import say as _say
+from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config
+from kiosk.cli.io import parse_date as _date
+from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import open_school_book

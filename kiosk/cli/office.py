@@ -7,10 +7,10 @@ import argparse
 
 from sqlalchemy.orm import Session
 
-from kiosk.cli_io import OK, REJECTED, KioskError, add_command, command_config
-from kiosk.cli_io import error as _error
-from kiosk.cli_io import parse_date as _date
-from kiosk.cli_io import say as _say
+from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config
+from kiosk.cli.io import error as _error
+from kiosk.cli.io import parse_date as _date
+from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import Book, open_school_book
@@ -40,9 +40,18 @@ def add_commands(
 ) -> None:
     """Register the office's commands on the `kiosk` parser's subcommands.
 
-    Errors become one line and CONTRACT.md's status in kiosk.cli_io.run_command, however
+    Errors become one line and CONTRACT.md's status in kiosk.cli.io.run_command, however
     these commands are run (on a systemd timer's journal, one line too).
     """
+    _add_purge_command(sub, common)
+    _add_audit_commands(sub, common)
+    _add_notify_commands(sub, common)
+    _add_phone_commands(sub, common)
+
+
+def _add_purge_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     purge_cmd = add_command(
         sub,
         "purge",
@@ -66,6 +75,10 @@ def add_commands(
     purge_cmd.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     purge_cmd.set_defaults(handler=cmd_purge)
 
+
+def _add_audit_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     audit = sub.add_parser("audit", parents=[common], help="the audit log").add_subparsers(
         metavar="ACTION"
     )
@@ -88,6 +101,10 @@ def add_commands(
     reset.add_argument("--reason", required=True, help="why: which backup, and what happened")
     reset.set_defaults(handler=cmd_audit_reset_anchor)
 
+
+def _add_notify_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     notify = sub.add_parser(
         "notify", parents=[common], help="notifications for the office"
     ).add_subparsers(metavar="ACTION")
@@ -99,6 +116,10 @@ def add_commands(
         example="kiosk notify send --config /etc/kiosk/kiosk.toml",
     ).set_defaults(handler=cmd_notify_send)
 
+
+def _add_phone_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     phone = sub.add_parser(
         "phone", parents=[common], help="confiscated phones: the escalation and collection"
     ).add_subparsers(metavar="ACTION")

@@ -1,0 +1,160 @@
+"""Phones held: the list, and handing a phone back, confiscating one, and a parent collecting it.
+
+Split out of kiosk.office_web.views.lists (whose list page, row buttons and reads these share):
+each action goes through the phone desk's use case, the one the kiosk uses too, and a
+confiscated phone goes back only as the school's policy allows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kiosk.office import school_office_view
+from kiosk.office_web.auth import EVERYONE, Signed
+from kiosk.office_web.guard import checked_form
+from kiosk.office_web.render import back, staff_page
+from kiosk.office_web.reports import learner_id_of, learners_on_roll, year_groups
+from kiosk.office_web.state import office_of
+from kiosk.office_web.tables import Column, Row, table
+from kiosk.office_web.views.lists import LEARNER, Action, list_page, posted_id, reads
+from kiosk.phones_desk import (
+    PhoneDeskError,
+    confiscate_phone,
+    held_confiscations,
+    phone_collected_by_parent,
+    return_phone,
+)
+
+# The lists' logger, by the name these lines have always been logged under.
+log = logging.getLogger("kiosk.office_web.views.lists")
+
+
+@staff_page(EVERYONE)
+async def phones(request: Request, who: Signed) -> Response:
+    office = office_of(request)
+    now = office.clock()
+
+    def read(session: Any) -> Any:
+        view = school_office_view(session, config=office.config, now=now, is_dsl=False)
+        held = {h.learner_id: h for h in held_confiscations(session)}
+        return view.phones, year_groups(session), held, learners_on_roll(session, office.today())
+
+    shown_phones, years, held, on_roll = await run_in_threadpool(reads, office, read)
+    rows: list[Row] = []
+    for p in shown_phones:
+        hold = held.get(p.learner_id) if p.confiscated else None
+        state = "held"
+        if hold is not None:
+            state = (
+                "confiscated: until a parent or carer collects it"
+                if hold.hold_until is None
+                else f"confiscated: until the end of {hold.hold_until}"
+            )
+        elif p.confiscated:
+            state = "confiscated"
+        rows.append(
+            {"id": p.learner_id, "slot": p.slot, "name": p.name, "group": p.reg_group,
+             "year": years.get(p.learner_id, ""), "handed_in": p.handed_in, "code": state,
+             "confiscated": "yes" if p.confiscated else ""}
+        )  # fmt: skip
+    columns = (Column("slot", "Slot", numeric=True), *LEARNER,
+               Column("handed_in", "Handed in"), Column("code", "State"))  # fmt: skip
+    shown = table("Phones held", columns, rows, request.query_params, default_sort="slot")
+    note = ("A confiscated phone is handed back only when its hold is over; the third time, "
+            "only to a parent or carer, whose name is recorded.")  # fmt: skip
+    actions = (
+        Action("/lists/phones/return", "Hand back", "id"),
+        Action("/lists/phones/collected", "Collected by a parent", "id", field="collected_by",
+               field_label="Parent or carer", when="confiscated"),
+    )  # fmt: skip
+    return list_page(request, who, title="Phones held", table=shown, note=note, actions=actions,
+                 confiscate=on_roll)  # fmt: skip
+
+
+@staff_page(EVERYONE)
+async def phone_returned(request: Request, who: Signed) -> Response:
+    office = office_of(request)
+    form = await checked_form(request, who.csrf)
+    learner_id = posted_id(form)
+    if learner_id is None:
+        return back(request, "/lists/phones", "Not handed back: no learner chosen.")
+    at = office.clock()
+    day = at.astimezone(office.config.school.zone).date()
+
+    def job() -> str:
+        try:
+            with office.book.sessions.begin() as session:
+                done = return_phone(
+                    session, learner_id, day=day, at=at, returned_by_staff_id=who.staff_id
+                )
+        except PhoneDeskError as exc:
+            return f"Not handed back: {exc}"
+        log.info("office web: %s handed back learner %d's phone", who.staff_id, learner_id)
+        return f"Handed back from slot {done.slot or '-'}."
+
+    return back(request, "/lists/phones", await run_in_threadpool(job))
+
+
+@staff_page(EVERYONE)
+async def phone_collected(request: Request, who: Signed) -> Response:
+    office = office_of(request)
+    form = await checked_form(request, who.csrf)
+    learner_id = posted_id(form)
+    if learner_id is None:
+        return back(request, "/lists/phones", "Not recorded: no learner chosen.")
+    collector = str(form.get("collected_by", ""))
+    at = office.clock()
+
+    def job() -> str:
+        try:
+            with office.book.sessions.begin() as session:
+                done = phone_collected_by_parent(
+                    session, learner_id, at=at, collected_by=collector, by_staff_id=who.staff_id
+                )
+        except PhoneDeskError as exc:
+            return f"Not recorded: {exc}"
+        log.info("office web: %s gave learner %d's phone to a parent", who.staff_id, learner_id)
+        return f"Collected by {done.collected_by} from slot {done.slot or '-'}."
+
+    return back(request, "/lists/phones", await run_in_threadpool(job))
+
+
+@staff_page(EVERYONE)
+async def phone_confiscated(request: Request, who: Signed) -> Response:
+    office = office_of(request)
+    form = await checked_form(request, who.csrf)
+    wanted = str(form.get("learner", ""))
+    slot, note = str(form.get("slot", "")), str(form.get("note", ""))
+    at = office.clock()
+    zone = office.config.school.zone
+
+    def job() -> str:
+        try:
+            with office.book.sessions.begin() as session:
+                learner_id = learner_id_of(session, wanted)
+                if learner_id is None:
+                    return "Not confiscated: choose a learner from the list (name and MIS id)."
+                outcome = confiscate_phone(
+                    session, learner_id, at=at, by_staff_id=who.staff_id, zone=zone,
+                    slot=slot, note=note,
+                )  # fmt: skip
+        except PhoneDeskError as exc:
+            return f"Not confiscated: {exc}"
+        log.info("office web: %s confiscated learner %d's phone", who.staff_id, learner_id)
+        return " ".join(("Confiscated.", *outcome.said))
+
+    return back(request, "/lists/phones", await run_in_threadpool(job))
+
+
+ROUTES = [
+    Route("/lists/phones", phones, methods=["GET"]),
+    Route("/lists/phones/return", phone_returned, methods=["POST"]),
+    Route("/lists/phones/collected", phone_collected, methods=["POST"]),
+    Route("/lists/phones/confiscate", phone_confiscated, methods=["POST"]),
+]
