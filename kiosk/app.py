@@ -134,6 +134,12 @@ class Devices:
     present_phone: Callable[[int], object] | None = None
     pass_arch: Callable[[], object] | None = None
 
+    @property
+    def arch_alarming(self) -> bool:
+        """Whether the arch is alarming now: a relay contact's level, which sends no edge for
+        the state it starts in (an open contact: the alarm, or a cut cable)."""
+        return self.detector is not None and bool(getattr(self.detector, "is_alarm", False))
+
 
 class KioskApp(LogsCrashes[int], inherit_bindings=False):
     """The kiosk cannot be quit from its own keys; the demo adds ctrl+q back."""
@@ -390,8 +396,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             self.lane_event(rules.ArchPassed(message.at), None, lambda _: None)
 
     def on_arch_passed(self, message: ArchPassed) -> None:
-        detector = self.devices.detector
-        alarming = detector is not None and bool(getattr(detector, "is_alarm", False))
+        alarming = self.devices.arch_alarming
         self.lane_event(rules.ArchPassed(message.at, alarming), None, lambda _: None)
 
     def on_phone_badge_scanned(self, message: PhoneBadgeScanned) -> None:

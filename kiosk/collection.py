@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import RefusalKind
@@ -31,19 +31,32 @@ class Collected:
     at: str  # local HH:MM
 
 
-def awaiting_collection(session: Session, *, day: date, zone: tzinfo) -> list[AwaitingCollection]:
-    """Learners not admitted on `day`, suspected under the influence, whom no parent or carer
-    is yet recorded as collecting; in the order they were turned away."""
+def not_yet_collected(
+    session: Session, *, day: date, now: datetime | None = None
+) -> list[tuple[int, datetime, LearnerRecord]]:
+    """(refusal id, when turned away, learner) for each learner not admitted on `day`,
+    suspected under the influence, whom no parent or carer is recorded as collecting (as it
+    stood at `now`, when given); in the order they were turned away."""
+    waiting = [
+        RefusalRecord.date == day,
+        RefusalRecord.kind == RefusalKind.INFLUENCE.value,
+        RefusalRecord.collected_at.is_(None),
+    ]
+    if now is not None:
+        waiting[-1] = or_(RefusalRecord.collected_at.is_(None), RefusalRecord.collected_at > now)
+        waiting.append(RefusalRecord.refused_at <= now)
     found = session.execute(
         select(RefusalRecord.id, RefusalRecord.refused_at, LearnerRecord)
         .join(LearnerRecord, LearnerRecord.id == RefusalRecord.learner_id)
-        .where(
-            RefusalRecord.date == day,
-            RefusalRecord.kind == RefusalKind.INFLUENCE.value,
-            RefusalRecord.collected_at.is_(None),
-        )
+        .where(*waiting)
         .order_by(RefusalRecord.refused_at, RefusalRecord.id)
     ).all()
+    return [(refusal_id, refused_at, learner) for refusal_id, refused_at, learner in found]
+
+
+def awaiting_collection(session: Session, *, day: date, zone: tzinfo) -> list[AwaitingCollection]:
+    """Learners not admitted on `day`, suspected under the influence, whom no parent or carer
+    is yet recorded as collecting; in the order they were turned away."""
     return [
         AwaitingCollection(
             refusal_id,
@@ -51,7 +64,7 @@ def awaiting_collection(session: Session, *, day: date, zone: tzinfo) -> list[Aw
             learner.reg_group,
             f"{refused_at.astimezone(zone):%H:%M}",
         )
-        for refusal_id, refused_at, learner in found
+        for refusal_id, refused_at, learner in not_yet_collected(session, day=day)
     ]
 
 

@@ -71,7 +71,5 @@ def wire_devices(devices: Any, deliver: Callable[[Message], None]) -> None:
         detector.when_offline = lambda event: deliver(
             DetectorStatusChanged(False, f"arch OFFLINE: {getattr(event, 'reason', '')}")
         )
-        if getattr(detector, "is_alarm", False):
-            # An arch alarming when the kiosk starts (an open contact: the alarm, or a cut
-            # cable) sends no edge; a quiet arch must never be assumed.
+        if devices.arch_alarming:  # a quiet arch is never assumed at start
             deliver(ArchAlarmed(detector.clock.now(), None))

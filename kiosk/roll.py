@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, tzinfo
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from kiosk.collection import not_yet_collected
 from kiosk.config import Config, SchoolConfig
-from kiosk.domain.attendance import RefusalKind
 from kiosk.hub import (
     hub_latest_admissions,
     hub_latest_sign_outs,
@@ -37,7 +37,6 @@ from kiosk.on_site import (
 )
 from records.models import (
     LearnerRecord,
-    RefusalRecord,
     SessionMarkRecord,
     SignOutRecord,
     StaffRecord,
@@ -93,33 +92,17 @@ def on_site_ids(session: Session, day: date, now: datetime) -> dict[int, datetim
 KEPT_APART = "not admitted: kept apart for a parent"
 
 
-def kept_apart(session: Session, day: date, now: datetime) -> dict[int, datetime]:
-    """Learners not admitted on `day` (suspected under the influence) whom nobody has yet
-    collected at `now`: still on site, so on the fire roll, with when they were turned away."""
-    return {
-        learner_id: at
-        for learner_id, at in session.execute(
-            select(RefusalRecord.learner_id, func.max(RefusalRecord.refused_at))
-            .where(
-                RefusalRecord.date == day,
-                RefusalRecord.kind == RefusalKind.INFLUENCE.value,
-                RefusalRecord.refused_at <= now,
-                or_(RefusalRecord.collected_at.is_(None), RefusalRecord.collected_at > now),
-            )
-            .group_by(RefusalRecord.learner_id)
-        )
-    }
-
-
 def _kept_apart_learners(
     session: Session, day: date, now: datetime, zone: tzinfo, *, besides: set[int]
 ) -> Iterator[tuple[str, RollLearner]]:
-    """(group, row) for each learner kept apart who is not on the roll already."""
-    waiting = {k: v for k, v in kept_apart(session, day, now).items() if k not in besides}
-    if not waiting:
-        return
-    for learner in session.scalars(select(LearnerRecord).where(LearnerRecord.id.in_(waiting))):
-        at = waiting[learner.id].astimezone(zone)
+    """(group, row) for each learner not admitted and kept apart on site at `now` (nobody has
+    collected them yet) who is not on the roll already; when they were last turned away."""
+    latest = {
+        learner.id: (refused_at, learner)
+        for _, refused_at, learner in not_yet_collected(session, day=day, now=now)
+        if learner.id not in besides
+    }
+    for refused_at, learner in latest.values():
         yield (
             learner.reg_group or NO_GROUP,
             RollLearner(
@@ -128,7 +111,7 @@ def _kept_apart_learners(
                 learner.surname,
                 learner.forename,
                 learner.year_group,
-                f"{at:%H:%M}, {KEPT_APART}",
+                f"{refused_at.astimezone(zone):%H:%M}, {KEPT_APART}",
             ),
         )
 

@@ -77,6 +77,15 @@ def _identity(path: Path) -> _Identity | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+def _remembered_now(path: Path) -> AuditAnchor | None:
+    """The anchor this process last wrote or read in `path`, while the file is still that one."""
+    identity = _identity(path)
+    remembered = _remembered.get(path)
+    if identity is not None and remembered is not None and remembered[0] == identity:
+        return remembered[1]
+    return None
+
+
 class _Mover:
     """Moves anchors forward on a thread of its own; for each file only the newest head asked."""
 
@@ -183,10 +192,10 @@ def known_anchor(path: Path, key: bytes) -> AuditAnchor | AnchorUnfit | None:
     asked = _mover.asked(path)
     if asked is not None:
         return asked
+    remembered = _remembered_now(path)
+    if remembered is not None:
+        return remembered
     before = _identity(path)
-    remembered = _remembered.get(path)
-    if before is not None and remembered is not None and remembered[0] == before:
-        return remembered[1]
     anchor = _read(path, key)
     if isinstance(anchor, AuditAnchor) and before is not None and _identity(path) == before:
         _remembered[path] = (before, anchor)
@@ -201,10 +210,9 @@ def write_anchor(path: Path, key: bytes, anchor: AuditAnchor, *, start: bool = T
     Without `start`, an anchor that is not there (deleted, or unreadable) is not made anew.
     """
     with _lock(path):
-        identity = _identity(path)
-        remembered = _remembered.get(path)
-        if identity is not None and remembered is not None and remembered[0] == identity:
-            current_head: int | None = remembered[1].head_id
+        remembered = _remembered_now(path)
+        if remembered is not None:
+            current_head: int | None = remembered.head_id
         else:
             try:
                 fields = _read_fields(path)
