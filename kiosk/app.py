@@ -18,7 +18,6 @@ import signal
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,6 +42,7 @@ from kiosk.crash import LogsCrashes
 from kiosk.database import Book
 from kiosk.desk import Desk
 from kiosk.device_inbox import DeviceInbox, wire_devices
+from kiosk.devices import Devices
 from kiosk.domain import lane as rules
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import (
@@ -114,31 +114,6 @@ class StopNow(Message):
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class Devices:
-    """The hardware the app drives; any may be missing. Built by kiosk.launch."""
-
-    reader: Any = None
-    detector: Any = None
-    outputs: Any = None
-    close_all: Callable[[], None] = lambda: None
-    demo_badges: Sequence[tuple[str, str]] = field(default_factory=tuple)
-    present: Callable[[str], object] | None = None
-    trip_arch: Callable[[], object] | None = None
-    # A reader at the phone station, and a beam at the arch's exit; either may be missing.
-    phone_reader: Any = None
-    passage: Any = None
-    # The demo's stand-ins: a learner's badge at the phone station, a walk through the arch.
-    present_phone: Callable[[int], object] | None = None
-    pass_arch: Callable[[], object] | None = None
-
-    @property
-    def arch_alarming(self) -> bool:
-        """Whether the arch is alarming now: a relay contact's level, which sends no edge for
-        the state it starts in (an open contact: the alarm, or a cut cable)."""
-        return self.detector is not None and bool(getattr(self.detector, "is_alarm", False))
 
 
 class KioskApp(LogsCrashes[int], inherit_bindings=False):
@@ -868,4 +843,4 @@ def make_app(
     )
 
 
-__all__ = ["Devices", "KioskApp", "make_app"]
+__all__ = ["KioskApp", "make_app"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from textual.message import Message
 
+from kiosk.devices import Devices
 from kiosk.messages import (
     ArchAlarmed,
     ArchCleared,
@@ -48,7 +48,7 @@ class DeviceInbox:
             self._post = post
 
 
-def wire_devices(devices: Any, deliver: Callable[[Message], None]) -> None:
+def wire_devices(devices: Devices, deliver: Callable[[Message], None]) -> None:
     """Point every device's callbacks at `deliver`."""
     reader = devices.reader
     if reader is not None:

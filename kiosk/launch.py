@@ -24,7 +24,7 @@ from drivers import (
 )
 from drivers.clock import Clock, StartedClock, SystemClock
 from drivers.passage import PassageBeam
-from kiosk.app import Devices, KioskApp, make_app
+from kiosk.app import KioskApp, make_app
 from kiosk.clock import CLOCK_FILE_VARIABLE, clock_file, school_clock
 from kiosk.config import (
     Config,
@@ -39,6 +39,7 @@ from kiosk.crash import run_app
 from kiosk.database import Book, open_school_book
 from kiosk.demo import DEMO_LEARNERS, DEMO_PIN, DEMO_STAFF
 from kiosk.device_lock import DevicesBusy, hold_devices
+from kiosk.devices import Devices
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.roster import display_first_name
 from kiosk.domain.screening import ScreeningPolicy

@@ -19,7 +19,7 @@ MODULE_LINES, CLASS_LINES, FUNCTION_LINES = 500, 300, 80
 # Unfinished (issue 19 stays open for them): the station's two controllers are still one class
 # each, and the lane's keeper is a line over. Sizes as measured when this list was made.
 NOT_YET = {
-    "kiosk/app.py": 866,
+    "kiosk/app.py": 846,
     "kiosk/app.py:KioskApp": 704,
     "kiosk/desk.py": 861,
     "kiosk/desk.py:Desk": 750,

@@ -12,8 +12,9 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from drivers import ManualClock, SimulatedDetector, SimulatedReader, simulated_outputs
-from kiosk.app import Devices, KioskApp, make_app
+from kiosk.app import KioskApp, make_app
 from kiosk.config import DetectorConfig, PolicyConfig
+from kiosk.devices import Devices
 from kiosk.launch import demo_badges, prepare_demo
 
 LONDON = ZoneInfo("Europe/London")
