@@ -99,6 +99,15 @@ def main() -> None:
                 print(f"# round {n + 1}: {side} bench.{module}", flush=True)
                 for name, value in run_bench(tree, python, module).items():
                     taken[side][name].append(value)
+    for figures in taken.values():
+        # The lane's slowest answers against the plain tap's typical one, round by round (as
+        # `make bench` prints it): two figures taken in the same round, one after the other.
+        lane, plain = (
+            figures.get("tap_to_prompt_p99_ms", []),
+            figures.get("tap_to_screen_p50_ms", []),
+        )
+        if lane and len(lane) == len(plain):
+            figures["lane_p99_over_plain_p50"] = [a / b for a, b in zip(lane, plain, strict=True)]
     names = sorted(set(taken["base"]) | set(taken["today"]))
     print(f"{'figure':36} {'base':>18} {'today':>18} {'today/base':>10}")
     for name in names:

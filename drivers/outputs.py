@@ -1,8 +1,11 @@
 """The kiosk's outputs on GPIO via gpiozero: green and red lights, a buzzer and the door relay.
 
 Every output starts in its safe state (lights off, buzzer silent, door locked) and returns to
-it when closed. Nothing here blocks the caller: timed effects run on gpiozero's background
-threads.
+it when closed. Nothing here blocks the caller: an output on for a time (the green light, the
+door's pulse, the accepting pip, the ones every admission drives) is switched on at once and
+off by `drivers.timed_off`'s one thread; patterns (flashing, the alarm's beeps) run on
+gpiozero's background threads. Every other change to a device first cancels its pending time,
+so a time left over from the last learner never cuts the next signal short.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import gpiozero
 
 from drivers.closing import Closing
+from drivers.timed_off import OFF_TIMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,10 @@ class Buzzer(Closing):
 
     def play(self, pattern: BeepPattern) -> None:
         """Sound `pattern` in the background, replacing whatever was sounding."""
+        if pattern.n == 1:
+            OFF_TIMER.on_for(self._device, pattern.on_time)
+            return
+        OFF_TIMER.cancel(self._device)
         self._device.beep(pattern.on_time, pattern.off_time, n=pattern.n, background=True)
 
     def accepted(self) -> None:
@@ -73,9 +81,11 @@ class Buzzer(Closing):
         self.play(self.patterns["alarm"])
 
     def silence(self) -> None:
+        OFF_TIMER.cancel(self._device)
         self._device.off()
 
     def close(self) -> None:
+        OFF_TIMER.cancel(self._device)
         if not self._device.closed:
             self._device.off()
             self._device.close()
@@ -118,18 +128,22 @@ class Lights(Closing):
     def show_green(self, seconds: float | None = None) -> None:
         """Green on (red off); for `seconds` if given, else until told otherwise."""
         if self._red is not None:
+            OFF_TIMER.cancel(self._red)
             self._red.off()
         if self._green is not None:
             if seconds is None:
+                OFF_TIMER.cancel(self._green)
                 self._green.on()
             else:
-                self._green.blink(on_time=seconds, off_time=0, n=1, background=True)
+                OFF_TIMER.on_for(self._green, seconds)
 
     def show_red(self, *, flashing: bool = False) -> None:
         """Red on, or flashing (green off), until told otherwise."""
         if self._green is not None:
+            OFF_TIMER.cancel(self._green)
             self._green.off()
         if self._red is not None:
+            OFF_TIMER.cancel(self._red)
             if flashing:
                 self._red.blink(on_time=0.25, off_time=0.25, background=True)
             else:
@@ -138,10 +152,13 @@ class Lights(Closing):
     def off(self) -> None:
         for led in (self._green, self._red):
             if led is not None:
+                OFF_TIMER.cancel(led)
                 led.off()
 
     def close(self) -> None:
         for led in (self._green, self._red):
+            if led is not None:
+                OFF_TIMER.cancel(led)
             if led is not None and not led.closed:
                 led.off()
                 led.close()
@@ -185,15 +202,17 @@ class DoorRelay(Closing):
         duration = self.open_seconds if seconds is None else seconds
         if duration <= 0:
             raise ValueError("door open time must be positive")
-        # gpiozero's blink stops the running pulse without switching off and starts a new
-        # one that switches on (already on: no change), so an extension never drops the relay.
-        self._device.blink(on_time=duration, off_time=0, n=1, background=True)
+        # On while already on is no change, and the off time moves later: an extension never
+        # drops the relay.
+        OFF_TIMER.on_for(self._device, duration)
 
     def lock(self) -> None:
         """Lock now, cutting short any pulse."""
+        OFF_TIMER.cancel(self._device)
         self._device.off()
 
     def close(self) -> None:
+        OFF_TIMER.cancel(self._device)
         if not self._device.closed:
             self._device.off()
             self._device.close()

@@ -21,7 +21,7 @@ from kiosk.domain.attendance import (
     session_for,
 )
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.domain.badges import badge_keys
+from kiosk.domain.badges import Holder, badge_keys
 from kiosk.domain.roster import display_first_name
 from kiosk.notify import dsl_told_of_refusal
 from kiosk.notify_queue import queue_influence, queue_refusal
@@ -40,7 +40,7 @@ from records.register import audit_mark
 class BadgeOwner:
     """Who a badge belongs to, as plain values (no ORM object leaves the transaction)."""
 
-    kind: str  # "learner" | "staff" | "unknown" | "left" | "unreadable"
+    kind: Holder
     record_id: int | None = None
     first_name: str = ""
     staff_id: str = ""
@@ -50,21 +50,28 @@ def badge_owner(session: Session, badge: str, *, on: date) -> BadgeOwner:
     try:
         keys = badge_keys(badge)
     except ValueError:
-        return BadgeOwner("unreadable")
-    owner = session.scalars(select(BadgeRecord).where(BadgeRecord.key.in_(keys))).first()
-    if owner is None:
-        return BadgeOwner("unknown")
-    if owner.staff_id is not None:
-        staff = session.get_one(StaffRecord, owner.staff_id)
-        kind = "staff" if staff.active else "unknown"
+        return BadgeOwner(Holder.UNREADABLE)
+    # One statement for the badge and its holder: this runs on every tap.
+    found = session.execute(
+        select(StaffRecord, LearnerRecord)
+        .select_from(BadgeRecord)
+        .outerjoin(StaffRecord, StaffRecord.id == BadgeRecord.staff_id)
+        .outerjoin(LearnerRecord, LearnerRecord.id == BadgeRecord.learner_id)
+        .where(BadgeRecord.key.in_(keys))
+        .limit(1)
+    ).first()
+    if found is None:
+        return BadgeOwner(Holder.UNKNOWN)
+    staff, learner = found
+    if staff is not None:
+        kind = Holder.STAFF if staff.active else Holder.UNKNOWN
         return BadgeOwner(kind, staff.id, staff.forename, staff.staff_id)
-    learner = session.get_one(LearnerRecord, owner.learner_id)
     if learner.left_on is not None and learner.left_on <= on:
         return BadgeOwner(
-            "left", learner.id, display_first_name(learner.forename, learner.preferred_name)
+            Holder.LEFT, learner.id, display_first_name(learner.forename, learner.preferred_name)
         )
     return BadgeOwner(
-        "learner", learner.id, display_first_name(learner.forename, learner.preferred_name)
+        Holder.LEARNER, learner.id, display_first_name(learner.forename, learner.preferred_name)
     )
 
 
@@ -133,34 +140,32 @@ def admit(
         detention_minutes=school.late_detention_minutes,
     )
     comment = f"late: {late_reason.strip()}" if late_reason.strip() else mark.comment
+    written = {
+        "code": mark.code.value,
+        "minutes_late": mark.minutes_late,
+        "comment": comment,
+        "arrived_at": arrived_at,
+        "admitted_at": admitted_at,
+        "late_reason": late_reason.strip(),
+        "late_detention": detention.required,
+        "recorded_by_id": by_staff_id,
+        "updated_at": admitted_at,
+    }
+    new = None
     if stored is None:
-        try:
-            # Another door may write the same learner's mark at the same moment (PostgreSQL):
-            # the one that loses finds the mark there, an already-marked learner, not a failure.
-            with session.begin_nested():
-                stored = SessionMarkRecord(
-                    learner_id=learner_id,
-                    date=day,
-                    session=school_session.value,
-                    code=mark.code.value,
-                    updated_at=admitted_at,
-                )
-                session.add(stored)
-        except IntegrityError:
-            stored = _stored_mark(session, learner_id, day, school_session)
-            if stored is None:
-                raise
-            if stored.admitted_at is not None:
-                return already(stored)
-    stored.code = mark.code.value
-    stored.minutes_late = mark.minutes_late
-    stored.comment = comment
-    stored.arrived_at = arrived_at
-    stored.admitted_at = admitted_at
-    stored.late_reason = late_reason.strip()
-    stored.late_detention = detention.required
-    stored.recorded_by_id = by_staff_id
-    stored.updated_at = admitted_at
+        new = SessionMarkRecord(
+            learner_id=learner_id, date=day, session=school_session.value, **written
+        )
+    if new is not None and _insert_mark(session, new):
+        stored = new
+    else:
+        # A refusal's mark earlier this session, or another door's written a moment ago.
+        stored = stored or _stored_mark(session, learner_id, day, school_session)
+        assert stored is not None
+        if stored.admitted_at is not None:
+            return already(stored)
+        for name, value in written.items():
+            setattr(stored, name, value)
     audit_mark(
         session,
         stored,
@@ -305,6 +310,24 @@ def _tell_dsl_of_influence(
     )
     if dsl_told_by_recorder and staff is not None:
         dsl_told_of_refusal(session, refusal.id, at=at, by=f"confirmed by {recorder}")
+
+
+def _insert_mark(session: Session, mark: SessionMarkRecord) -> bool:
+    """Add a new session mark (its fields set by the caller, written at the next flush);
+    False when another door wrote the same learner's mark at the same moment.
+
+    Only PostgreSQL, where several doors write at once, needs the savepoint that catches the
+    clash; SQLite's write lock is taken at BEGIN, so the mark read in this transaction is the
+    mark, and the savepoint's two statements would only slow every tap."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.add(mark)
+        return True
+    try:
+        with session.begin_nested():
+            session.add(mark)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _stored_mark(

@@ -4,19 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.arrivals import BadgeOwner, admit, badge_owner
 from kiosk.config import SchoolConfig
+from kiosk.domain.badges import Holder
+
+
+class Tap(StrEnum):
+    """What a tap at a plain sign-in station came to (a holder's kind where it went no further)."""
+
+    ADMITTED = "admitted"
+    ALREADY_ADMITTED = "already_admitted"
+    CLOSED = "closed"  # outside every session's hours
+    SAVING = "saving"  # not saved yet: the learner is asked to wait
+    ERROR = "error"
+    DISK_FULL = "disk_full"
+    LEARNER = Holder.LEARNER.value  # for the desk, when the policy asks for more than a tap
+    STAFF = Holder.STAFF.value
+    UNKNOWN = Holder.UNKNOWN.value
+    LEFT = Holder.LEFT.value
+    UNREADABLE = Holder.UNREADABLE.value
 
 
 @dataclass(frozen=True)
 class TapOutcome:
     """What the learner sees and what the outputs do; nothing sensitive (no mark, no history)."""
 
-    kind: str  # admitted | already_admitted | unknown | left | staff | unreadable | error | saving
+    kind: Tap
     headline: str
     next_step: str
     admitted: bool = False
@@ -39,20 +57,22 @@ def sign_in(
     local = at.astimezone(school.zone)
     with sessions.begin() as session:
         owner = badge_owner(session, uid, on=local.date())
-        if owner.kind in {"unknown", "unreadable", "left"}:
+        if owner.kind in {Holder.UNKNOWN, Holder.UNREADABLE, Holder.LEFT}:
             return TapOutcome(
-                owner.kind,
+                Tap(owner.kind),
                 "Badge not recognised",
                 "Please see a member of staff.",
-                uid=uid if owner.kind == "unknown" else "",
+                uid=uid if owner.kind is Holder.UNKNOWN else "",
                 read_at=at,
             )
-        if owner.kind == "staff" or not tap_admits:
-            return TapOutcome(owner.kind, f"Hello, {owner.first_name}", "", owner=owner, read_at=at)
+        if owner.kind is Holder.STAFF or not tap_admits:
+            return TapOutcome(
+                Tap(owner.kind), f"Hello, {owner.first_name}", "", owner=owner, read_at=at
+            )
         if school.session_at(local.time().replace(tzinfo=None)) is None:
             # Outside every session's hours there is no register to mark.
             return TapOutcome(
-                "closed",
+                Tap.CLOSED,
                 f"Hello, {owner.first_name}",
                 "Signing in is closed now. Please see a member of staff.",
                 read_at=at,
@@ -61,14 +81,14 @@ def sign_in(
         admission = admit(session, owner.record_id, arrived_at=at, admitted_at=at, school=school)
     if not admission.first_admission:
         return TapOutcome(
-            "already_admitted",
+            Tap.ALREADY_ADMITTED,
             f"You're already signed in, {admission.first_name}",
             "Please go through.",
             admitted=True,
             learner_id=admission.learner_id,
         )
     return TapOutcome(
-        "admitted",
+        Tap.ADMITTED,
         f"Good morning, {admission.first_name}"
         if admission.session.value == "AM"
         else f"Hello, {admission.first_name}",
@@ -81,12 +101,12 @@ def sign_in(
 # What the learner and staff see when a tap could not be saved (the disk is full, the
 # database is broken): the learner is sent to staff, and the staff line says why.
 NOT_SAVED = TapOutcome(
-    "error", "Please wait", "Please see a member of staff: the sign-in was not saved."
+    Tap.ERROR, "Please wait", "Please see a member of staff: the sign-in was not saved."
 )
 DISK_FULL = TapOutcome(
-    "disk_full", "Please wait", "Please see a member of staff: the sign-in was not saved."
+    Tap.DISK_FULL, "Please wait", "Please see a member of staff: the sign-in was not saved."
 )
-SAVING = TapOutcome("saving", "One moment", "Saving your sign-in…")
+SAVING = TapOutcome(Tap.SAVING, "One moment", "Saving your sign-in…")
 
 
 def is_locked(exc: BaseException) -> bool:

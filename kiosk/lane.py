@@ -24,6 +24,7 @@ from kiosk.config import Config
 from kiosk.domain import lane as rules
 from kiosk.domain.attendance import Code, mark_for_admission
 from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.domain.badges import Holder
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
 from kiosk.domain.station import RefusalPolicy
@@ -70,6 +71,17 @@ class LaneOutcome:
 
 class OutsideSession(Exception):
     """A tap outside every session's hours: nothing to mark."""
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """What an arrival reads before the lane steps: the session, whether another door admitted
+    the learner this session, the slots in use at other doors, and a phone already in today."""
+
+    which: SchoolSession
+    elsewhere: bool
+    taken: tuple[str, ...]
+    phone_in: bool
 
 
 class LaneKeeper:
@@ -142,25 +154,41 @@ class LaneKeeper:
 
     def badge(self, uid: str, read_at: datetime) -> tuple[BadgeOwner, LaneOutcome | None]:
         """A badge at the entry reader: staff and unknown cards go back to the app."""
+        # One read for the badge and what its learner's arrival needs: a tap's reads are one
+        # transaction before its write, not two.
         with self.sessions() as db:
             owner = badge_owner(db, uid, on=read_at.astimezone(self.config.school.zone).date())
-        if owner.kind != "learner" or owner.record_id is None:
-            return owner, None
-        return owner, self.arrive(owner.record_id, owner.first_name, read_at)
+            if owner.kind is not Holder.LEARNER or owner.record_id is None:
+                return owner, None
+            found = self._arrival(db, owner.record_id, read_at)
+        return owner, self.arrive(owner.record_id, owner.first_name, read_at, found)
 
-    def arrive(self, learner_id: int, first_name: str, at: datetime) -> LaneOutcome:
-        """A learner arrives (their badge, or staff finding them by name): the tap's time
-        decides the mark, and the screening draw is made now and recorded with it."""
-        school = self.config.school
+    def _arrival(self, db: Session, learner_id: int, at: datetime) -> _Arrival | str:
+        """What an arrival needs to know (or why there is no lane to arrive in)."""
         try:
             day, which = self.session_at(at)
         except OutsideSession as exc:
-            return self._refused(str(exc), at)
-        with self.sessions() as db:
-            elsewhere = already_in(db, learner_id, day, which.value)
-            taken = slots_taken_elsewhere(db, day) if self.policy.slots else ()
-            phone_in = phone_handed_in(db, learner_id, day)
-        if elsewhere:  # admitted at another door this session (as the hub last told us)
+            return str(exc)
+        return _Arrival(
+            which,
+            already_in(db, learner_id, day, which.value),
+            slots_taken_elsewhere(db, day) if self.policy.slots else (),
+            phone_handed_in(db, learner_id, day),
+        )
+
+    def arrive(
+        self, learner_id: int, first_name: str, at: datetime, found: _Arrival | str | None = None
+    ) -> LaneOutcome:
+        """A learner arrives (their badge, or staff finding them by name): the tap's time
+        decides the mark, and the screening draw is made now and recorded with it."""
+        school = self.config.school
+        if found is None:
+            with self.sessions() as db:
+                found = self._arrival(db, learner_id, at)
+        if isinstance(found, str):
+            return self._refused(found, at)
+        which, taken, phone_in = found.which, found.taken, found.phone_in
+        if found.elsewhere:  # admitted at another door this session (as the hub last told us)
             told = rules.Tell(
                 learner_id, f"You're already signed in, {first_name}", "Please go through."
             )
@@ -189,7 +217,7 @@ class LaneKeeper:
         """A badge at the phone station's own reader: that learner's phone is in their slot."""
         with self.sessions() as db:
             owner = badge_owner(db, uid, on=read_at.astimezone(self.config.school.zone).date())
-        if owner.kind != "learner" or owner.record_id is None:
+        if owner.kind is not Holder.LEARNER or owner.record_id is None:
             return self._refused("That badge is not a learner's.", read_at)
         return self.handle(
             rules.PhoneStationTapped(read_at, owner.record_id), staff_id=None, now=read_at
@@ -341,38 +369,40 @@ class LaneKeeper:
     # --- what staff see ------------------------------------------------------------------------
 
     def view(self, now: datetime) -> LaneView:
-        lane = self.lane
-        rows = []
-        for learner in lane.learners:
-            place = (
-                lane.arch.index(learner.learner_id) + 1 if learner.learner_id in lane.arch else None
+        return lane_view(self.lane, self.policy, now)
+
+
+def lane_view(lane: rules.Lane, policy: rules.LanePolicy, now: datetime) -> LaneView:
+    """What staff see of the lane: a row for every learner in flight, the alarms, the counts."""
+    rows = []
+    for learner in lane.learners:
+        place = lane.arch.index(learner.learner_id) + 1 if learner.learner_id in lane.arch else None
+        step = rules.next_step_of(learner, policy)
+        rows.append(
+            LaneRow(
+                learner.learner_id,
+                learner.first_name,
+                step,
+                learner.slot,
+                learner.since or learner.arrived_at,
+                lane.needs(learner, now, policy),
+                place,
+                learner.arrived_at,
+                learner.phone_done,
+                learner.selected,
+                learner.screening,
+                learner.search_done,
+                learner.late_reason,
             )
-            step = rules.next_step_of(learner, self.policy).value
-            rows.append(
-                LaneRow(
-                    learner.learner_id,
-                    learner.first_name,
-                    step,
-                    learner.slot,
-                    learner.since or learner.arrived_at,
-                    lane.needs(learner, now, self.policy),
-                    place,
-                    learner.arrived_at,
-                    learner.phone_done,
-                    learner.selected,
-                    learner.screening,
-                    learner.search_done,
-                    learner.late_reason,
-                )
-            )
-        outcomes = [what for _, what in lane.done]
-        return LaneView(
-            tuple(rows),
-            lane.alarms,
-            outcomes.count("admitted"),
-            outcomes.count("refused"),
-            f"{lane.day} {lane.session}" if lane.day else "",
         )
+    outcomes = [what for _, what in lane.done]
+    return LaneView(
+        tuple(rows),
+        lane.alarms,
+        outcomes.count("admitted"),
+        outcomes.count("refused"),
+        f"{lane.day} {lane.session}" if lane.day else "",
+    )
 
 
 def _payload(event: rules.Event) -> str:
@@ -389,4 +419,4 @@ def _event(record: VisitEventRecord) -> Any:
     return cls(at=record.at, **{k: v for k, v in values.items() if k in names})
 
 
-__all__ = ["LaneKeeper", "LaneOutcome", "OutsideSession", "lane_policy"]
+__all__ = ["LaneKeeper", "LaneOutcome", "OutsideSession", "lane_policy", "lane_view"]

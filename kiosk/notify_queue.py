@@ -12,6 +12,7 @@ from datetime import date, datetime, tzinfo
 
 from sqlalchemy.orm import Session
 
+from kiosk.domain.phones import ConfiscatedItem
 from kiosk.notify import ATTENDANCE, DSL
 from records.models import NotificationRecord
 
@@ -244,18 +245,24 @@ def queue_third_confiscation(
     mis_id: str,
     slot: str = "",
     zone: tzinfo | None = None,
+    item: ConfiscatedItem = ConfiscatedItem.PHONE,
 ) -> int:
-    """Tell the attendance officer of a third confiscation: a parent or carer must collect it."""
-    where = f" It is in {slot}." if slot else ""
+    """Tell the attendance officer of a third confiscation: a parent or carer must collect it.
+
+    The occurrence counts phones and earphones alike (seed 003); the message names what was
+    taken this time."""
+    it = item.it
+    they = "They are" if item is ConfiscatedItem.EARPHONES else "It is"
+    where = f" {they} in {slot}." if slot else ""
     return _queue(
         session,
         at=at,
         role=ATTENDANCE,
-        subject=f"Phone to be collected by a parent or carer: {learner}",
+        subject=f"{item.noun.capitalize()} to be collected by a parent or carer: {learner}",
         body=(
-            f"{learner}'s phone was confiscated for the third time at {_local(at, zone)}."
-            f"{where}\nUnder the school's policy a parent or carer must collect it; "
-            "please contact them.\n"
+            f"{learner}'s {item.noun} {item.were} confiscated for the third time at "
+            f"{_local(at, zone)}.{where}\nUnder the school's policy a parent or carer must "
+            f"collect {it}; please contact them.\n"
             f"Learner MIS id: {mis_id}\n"
         ),
     )

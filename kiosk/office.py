@@ -105,6 +105,7 @@ def office_view(
                 p.reg_group,
                 f"{p.handed_in_at.astimezone(zone):%H:%M}",
                 p.confiscated,
+                p.item,
             )
             for p in outstanding_phones(session, day)
         ),
@@ -232,6 +233,7 @@ def hub_office_view(
                 roster[p.mis_id].reg_group if p.mis_id in roster else "",
                 f"{p.handed_in_at.astimezone(zone):%H:%M}",
                 p.confiscated,
+                p.item,
             )
             for p in phones
         ),

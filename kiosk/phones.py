@@ -1,4 +1,5 @@
-"""Phones handed in and not yet returned, for the office and the end of the day."""
+"""Phones handed in and not yet returned (and earphones confiscated), for the office and the end
+of the day."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class OutstandingPhone:
     handed_in_at: datetime
     received_by: str
     confiscated: bool
+    item: str = "phone"  # or "earphones", confiscated (R33)
 
 
 def outstanding_phones(session: Session, day: date) -> list[OutstandingPhone]:
@@ -50,6 +52,7 @@ def outstanding_phones(session: Session, day: date) -> list[OutstandingPhone]:
             handed_in_at=handin.handed_in_at,
             received_by=f"{staff.forename} {staff.surname}" if staff else "",
             confiscated=handin.confiscated,
+            item=handin.item,
         )
         for handin, learner, staff in session.execute(query)
     ]

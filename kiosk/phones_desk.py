@@ -1,4 +1,5 @@
-"""The phone desk as use cases: hand-in at arrival, return at the end of the day, confiscation."""
+"""The phone desk as use cases: hand-in at arrival, return at the end of the day, confiscation
+of a phone or earphones seen in use."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.phones import ConfiscationOutcome, Hold, confiscation_outcome, held_until
+from kiosk.domain.items import permission_problem
+from kiosk.domain.phones import (
+    ConfiscatedItem,
+    ConfiscationOutcome,
+    Hold,
+    confiscation_outcome,
+    held_until,
+)
 from kiosk.notify_queue import queue_attendance, queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
@@ -120,10 +128,15 @@ def return_phone(
     if record is None:
         raise PhoneDeskError("No phone is held for this learner.")
     if record.confiscated:
+        item = ConfiscatedItem(record.item)
         if record.hold_until is None:  # only phone_collected_by_parent gives it back
-            raise PhoneDeskError("Confiscated: a parent or carer must collect this phone.")
+            raise PhoneDeskError(
+                f"Confiscated {item.noun}: a parent or carer must collect {item.it}."
+            )
         if record.hold_until > day:
-            raise PhoneDeskError(f"Confiscated: held until the end of {record.hold_until}.")
+            raise PhoneDeskError(
+                f"Confiscated {item.noun}: held until the end of {record.hold_until}."
+            )
     staff = _staff(session, returned_by_staff_id)
     record.returned_at = at
     record.returned_by_id = staff.id
@@ -134,7 +147,7 @@ def return_phone(
         action="phone.returned",
         entity="phone_handins",
         entity_id=str(record.id),
-        detail={"learner_id": learner_id, "slot": record.slot},
+        detail={"learner_id": learner_id, "slot": record.slot, "item": record.item},
     )
     return Returned(record.slot)
 
@@ -149,15 +162,22 @@ def confiscate(
     by_staff_id: str,
     note: str = "",
     zone: tzinfo | None = None,
+    item: ConfiscatedItem = ConfiscatedItem.PHONE,
 ) -> ConfiscationOutcome:
-    """A phone seen in use later in the day: held by occurrence (seed 003's escalation)."""
+    """A phone or earphones seen in use later in the day: held by occurrence (seed 003's
+    escalation, which counts the occasions of either). Earphones are refused for a learner the
+    roster permits them (R33)."""
     staff = _staff(session, by_staff_id)
+    learner = _learner(session, learner_id)
+    problem = permission_problem(item.category, earphones_permitted=learner.earphones_permitted)
+    if problem:
+        raise PhoneDeskError(problem)
     earlier = session.scalar(
         select(func.count())
         .select_from(PhoneHandinRecord)
         .where(PhoneHandinRecord.learner_id == learner_id, PhoneHandinRecord.confiscated.is_(True))
     )
-    outcome = confiscation_outcome((earlier or 0) + 1)
+    outcome = confiscation_outcome((earlier or 0) + 1, item)
     record = PhoneHandinRecord(
         learner_id=learner_id,
         date=day,
@@ -168,10 +188,11 @@ def confiscate(
         confiscation_occurrence=outcome.occurrence,
         hold_until=held_until(outcome, day),
         note=note.strip(),
+        item=item.value,
     )
     session.add(record)
     session.flush()
-    learner = session.get_one(LearnerRecord, learner_id)
+    detail = {"learner": learner.mis_id, "occurrence": outcome.occurrence, "hold": outcome.hold}
     append_audit(
         session,
         at=at,
@@ -179,7 +200,8 @@ def confiscate(
         action="phone.confiscated",
         entity="phone_handins",
         entity_id=str(record.id),
-        detail={"learner": learner.mis_id, "occurrence": outcome.occurrence, "hold": outcome.hold},
+        # A phone's entry reads as it always has; earphones are named.
+        detail=detail if item is ConfiscatedItem.PHONE else {**detail, "item": item.value},
     )
     if outcome.notify:
         queue_third_confiscation(
@@ -189,6 +211,7 @@ def confiscate(
             mis_id=learner.mis_id,
             slot=record.slot,
             zone=zone,
+            item=item,
         )
     return outcome
 
@@ -209,11 +232,13 @@ def confiscate_phone(
     zone: tzinfo,
     slot: str = "",
     note: str = "",
+    item: ConfiscatedItem = ConfiscatedItem.PHONE,
 ) -> ConfiscationOutcome:
-    """A phone (or earphones) seen in use during the day is confiscated: held to the end of the
-    day, then a second day, then until a parent or carer collects it; at the third the
-    attendance officer is told (in the caller's transaction). `outcome.reasons` is the
-    escalation in words, for the screen."""
+    """A phone (or earphones: `item`) seen in use during the day is confiscated: held to the
+    end of the day, then a second day, then until a parent or carer collects it; at the third
+    the attendance officer is told (in the caller's transaction). `outcome.reasons` is the
+    escalation in words, for the screen. Earphones are refused (PhoneDeskError, saying why)
+    for a learner the roster permits them (R33)."""
     _learner(session, learner_id)
     staff = staff_by_staff_id(session, by_staff_id)
     if staff is None or not staff.active:
@@ -227,6 +252,7 @@ def confiscate_phone(
         by_staff_id=by_staff_id,
         note=note,
         zone=zone,
+        item=item,
     )
 
 
@@ -235,6 +261,7 @@ class CollectedByParent:
     slot: str
     collected_by: str
     occurrence: int
+    item: ConfiscatedItem = ConfiscatedItem.PHONE
 
 
 def phone_collected_by_parent(
@@ -261,7 +288,7 @@ def phone_collected_by_parent(
         .order_by(PhoneHandinRecord.date.desc(), PhoneHandinRecord.id.desc())
     ).first()
     if record is None:
-        raise PhoneDeskError("No confiscated phone is held for this learner.")
+        raise PhoneDeskError("No confiscated phone or earphones are held for this learner.")
     staff = staff_by_staff_id(session, by_staff_id)
     if staff is None or not staff.active:
         raise PhoneDeskError(f"No active member of staff with staff_id {by_staff_id!r}.")
@@ -278,17 +305,21 @@ def phone_collected_by_parent(
         detail={"learner": learner.mis_id, "collected_by": who},
     )
     if record.hold_until is None:  # the third time: the attendance officer asked for this
+        item = ConfiscatedItem(record.item)
+        name = f"{learner.forename} {learner.surname}"
         queue_attendance(
             session,
             at=at,
-            subject=f"Phone collected by a parent or carer: {learner.forename} {learner.surname}",
+            subject=f"{item.noun.capitalize()} collected by a parent or carer: {name}",
             body=(
-                f"{learner.forename} {learner.surname}'s confiscated phone was collected by "
+                f"{name}'s confiscated {item.noun} {item.were} collected by "
                 f"{who}; handed over by {staff.forename} {staff.surname}.\n"
                 f"Learner MIS id: {learner.mis_id}\n"
             ),
         )
-    return CollectedByParent(record.slot, who, record.confiscation_occurrence or 0)
+    return CollectedByParent(
+        record.slot, who, record.confiscation_occurrence or 0, ConfiscatedItem(record.item)
+    )
 
 
 @dataclass(frozen=True)
@@ -301,10 +332,11 @@ class HeldPhone:
     occurrence: int
     hold: Hold
     hold_until: date | None
+    item: ConfiscatedItem = ConfiscatedItem.PHONE
 
 
 def held_confiscations(session: Session) -> list[HeldPhone]:
-    """Every confiscated phone not yet given back, whichever day it was taken."""
+    """Every confiscated phone (or earphones) not yet given back, whichever day it was taken."""
     rows = session.execute(
         select(PhoneHandinRecord, LearnerRecord)
         .join(LearnerRecord, PhoneHandinRecord.learner_id == LearnerRecord.id)
@@ -324,6 +356,7 @@ def held_confiscations(session: Session) -> list[HeldPhone]:
                 occurrence,
                 confiscation_outcome(occurrence).hold,
                 record.hold_until,
+                ConfiscatedItem(record.item),
             )
         )
     return held

@@ -13,6 +13,7 @@ from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy
 from kiosk.domain.search import AppropriateAdult, SearchLevel, UrgentException
 from kiosk.domain.search_record import Consent
+from kiosk.domain.station import Step
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class LaneRow:
 
     learner_id: int
     first_name: str
-    step: str  # "phone" | "screening" | "search" | "admit"
+    step: Step
     slot: str
     since: datetime
     needs: tuple[Need, ...]
@@ -202,6 +203,7 @@ class OfficePhoneRow:
     reg_group: str
     handed_in: str
     confiscated: bool
+    item: str = "phone"  # or "earphones", confiscated (R33)
 
 
 @dataclass(frozen=True)
@@ -248,16 +250,20 @@ class OfficeView:
         return tuple(bins)
 
 
+OfficeActionKind = Literal[
+    "return_phone",
+    "confiscate_phone",
+    "confiscate_earphones",  # R33: earphones seen in use, refused for a learner permitted them
+    "parent_collected",
+    "export_attendance",
+    "export_searches",
+    "refresh",
+]
+
+
 @dataclass(frozen=True)
 class OfficeAction:
-    kind: Literal[
-        "return_phone",
-        "confiscate_phone",
-        "parent_collected",
-        "export_attendance",
-        "export_searches",
-        "refresh",
-    ]
+    kind: OfficeActionKind
     learner_id: int | None = None
     folder: str = ""
     # The envelope or slot of a confiscated phone, or the parent or carer collecting it.

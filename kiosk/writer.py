@@ -48,8 +48,8 @@ class JobFailed(Message):
 class Writer:
     def __init__(self, post: Callable[[Message], object]) -> None:
         self._post = post
-        # (rank, order, job, then): urgent jobs first, otherwise first come, first served.
-        self._jobs: queue.PriorityQueue[tuple[int, int, Any, Any]] = queue.PriorityQueue()
+        # (rank, order, job, then, name): urgent jobs first, else first come, first served.
+        self._jobs: queue.PriorityQueue[tuple[int, int, Any, Any, str]] = queue.PriorityQueue()
         self._order = itertools.count()
         # Set by stop(): after it a locked database is waited out only until then.
         self._deadline: float | None = None
@@ -60,23 +60,30 @@ class Writer:
         self.locked = False  # the last attempt found the database locked
 
     def submit(
-        self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
+        self,
+        job: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        urgent: bool = False,
+        name: str = "",
     ) -> None:
+        """Run `job` in turn; `name` says in the log what failed (else the job's own name)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="kiosk-writer", daemon=True)
             self._thread.start()
         self.waiting += 1
-        self._jobs.put((_URGENT if urgent else _IN_TURN, next(self._order), job, then))
+        name = name or getattr(job, "__qualname__", type(job).__name__)
+        self._jobs.put((_URGENT if urgent else _IN_TURN, next(self._order), job, then, name))
 
     def _run(self) -> None:
         while True:
-            _, _, job, then = self._jobs.get()
+            _, _, job, then, name = self._jobs.get()
             if job is None:
                 return
             try:
                 result = self._until_done(job)
             except Exception as exc:  # a job's failure must not stop the writer
-                log.exception("a database job failed")
+                log.exception("a database job failed: %s", name)
                 self._post(JobFailed(exc))
                 continue
             self._post(JobDone(then, result))
@@ -105,7 +112,7 @@ class Writer:
         self._deadline = time.monotonic() + timeout
         if self._thread is None:
             return 0
-        self._jobs.put((_LAST, next(self._order), None, None))
+        self._jobs.put((_LAST, next(self._order), None, None, "stop"))
         self._thread.join(timeout=timeout)
         if not self._thread.is_alive():
             return 0

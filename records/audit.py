@@ -222,12 +222,22 @@ def append_audit(
                 first.id, first.hash, record.id, record.hash
             )
         elif last is not None and (
-            held := _anchor_still_holds(session, path, key, (last.id, last.hash))
+            held := _earlier_in_this_transaction(session, (last.id, last.hash))
+            or _anchor_still_holds(session, path, key, (last.id, last.hash))
         ):
             session.info[_PENDING_ANCHOR] = AuditAnchor(
                 held.first_id, held.first_hash, record.id, record.hash
             )
     return record
+
+
+def _earlier_in_this_transaction(session: Session, last: tuple[int, str]) -> AuditAnchor | None:
+    """The anchor this transaction will move to, when the new entry chains onto the entry it
+    appended just before (a screening and an admission in one commit): checked then already."""
+    pending = session.info.get(_PENDING_ANCHOR)
+    if isinstance(pending, AuditAnchor) and (pending.head_id, pending.head_hash) == last:
+        return pending
+    return None
 
 
 def _anchor_still_holds(

@@ -93,6 +93,7 @@ class _Mover:
         self._changed = threading.Condition()
         self._asked: dict[Path, tuple[bytes, AuditAnchor, bool]] = {}
         self._moving: Path | None = None
+        self._moving_anchor: AuditAnchor | None = None
         self._thread: threading.Thread | None = None
 
     def ask(self, path: Path, key: bytes, anchor: AuditAnchor, start: bool) -> None:
@@ -109,9 +110,13 @@ class _Mover:
             self._changed.notify_all()
 
     def asked(self, path: Path) -> AuditAnchor | None:
+        """The newest head asked for `path` and not yet written: waiting, or being written
+        (while the file still holds the head before it)."""
         with self._changed:
             waiting = self._asked.get(path)
-            return None if waiting is None else waiting[1]
+            if waiting is not None:
+                return waiting[1]
+            return self._moving_anchor if self._moving == path else None
 
     def wait(self, path: Path | None = None) -> None:
         """Until the moves asked (for `path`, or every file) are written."""
@@ -129,7 +134,7 @@ class _Mover:
                 self._changed.wait_for(lambda: bool(self._asked))
                 path, (key, anchor, start) = next(iter(self._asked.items()))
                 del self._asked[path]
-                self._moving = path
+                self._moving, self._moving_anchor = path, anchor
             try:
                 write_anchor(path, key, anchor, start=start)
             except OSError as exc:
@@ -140,7 +145,7 @@ class _Mover:
                 log.exception("cannot write the audit anchor %s", path)
             finally:
                 with self._changed:
-                    self._moving = None
+                    self._moving, self._moving_anchor = None, None
                     self._changed.notify_all()
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TableClause,
     UniqueConstraint,
     column,
+    false,
     func,
     table,
     text,
@@ -117,6 +118,8 @@ class HubLearnerRecord(HubBase):
     reg_group: Mapped[str] = mapped_column(default="")
     sen: Mapped[bool] = mapped_column(default=False)
     left_on: Mapped[dt.date | None]
+    # R33: the roster's earphones permission, so every door refuses to confiscate them alike.
+    earphones_permitted: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[dt.datetime]
 
 
@@ -254,6 +257,8 @@ class HubPhoneRecord(HubBase):
     slot: Mapped[str] = mapped_column(default="")
     no_phone: Mapped[bool] = mapped_column(default=False)
     confiscated: Mapped[bool] = mapped_column(default=False)
+    # "phone", or "earphones" confiscated (R33).
+    item: Mapped[str] = mapped_column(default="phone", server_default="phone")
     handed_in_at: Mapped[dt.datetime]
     kind: Mapped[str]
     at: Mapped[dt.datetime]

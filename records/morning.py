@@ -51,7 +51,8 @@ class SessionMarkRecord(Base):
 
 
 class PhoneHandinRecord(Base):
-    """A phone handed in (or a declaration of no phone), and its return or confiscation."""
+    """A phone handed in (or a declaration of no phone), and its return or confiscation; or
+    earphones confiscated (`item`), which are held and given back as a phone is."""
 
     __tablename__ = "phone_handins"
     __table_args__ = (
@@ -59,6 +60,7 @@ class PhoneHandinRecord(Base):
             "confiscation_occurrence IS NULL OR confiscation_occurrence >= 1",
             name="confiscation_occurrence",
         ),
+        CheckConstraint("item IN ('phone', 'earphones')", name="item"),
         Index(None, "date", "returned_at"),
         Index(None, "learner_id", "date"),
     )
@@ -79,6 +81,8 @@ class PhoneHandinRecord(Base):
     note: Mapped[str] = mapped_column(default="")
     # The parent or carer who collected a confiscated phone (when: returned_at; by: returned_by).
     collected_by: Mapped[str] = mapped_column(default="", server_default="")
+    # What was taken: "phone" (every hand-in), or "earphones" seen in use (R33).
+    item: Mapped[str] = mapped_column(default="phone", server_default="phone")
 
     learner: Mapped[LearnerRecord] = relationship()
     received_by: Mapped[StaffRecord | None] = relationship(foreign_keys=[received_by_id])

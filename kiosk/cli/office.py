@@ -14,6 +14,7 @@ from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import Book, open_school_book
+from kiosk.domain.phones import ConfiscatedItem
 from kiosk.notify import pending, send_pending
 from kiosk.phones_desk import (
     PhoneDeskError,
@@ -127,13 +128,19 @@ def _add_phone_commands(
         phone,
         "confiscate",
         common,
-        help="a phone seen in use: held for the day, then a second day, then a parent collects",
-        example="kiosk phone confiscate A1001 --by S05 --slot envelope-7",
+        help="a phone (or earphones) seen in use: held for the day, then a second day, then a "
+        "parent collects",
+        example="kiosk phone confiscate A1001 --by S05 --slot envelope-7 [--earphones]",
     )
     confiscate_cmd.add_argument("mis_id", metavar="MIS_ID", help="the learner")
     confiscate_cmd.add_argument("--by", required=True, metavar="STAFF_ID", help="who took it")
     confiscate_cmd.add_argument("--slot", default="", help="the envelope, pouch or slot")
     confiscate_cmd.add_argument("--note", default="", help="what happened")
+    confiscate_cmd.add_argument(
+        "--earphones",
+        action="store_true",
+        help="earphones, not a phone (refused for a learner the roster permits them)",
+    )
     confiscate_cmd.set_defaults(handler=cmd_phone_confiscate)
     collected_cmd = add_command(
         phone,
@@ -177,6 +184,7 @@ def cmd_phone_confiscate(args: argparse.Namespace) -> int:
                 zone=config.school.zone,
                 slot=args.slot,
                 note=args.note,
+                item=ConfiscatedItem.EARPHONES if args.earphones else ConfiscatedItem.PHONE,
             )
     except PhoneDeskError as exc:
         _error(str(exc))
@@ -226,8 +234,9 @@ def cmd_phone_held(args: argparse.Namespace) -> int:
             if phone.hold_until is None
             else (f"until the end of {phone.hold_until}")
         )
+        what = "" if phone.item is ConfiscatedItem.PHONE else f"{phone.item.noun} "
         _say(
-            f"{phone.slot or '-':>10}  {phone.name} ({phone.mis_id})  confiscated "
+            f"{phone.slot or '-':>10}  {phone.name} ({phone.mis_id})  {what}confiscated "
             f"{phone.confiscated_on} (occurrence {phone.occurrence}), held {until}"
         )
     return OK

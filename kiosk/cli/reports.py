@@ -182,6 +182,8 @@ def cmd_phones(args: argparse.Namespace) -> int:
     _say(f"{day}: {len(phones)} phone(s) not yet returned")
     for phone in phones:
         held = "  CONFISCATED" if phone.confiscated else ""
+        if phone.confiscated and phone.item != "phone":
+            held += f" {phone.item.upper()}"
         _say(
             f"{phone.slot or '-':>6}  {phone.learner_name}"
             f" ({phone.mis_id}, {phone.reg_group or '-'})"

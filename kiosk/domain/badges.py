@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
+
+
+class Holder(StrEnum):
+    """Who a badge read at the door belongs to."""
+
+    LEARNER = "learner"
+    STAFF = "staff"
+    UNKNOWN = "unknown"  # no such badge, or a member of staff no longer active
+    LEFT = "left"  # a learner who has left the school
+    UNREADABLE = "unreadable"  # not a badge number in any form we know
+
 
 _HEX_DIGITS = frozenset("0123456789ABCDEF")
 _DECIMAL_DIGITS = frozenset("0123456789")

@@ -1,10 +1,12 @@
-"""Phone hand-in policy and how a confiscated phone escalates by occurrence (seed 003)."""
+"""Phone hand-in policy, and how a confiscated phone or earphones escalate (seed 003)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+from kiosk.domain.items import ItemCategory
 
 
 class PhonePolicy(StrEnum):
@@ -21,15 +23,49 @@ class Hold(StrEnum):
     PARENT_COLLECTS = "parent_collects"
 
 
+class ConfiscatedItem(StrEnum):
+    """What was seen in use during the day and taken (seed 003: "a mobile phone or earphones").
+
+    Both escalate together: the occurrence counts the occasions the learner was seen on a phone
+    or wearing earphones, whichever it was each time. Earphones are banned only for a learner
+    without the roster's permission (R33)."""
+
+    PHONE = "phone"
+    EARPHONES = "earphones"
+
+    @property
+    def category(self) -> ItemCategory:
+        """The item's category in a search (a phone is one of the school's own banned items)."""
+        if self is ConfiscatedItem.EARPHONES:
+            return ItemCategory.EARPHONES
+        return ItemCategory.SCHOOL_RULES
+
+    @property
+    def noun(self) -> str:
+        """The item in words: "phone" or "earphones"."""
+        return str(self.value)
+
+    @property
+    def were(self) -> str:
+        """The verb that agrees with it: "the phone was", "the earphones were"."""
+        return "were" if self is ConfiscatedItem.EARPHONES else "was"
+
+    @property
+    def it(self) -> str:
+        """The pronoun that stands for it: "collects it", "collects them"."""
+        return "them" if self is ConfiscatedItem.EARPHONES else "it"
+
+
 @dataclass(frozen=True)
 class ConfiscationOutcome:
-    """What happens to a phone confiscated for the `occurrence`-th time."""
+    """What happens to a phone (or earphones) confiscated for the `occurrence`-th time."""
 
     occurrence: int
     hold: Hold
     parent_must_collect: bool
     notify: bool
     reasons: tuple[str, ...]
+    item: ConfiscatedItem = ConfiscatedItem.PHONE
 
     @property
     def said(self) -> tuple[str, ...]:
@@ -42,21 +78,27 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def confiscation_outcome(occurrence: int) -> ConfiscationOutcome:
+def confiscation_outcome(
+    occurrence: int, item: ConfiscatedItem = ConfiscatedItem.PHONE
+) -> ConfiscationOutcome:
     """Seed 003: held to the end of the day, then a second day, then a parent or carer collects.
 
     The third and every later occurrence notify, because a parent or carer has to come in.
+    Earphones are named in the words ("2nd confiscation (earphones): ..."); a phone is not, as
+    it always was.
     """
     if occurrence < 1:
         raise ValueError(f"occurrence counts from 1, got {occurrence}")
-    nth = _ordinal(occurrence)
+    named = "" if item is ConfiscatedItem.PHONE else f" ({item.noun})"
+    nth = f"{_ordinal(occurrence)} confiscation{named}"
     if occurrence == 1:
         return ConfiscationOutcome(
             occurrence,
             Hold.END_OF_DAY,
             False,
             False,
-            (f"{nth} confiscation: held until the end of the day.",),
+            (f"{nth}: held until the end of the day.",),
+            item,
         )
     if occurrence == 2:
         return ConfiscationOutcome(
@@ -64,7 +106,8 @@ def confiscation_outcome(occurrence: int) -> ConfiscationOutcome:
             Hold.SECOND_DAY,
             False,
             False,
-            (f"{nth} confiscation: held until the end of the next school day.",),
+            (f"{nth}: held until the end of the next school day.",),
+            item,
         )
     return ConfiscationOutcome(
         occurrence,
@@ -72,9 +115,10 @@ def confiscation_outcome(occurrence: int) -> ConfiscationOutcome:
         True,
         True,
         (
-            f"{nth} confiscation: held until a parent or carer collects it.",
-            "The parent or carer must be told to collect it.",
+            f"{nth}: held until a parent or carer collects {item.it}.",
+            f"The parent or carer must be told to collect {item.it}.",
         ),
+        item,
     )
 
 

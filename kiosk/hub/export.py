@@ -186,6 +186,7 @@ class HubPhone:
     station: str
     handed_in_at: datetime
     confiscated: bool
+    item: str = "phone"  # or "earphones", confiscated (R33)
 
 
 def hub_outstanding_phones(conn: Connection, day: date) -> list[HubPhone]:
@@ -195,7 +196,12 @@ def hub_outstanding_phones(conn: Connection, day: date) -> list[HubPhone]:
         hub_phones_held(day)
         .where(phones.no_phone.is_(False))
         .with_only_columns(
-            phones.mis_id, phones.slot, phones.station, phones.handed_in_at, phones.confiscated
+            phones.mis_id,
+            phones.slot,
+            phones.station,
+            phones.handed_in_at,
+            phones.confiscated,
+            phones.item,
         )
     )
     return [HubPhone(*row) for row in rows]

@@ -259,6 +259,7 @@ def _phone_rows(db: Session, station: str, store: str, since: Since) -> Iterator
             "slot": phone.slot,
             "no_phone": phone.no_phone,
             "confiscated": phone.confiscated,
+            "item": phone.item,
             "handed_in_at": phone.handed_in_at,
         }
         if since is None or phone.handed_in_at >= since:

@@ -37,8 +37,9 @@ _LEARNER_FIELDS = (
     "reg_group",
     "sen",
     "left_on",
+    "earphones_permitted",
 )
-# The seal travels with the roles and PIN hash it covers (records.staff_seals).
+# The seal travels with the roles, PIN hash and training date it covers (records.staff_seals).
 _STAFF_FIELDS = (
     "surname",
     "forename",
@@ -228,11 +229,13 @@ def _apply_enrolments(
 def _kept_seal(member: StaffRecord, row: Any) -> Any:
     """The hub's staff row, keeping this door's seal when the hub holds none for the very roles
     and PIN hash this door sealed (a hub upgraded to hub0003, not yet published to again):
-    without it the upgrade would leave nobody able to sign on. A changed row stays unsealed."""
+    without it the upgrade would leave nobody able to sign on. A changed row stays unsealed
+    (the training date is sealed too, R7)."""
+    sealed = (member.roles, member.pin_hash, member.search_trained_on)
     if (
         row["seal"] is None
         and member.seal is not None
-        and (member.roles, member.pin_hash) == (row["roles"], row["pin_hash"])
+        and sealed == (row["roles"], row["pin_hash"], row["search_trained_on"])
     ):
         return {**row, "seal": member.seal}
     return row

@@ -84,22 +84,29 @@ class OnScreenKeyboard(Vertical):
         self.shifted = False
 
     def compose(self) -> ComposeResult:
-        with Grid(id="letters"):
-            for row in _ROWS if self.digits_row else _ROWS[1:]:
-                for char in row:
-                    yield LetterKey(char, char.upper() if char.isalpha() else char)
-            yield LetterKey("shift", SHIFT)
-            yield LetterKey("space", "space")
-            yield LetterKey("back", BACKSPACE)
-            if not self.always:
-                yield LetterKey("done", "Done")
-        yield DigitStrip(id="digit-strip")
+        # Only a keyboard always shown is made with its screen; the others when first shown:
+        # sixty keys a screen, made and styled, held up every staff screen as it opened.
+        if self.always:
+            yield from self._keys()
+
+    def _keys(self) -> list[Widget]:
+        letters = [
+            LetterKey(char, char.upper() if char.isalpha() else char)
+            for row in (_ROWS if self.digits_row else _ROWS[1:])
+            for char in row
+        ]
+        letters += [LetterKey("shift", SHIFT), LetterKey("space", "space")]
+        letters += [LetterKey("back", BACKSPACE)]
+        if not self.always:
+            letters.append(LetterKey("done", "Done"))
+        for key in letters:
+            key.on_tap = self._type
+        digits = DigitStrip(on_tap=self._type, id="digit-strip")
+        digits.display = False
+        return [Grid(*letters, id="letters"), digits]
 
     def on_mount(self) -> None:
-        for key in self.query(TouchKey):
-            key.on_tap = self._type
         self.display = self.always
-        self.query_one("#digit-strip").display = False
         # Follow the focus rather than ask every screen to: a box touched shows the keys.
         self.watch(self.screen, "focused", self._focus_moved)
 
@@ -112,6 +119,8 @@ class OnScreenKeyboard(Vertical):
     def show_for(self, box: Input) -> None:
         """Type into `box` from now on: digits for a box with the class `digits`, else letters."""
         self.target = box
+        if not self.children:
+            self.mount(*self._keys())
         digits = box.has_class("digits")
         self.query_one("#letters").display = not digits
         self.query_one("#digit-strip").display = digits

@@ -116,6 +116,14 @@ class DigitStrip(Horizontal):
     }
     """
 
+    def __init__(
+        self, *, on_tap: Callable[[TouchKey], None] | None = None, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.on_tap = on_tap  # given to every key it makes
+
     def compose(self) -> ComposeResult:
         for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "back", "done"):
-            yield DigitKey(key)
+            digit = DigitKey(key)
+            digit.on_tap = self.on_tap
+            yield digit

@@ -22,7 +22,13 @@ from textual.widgets import (
 
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.text import TextCell, cells
-from kiosk.views import OfficeAction, OfficeLearnerRow, OfficeView
+from kiosk.views import (
+    OfficeAction,
+    OfficeActionKind,
+    OfficeLearnerRow,
+    OfficePhoneRow,
+    OfficeView,
+)
 
 _BARS = " ▁▂▃▄▅▆▇█"
 _EIGHTHS = " ▏▎▍▌▋▊▉"  # a horizontal bar's last part, in eighths of a cell
@@ -53,6 +59,23 @@ def weeks_bar(counts: tuple[int, ...]) -> str:
     """Late marks per week as a little bar chart, oldest week first."""
     top = max(counts, default=0) or 1
     return "".join(_BARS[round(c / top * (len(_BARS) - 1))] if c else "·" for c in counts)
+
+
+# The phone tab's buttons and what each asks of the desk: earphones seen in use are their own
+# confiscation (R33), refused by the desk for a learner the roster permits them.
+_PHONE_ACTIONS: dict[str | None, OfficeActionKind] = {
+    "return-phone": "return_phone",
+    "confiscate-phone": "confiscate_phone",
+    "confiscate-earphones": "confiscate_earphones",
+    "parent-collected": "parent_collected",
+}
+
+
+def _held_as(phone: OfficePhoneRow) -> str:
+    """The row's last column: what is held for a confiscation ("earphones" named), else blank."""
+    if not phone.confiscated:
+        return ""
+    return "confiscated" if phone.item == "phone" else f"{phone.item}, confiscated"
 
 
 class OfficeScreen(Screen[OfficeAction | None]):
@@ -89,28 +112,16 @@ class OfficeScreen(Screen[OfficeAction | None]):
                 yield Static("Refused: not admitted (O)", classes="heading")
                 yield self._learners("refusals", view.refusals, late=False)
             with TabPane(f"Phones ({len(view.phones)})", id="phones"):
-                table: DataTable[TextCell] = DataTable(id="phones-table", cursor_type="row")
-                table.add_columns("Slot", "Learner", "Reg", "In at", "")
-                for n, phone in enumerate(view.phones):
-                    table.add_row(
-                        *cells(
-                            phone.slot,
-                            phone.name,
-                            phone.reg_group,
-                            phone.handed_in,
-                            "confiscated" if phone.confiscated else "",
-                        ),
-                        key=f"{phone.learner_id}:{n}",
-                    )
-                yield table
+                yield self._phones(view.phones)
                 yield Input(
                     placeholder="Envelope (confiscating) or parent's name (collecting)",
                     id="phone-text",
                 )
                 with Horizontal(classes="row"):
-                    yield Button("Returned to the learner", id="return-phone", variant="primary")
-                    yield Button("Confiscate (seen in use)", id="confiscate-phone")
-                    yield Button("Collected by parent", id="parent-collected")
+                    yield Button("Returned", id="return-phone", variant="primary")
+                    yield Button("Take phone", id="confiscate-phone")
+                    yield Button("Take earphones", id="confiscate-earphones")
+                    yield Button("To a parent", id="parent-collected")
             if view.is_dsl:
                 with TabPane(f"Searches ({len(view.searches)})", id="searches"):
                     searches: DataTable[TextCell] = DataTable(id="searches-table")
@@ -150,6 +161,18 @@ class OfficeScreen(Screen[OfficeAction | None]):
         # Until an export is asked for there is no progress to show: an empty bar would only
         # pulse, and say nothing.
         self.query_one("#progress", ProgressBar).display = False
+
+    @staticmethod
+    def _phones(phones: tuple[OfficePhoneRow, ...]) -> DataTable[TextCell]:
+        """Phones held, a row per learner to act on; earphones confiscated are named."""
+        table: DataTable[TextCell] = DataTable(id="phones-table", cursor_type="row")
+        table.add_columns("Slot", "Learner", "Reg", "In at", "")
+        for n, phone in enumerate(phones):
+            table.add_row(
+                *cells(phone.slot, phone.name, phone.reg_group, phone.handed_in, _held_as(phone)),
+                key=f"{phone.learner_id}:{n}",
+            )
+        return table
 
     @staticmethod
     def _learners(
@@ -192,19 +215,13 @@ class OfficeScreen(Screen[OfficeAction | None]):
         folder = self.query_one("#folder", Input).value.strip()
         if button == "close":
             self.dismiss(None)
-        elif button in ("return-phone", "confiscate-phone", "parent-collected"):
+        elif button in _PHONE_ACTIONS:
             table = self.query_one("#phones-table", DataTable)
             if table.row_count:
                 key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-                kind = {
-                    "return-phone": "return_phone",
-                    "confiscate-phone": "confiscate_phone",
-                    "parent-collected": "parent_collected",
-                }[button]
                 text = self.query_one("#phone-text", Input).value.strip()
-                self.dismiss(
-                    OfficeAction(kind, learner_id=int((key or "0").split(":")[0]), text=text)  # type: ignore[arg-type]
-                )
+                learner_id = int((key or "0").split(":")[0])
+                self.dismiss(OfficeAction(_PHONE_ACTIONS[button], learner_id=learner_id, text=text))
         elif button == "export-attendance":
             self.post_message(ExportRequested("attendance", folder))
         elif button == "export-searches":

@@ -137,6 +137,54 @@ async def test_r31_r32_a_phone_is_confiscated_then_collected_by_a_parent_from_th
     assert [role for role, _ in notifications(desk)] == ["attendance", "attendance"]
 
 
+async def test_r33_earphones_seen_in_use_are_taken_at_the_kiosk_unless_the_roster_permits_them(
+    desk,
+) -> None:
+    """R33 at the door's own office screen: "Take earphones" records earphones (not a phone)
+    for a learner without permission; for one the roster permits, nothing is taken and staff
+    are told why."""
+    from kiosk.phones_desk import hand_in
+    from records.models import LearnerRecord, PhoneHandinRecord
+    from tests.app.test_office import HELEN, open_office
+
+    with desk.book.sessions.begin() as session:
+        learners = {
+            row.mis_id: row
+            for row in session.scalars(
+                select(LearnerRecord).where(LearnerRecord.mis_id.in_(("A1001", "A1002")))
+            )
+        }
+        learners["A1002"].earphones_permitted = True
+        for slot, learner in zip(("7", "8"), learners.values(), strict=True):
+            hand_in(
+                session, learner.id, day=MORNING.date(), at=MORNING, slot=slot, no_phone=False,
+                received_by_staff_id="S03",
+            )  # fmt: skip
+        permitted = learners["A1002"].id
+
+    async def take_earphones_from(pilot, slot: str) -> None:
+        await tap(pilot, "#--content-tab-phones")
+        table = desk.app.screen.query_one("#phones-table")
+        table.move_cursor(
+            row=next(n for n in range(table.row_count) if str(table.get_row_at(n)[0]) == slot)
+        )
+        await press(desk, pilot, "#confiscate-earphones")
+
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await open_office(desk, pilot, HELEN)
+        await take_earphones_from(pilot, "8")
+        assert "Not confiscated" in shown(desk.app) and "permission" in shown(desk.app)
+        await take_earphones_from(pilot, "7")
+        assert "earphones" in shown(desk.app)
+    with desk.book.sessions() as session:
+        taken = session.scalars(
+            select(PhoneHandinRecord).where(PhoneHandinRecord.confiscated.is_(True))
+        ).all()
+    assert [(record.learner_id != permitted, record.item) for record in taken] == [
+        (True, "earphones")
+    ]
+
+
 KOFI = "1A00990004"  # Kofi Osei, a male screener: the witness for Chidi
 
 
@@ -330,11 +378,16 @@ async def test_r6_a_mother_witnesses_a_search_and_the_record_and_log_say_she_is_
 
 
 def _trained(st: Station, staff_id: str, on) -> None:
+    """The training date as the staff list sets it: under the row's seal (R7), as the import
+    seals it; a date written in without the seal would refuse the sign-on."""
+    from records.keys import session_key
     from records.models import StaffRecord
+    from records.staff_seals import seal_staff
 
     with st.book.sessions.begin() as session:
         staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).one()
         staff.search_trained_on = on
+        seal_staff(staff, session_key(session))
 
 
 @pytest.mark.parametrize("may_search", [True, False], ids=["warn-only", "strict"])

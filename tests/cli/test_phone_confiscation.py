@@ -60,3 +60,20 @@ def test_r32_a_parent_collecting_the_phone_is_recorded_and_it_leaves_the_held_li
         assert third.collected_by == "Ada Okafor (mother)"
         assert third.returned_at is not None and third.returned_by.staff_id == "S5"
     engine.dispose()
+
+
+def test_r33_earphones_are_confiscated_from_the_command_line_unless_the_roster_permits_them(
+    upgraded, write
+) -> None:
+    roster = "mis_id,surname,forename,sex,earphones\nA1,Okafor,Chidi,M,Y\nA2,Nowak,Zoe,F,\n"
+    assert upgraded("roster", "import", str(write("r.csv", roster)))[0] == 0
+    assert upgraded("staff", "import", str(write("s.csv", STAFF)))[0] == 0
+
+    code, _, err = upgraded("phone", "confiscate", "A1", "--by", "S5", "--earphones")
+    assert code == 1 and "permission for earphones" in err
+    code, out, _ = upgraded(
+        "phone", "confiscate", "A2", "--by", "S5", "--slot", "E9", "--earphones"
+    )
+    assert code == 0 and "1st confiscation (earphones)" in out
+    code, out, _ = upgraded("phone", "held")
+    assert code == 0 and "Zoe Nowak (A2)  earphones confiscated" in out and "A1" not in out

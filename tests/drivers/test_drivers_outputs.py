@@ -112,6 +112,25 @@ def test_buzzer_sounds_each_pattern_in_the_background(mock_factory: MockFactory)
             assert highs(buzzer.pin) == pattern.n, name
 
 
+def test_an_alarm_straight_after_an_admission_sounds_every_beep(mock_factory: MockFactory) -> None:
+    """The accepting pip's off time, still to come, never cuts short the alarm that follows."""
+    alarm = BeepPattern(0.02, 0.02, 8)
+    with Buzzer(23, accepted=BeepPattern(0.1, 0.0, 1), alarm=alarm) as buzzer:
+        buzzer.accepted()
+        buzzer.alarm()
+        time.sleep(alarm.duration + 0.2)
+        assert highs(buzzer.pin) >= alarm.n
+
+
+def test_a_steady_green_after_a_timed_one_stays_lit(mock_factory: MockFactory) -> None:
+    with open_outputs(22, 27, None, None) as outputs:
+        assert outputs.lights is not None
+        outputs.lights.show_green(0.05)
+        outputs.lights.show_green()
+        time.sleep(0.2)
+        assert outputs.lights.green_is_lit
+
+
 def test_outputs_show_admission_alarm_and_refusal(mock_factory: MockFactory) -> None:
     with open_outputs(22, 27, 23, 24, door_open_seconds=1.0) as outputs:
         assert outputs.lights is not None and outputs.door is not None

@@ -231,6 +231,49 @@ def test_r7_a_searchers_training_date_reaches_every_door_and_a_refusals_comment_
     assert tuple(comment) == ("O", INFLUENCE_COMMENT)
 
 
+def test_r33_a_learners_earphones_permission_reaches_every_door_and_a_confiscation_names_them(
+    doors: dict[str, Door], hub_url: str, hub: Engine, tmp_path: Path
+) -> None:
+    """R33: the roster's earphones permission travels with the learner, so a new door refuses
+    to confiscate earphones from M0003 as the office's door would; earphones confiscated at one
+    door reach the hub as earphones, and the office reading the hub names them."""
+    from kiosk.domain.phones import ConfiscatedItem
+    from kiosk.hub import publish_roster
+    from kiosk.hub.export import hub_outstanding_phones
+    from kiosk.phones_desk import PhoneDeskError, confiscate_phone
+    from records.models import LearnerRecord
+
+    main = doors["main"]
+    with main.book.sessions.begin() as session:
+        learner = session.scalars(select(LearnerRecord).where(LearnerRecord.mis_id == "M0003"))
+        learner.one().earphones_permitted = True
+    publish_roster(main.book.sessions, hub, at(7, 30))
+    new = make_door(tmp_path / "sixth", "sixth", hub_url)
+    try:
+        sync(new, hub)
+        ids = local_ids(new)
+        with new.book.sessions() as session:
+            permitted = session.scalars(
+                select(LearnerRecord.mis_id).where(LearnerRecord.earphones_permitted)
+            ).all()
+        assert permitted == ["M0003"]
+        refused = pytest.raises(PhoneDeskError, match="permission for earphones")
+        with refused, new.book.sessions.begin() as session:
+            confiscate_phone(session, ids["M0003"], at=at(11, 0), by_staff_id="S01",
+                             zone=LONDON, item=ConfiscatedItem.EARPHONES)  # fmt: skip
+        with new.book.sessions.begin() as session:
+            confiscate_phone(session, ids["M0004"], at=at(11, 5), by_staff_id="S01",
+                             zone=LONDON, slot="E2", item=ConfiscatedItem.EARPHONES)  # fmt: skip
+        sync(new, hub)
+    finally:
+        new.close()
+    with hub.connect() as conn:
+        held = hub_outstanding_phones(conn, DAY)
+    assert [(p.mis_id, p.slot, p.confiscated, p.item) for p in held] == [
+        ("M0004", "E2", True, "earphones")
+    ]
+
+
 def test_with_the_hub_down_the_door_admits_and_the_backlog_drains_by_itself(
     doors: dict[str, Door], hub_server: HubServer, hub: Engine
 ) -> None:

@@ -246,3 +246,84 @@ def test_check_names_the_staff_whose_rows_are_not_sealed_and_says_how_to_fix_it(
     assert not seals.ok
     assert "not sealed yet: S1, S2" in seals.line()
     assert "kiosk staff set-pin STAFF_ID" in seals.line()
+
+
+# --- R7: the searcher's training date is under the seal -------------------------------------
+
+
+@pytest.mark.parametrize("written", ["'2026-11-30'", "NULL"], ids=["moved-on", "taken-out"])
+def test_r7_a_training_date_changed_by_hand_in_the_file_is_detected_like_a_role(
+    book: Book, caplog: pytest.LogCaptureFixture, written: str
+) -> None:
+    """A lapsed searcher's date written forward (or out) by someone who can write the file but
+    not read the key: the row no longer verifies, sign-on is refused and `broken_seals` names
+    it, as for a role given by hand."""
+    from datetime import date
+
+    from records.staff_seals import broken_seals
+
+    keyed = make_sessionmaker(book.engine, key=KEY)
+    with keyed.begin() as session:
+        staff = session.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S1")).one()
+        staff.search_trained_on = date(2025, 9, 1)  # as the staff list gives it
+        set_pin(session, "S1", "1357", now=NOW)
+    assert sign_on(keyed, staff_row(book, "S1"), "1357", at=NOW).accepted
+
+    with book.engine.begin() as connection:  # write access to the file, no key
+        connection.execute(
+            text(f"UPDATE staff SET search_trained_on = {written} WHERE staff_id = 'S1'")
+        )
+    result = sign_on(keyed, staff_row(book, "S1"), "1357", at=NOW)
+
+    assert not result.accepted and result.message == UNSEALED_MESSAGE
+    assert "sign-on refused for S1" in caplog.text
+    with keyed() as session:
+        assert broken_seals(session, KEY)[1] == ["S1"]
+
+
+def test_r7_rows_sealed_before_the_training_date_was_sealed_still_sign_on_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Migration 0014 on a real SQLite file: a searcher without a date keeps the seal 0009 made;
+    one with a date sealed the old way is sealed again with it, and one whose seal had already
+    been tampered with stays refused."""
+    import hashlib
+    import hmac
+    import json
+
+    def old_seal(staff_id: str, roles: str, pin: str) -> str:  # as records.staff_seals was
+        subkey = hmac.new(KEY, b"kiosk:staff-seal", hashlib.sha256).digest()
+        message = json.dumps([staff_id, roles, pin], separators=(",", ":")).encode()
+        return "hmac:" + hmac.new(subkey, message, hashlib.sha256).hexdigest()
+
+    url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    upgrade(url, revision="0013")
+    engine = make_engine(url)
+    pin = hash_pin("9753", KEY)
+    rows = (("S7", "screener", None, "S7"), ("S8", "searcher", "2026-09-01", "S8"),
+            ("S9", "searcher", "2026-09-01", "S9:dsl"))  # fmt: skip
+    try:
+        with engine.begin() as connection:
+            for staff_id, roles, trained, sealed_as in rows:
+                connection.execute(text(
+                    "INSERT INTO staff (staff_id, surname, forename, sex, roles, pin_hash, seal,"
+                    " search_trained_on, failed_pin_attempts, active, created_at, updated_at)"
+                    " VALUES (:id, 'Lee', 'Kim', 'F', :roles, :pin, :seal, :trained, 0, 1,"
+                    " :now, :now)"
+                ), {"id": staff_id, "roles": roles, "pin": pin, "trained": trained,
+                    "now": NOW.isoformat(),
+                    "seal": old_seal(sealed_as.split(":")[0], "dsl" if ":" in sealed_as else roles,
+                                     pin)})  # fmt: skip
+        key_file = tmp_path / "kiosk.key"
+        key_file.write_text(KEY.hex() + "\n", encoding="ascii")
+        key_file.chmod(0o600)
+
+        upgrade(url, key_file=key_file)
+
+        keyed = make_sessionmaker(engine, key=KEY)
+        with keyed() as session:
+            ids = {s.staff_id: s.id for s in session.scalars(select(StaffRecord))}
+        signed_on = {sid: sign_on(keyed, ids[sid], "9753", at=NOW).accepted for sid in ids}
+        assert signed_on == {"S7": True, "S8": True, "S9": False}
+    finally:
+        engine.dispose()

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kiosk.domain.phones import ConfiscatedItem
 from kiosk.office import school_office_view
 from kiosk.office_web.auth import EVERYONE, Signed
 from kiosk.office_web.guard import checked_form
@@ -50,14 +51,15 @@ async def phones(request: Request, who: Signed) -> Response:
     for p in shown_phones:
         hold = held.get(p.learner_id) if p.confiscated else None
         state = "held"
+        taken = "confiscated" if p.item == ConfiscatedItem.PHONE else f"{p.item} confiscated"
         if hold is not None:
             state = (
-                "confiscated: until a parent or carer collects it"
+                f"{taken}: until a parent or carer collects {ConfiscatedItem(p.item).it}"
                 if hold.hold_until is None
-                else f"confiscated: until the end of {hold.hold_until}"
+                else f"{taken}: until the end of {hold.hold_until}"
             )
         elif p.confiscated:
-            state = "confiscated"
+            state = taken
         rows.append(
             {"id": p.learner_id, "slot": p.slot, "name": p.name, "group": p.reg_group,
              "year": years.get(p.learner_id, ""), "handed_in": p.handed_in, "code": state,
@@ -66,8 +68,9 @@ async def phones(request: Request, who: Signed) -> Response:
     columns = (Column("slot", "Slot", numeric=True), *LEARNER,
                Column("handed_in", "Handed in"), Column("code", "State"))  # fmt: skip
     shown = table("Phones held", columns, rows, request.query_params, default_sort="slot")
-    note = ("A confiscated phone is handed back only when its hold is over; the third time, "
-            "only to a parent or carer, whose name is recorded.")  # fmt: skip
+    note = ("A confiscated phone or earphones are handed back only when the hold is over; the "
+            "third time, only to a parent or carer, whose name is recorded. Earphones are not "
+            "confiscated from a learner the roster permits them.")  # fmt: skip
     actions = (
         Action("/lists/phones/return", "Hand back", "id"),
         Action("/lists/phones/collected", "Collected by a parent", "id", field="collected_by",
@@ -131,6 +134,10 @@ async def phone_confiscated(request: Request, who: Signed) -> Response:
     form = await checked_form(request, who.csrf)
     wanted = str(form.get("learner", ""))
     slot, note = str(form.get("slot", "")), str(form.get("note", ""))
+    try:  # R33: earphones seen in use are confiscated as a phone is, unless permitted them
+        item = ConfiscatedItem(str(form.get("item", "phone")))
+    except ValueError:
+        return back(request, "/lists/phones", "Not confiscated: choose a phone or earphones.")
     at = office.clock()
     zone = office.config.school.zone
 
@@ -142,11 +149,11 @@ async def phone_confiscated(request: Request, who: Signed) -> Response:
                     return "Not confiscated: choose a learner from the list (name and MIS id)."
                 outcome = confiscate_phone(
                     session, learner_id, at=at, by_staff_id=who.staff_id, zone=zone,
-                    slot=slot, note=note,
+                    slot=slot, note=note, item=item,
                 )  # fmt: skip
         except PhoneDeskError as exc:
             return f"Not confiscated: {exc}"
-        log.info("office web: %s confiscated learner %d's phone", who.staff_id, learner_id)
+        log.info("office web: %s confiscated learner %d's %s", who.staff_id, learner_id, item)
         return " ".join(("Confiscated.", *outcome.said))
 
     return back(request, "/lists/phones", await run_in_threadpool(job))

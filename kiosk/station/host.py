@@ -1,0 +1,89 @@
+"""What the station's controllers need of the app: kept narrow, so each reads on its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from textual.screen import Screen
+from textual.timer import Timer
+
+from kiosk.config import Config
+from kiosk.database import Book
+from kiosk.devices import Devices
+from kiosk.domain import lane as rules
+from kiosk.hub import SyncWorker
+from kiosk.known_badges import KnownBadges
+from kiosk.lane import LaneKeeper
+from kiosk.screens.greeting import GreetingScreen, Tone
+from kiosk.screens.idle import IdleScreen
+from kiosk.screens.lane import LaneChoice
+from kiosk.writer import Writer
+
+
+class DeskHost(Protocol):
+    """What a staff desk needs: the book, the clock, the writer, and screens to push."""
+
+    config: Config
+    book: Book
+    clock: Callable[[], datetime]
+    keeper: LaneKeeper
+    export_folder: str  # where the office's exports go unless staff choose another
+
+    def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+    ) -> None: ...
+    def set_timer(self, delay: float, callback: Callable[[], Any]) -> Timer: ...
+    def greet(self, headline: str, next_step: str, *, tone: Tone) -> None: ...
+    def back_to_idle(self) -> None: ...
+    def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None: ...
+    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+    def read(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+
+
+class StationHost(DeskHost, Protocol):
+    """What the learner-facing side needs besides: the screens it answers on, the outputs."""
+
+    devices: Devices
+    idle: IdleScreen
+    greeting: GreetingScreen
+    writer: Writer
+    sync: SyncWorker | None
+    known_badges: KnownBadges
+
+    @property
+    def screen(self) -> Screen[object]: ...
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+    def greet(
+        self, headline: str, next_step: str, *, tone: Tone, hold: float | None = None
+    ) -> None: ...
+    def close_answers(self) -> None: ...
+    def drive_outputs(self, signal: rules.Signal) -> None: ...
+    def outputs_idle(self) -> None: ...
+    # The one place a learner's answer goes out: looked up on the app at each call, so a
+    # wrapper set on the instance (the bench's) sees every answer.
+    def _tell(self, tell: rules.Tell) -> None: ...
+    def set_interval(self, interval: float, callback: Callable[[], Any]) -> Timer: ...
+    def run_worker(
+        self,
+        work: Callable[[], Any],
+        *,
+        thread: bool = False,
+        exclusive: bool = False,
+        group: str = "default",
+    ) -> Any: ...
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+    def submit(
+        self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
+    ) -> None: ...
+
+
+__all__ = ["DeskHost", "StationHost"]

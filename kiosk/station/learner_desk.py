@@ -1,0 +1,310 @@
+"""The learner's desk: one learner in the lane opened by staff, the step they take for them
+(each a lane event), refusal and suspected influence, and learners found by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from kiosk.config import Config
+from kiosk.database import Book
+from kiosk.domain import lane
+from kiosk.domain.attendance import RefusalKind, late_detention, mark_for_admission, session_for
+from kiosk.domain.lane import Need
+from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.station import Progress, next_step
+from kiosk.lane import LaneOutcome
+from kiosk.lookup import enrol_learner_badge, find_learners
+from kiosk.screens.find_learner import FindLearnerScreen
+from kiosk.screens.influence import InfluenceScreen
+from kiosk.screens.learner_desk import LearnerDeskScreen
+from kiosk.screens.refusal import RefusalScreen
+from kiosk.screens.text import plain
+from kiosk.station.host import DeskHost
+from kiosk.station.lane_front import LaneFront
+from kiosk.station.search_desk import SearchDesk, tell_dsl_now
+from kiosk.station.staff_session import StaffSession
+from kiosk.views import (
+    DeskAction,
+    InfluenceConfirmed,
+    LaneRow,
+    LearnerDeskView,
+    LearnerMatch,
+    LearnerPicked,
+)
+from kiosk.views import RefusalConfirmed as RefusalConfirmedResult
+from records.models import LearnerRecord
+
+# What keeps a learner's desk open after a step: staff still have something to do there.
+DESK_NEEDS = frozenset({Need.ALARM, Need.REFUSED, Need.ARCH, Need.ADMIT})
+
+
+def desk_view(row: LaneRow, config: Config, book: Book) -> LearnerDeskView:
+    """What the desk shows of one learner: their mark, their steps, whether they may go in."""
+    school, policy = config.school, config.policy
+    local = row.arrived_at.astimezone(school.zone)
+    session = session_for(local.time().replace(tzinfo=None), school.am, school.pm)
+    times = school.times_for(session)
+    assert times is not None
+    mark = mark_for_admission(local.time().replace(tzinfo=None), session, times)
+    detention = late_detention(
+        mark,
+        has_reasonable_explanation=bool(row.late_reason),
+        detention_minutes=school.late_detention_minutes,
+    )
+    with book.reads() as db:
+        learner = db.get_one(LearnerRecord, row.learner_id)
+        surname, reg, year, sen = (
+            learner.surname,
+            learner.reg_group,
+            learner.year_group,
+            learner.sen,
+        )
+    step = next_step(
+        Progress(
+            phone_done=row.phone_done,
+            selected_for_screening=row.selected,
+            screening_result=row.screening,
+            search_done=row.search_done,
+        ),
+        phone_policy=PhonePolicy(policy.phone_handin),
+    )
+    return LearnerDeskView(
+        first_name=row.first_name,
+        surname=surname,
+        reg_group=reg,
+        year_group=year,
+        mark_code=mark.code.value,
+        minutes_late=mark.minutes_late,
+        arrived_local=f"{local:%H:%M}",
+        late_detention=detention.required,
+        phone_policy=policy.phone_handin,
+        phone_done=row.phone_done,
+        screening_policy=policy.screening,
+        selected_for_screening=row.selected,
+        screening_result=row.screening,  # type: ignore[arg-type]
+        sen=sen,
+        search_done=row.search_done,
+        slot=row.slot,
+        in_arch=row.in_arch is not None,
+        may_admit=step.may_admit and Need.REFUSED not in row.needs,
+        waiting_for=" ".join(step.reasons) if not step.may_admit else "",
+        late_reason=row.late_reason,
+    )
+
+
+def step_events(row: LaneRow, action: DeskAction, at: datetime) -> list[lane.Event]:
+    """The lane events a desk button stands for, in the order they are recorded."""
+    learner_id, kind = row.learner_id, action.kind
+    events: list[lane.Event] = []
+    if action.late_reason.strip() and action.late_reason.strip() != row.late_reason:
+        events.append(lane.LateReasonGiven(at, learner_id, action.late_reason.strip()))
+    if kind in ("phone_in", "no_phone"):
+        events.append(
+            lane.PhoneTaken(at, learner_id, slot=action.slot, no_phone=kind == "no_phone")
+        )
+    elif kind in ("arch_clear", "arch_alarm"):
+        events.append(lane.ArchConfirmed(at, learner_id, clear=kind == "arch_clear"))
+    elif kind in ("wand_clear", "wand_alarm"):
+        events.append(lane.WandChecked(at, learner_id, clear=kind == "wand_clear"))
+    elif kind == "send_back":
+        events.append(lane.SentBack(at, learner_id))
+    elif kind == "admit":
+        events.append(lane.StaffAdmitted(at, learner_id))
+    elif kind == "refuse":
+        events.append(lane.RefusalStated(at, learner_id))
+    return events
+
+
+class LearnerDesk:
+    """Staff's view of one learner in the lane, and the steps they take for them."""
+
+    def __init__(self, host: DeskHost, staff: StaffSession, lane_front: LaneFront) -> None:
+        self.host = host
+        self.staff = staff
+        self.lane = lane_front
+        self.search = SearchDesk(host, staff, lane_front, after=self._after)
+
+    def _row(self, learner_id: int) -> LaneRow | None:
+        return next((r for r in self.lane.view.rows if r.learner_id == learner_id), None)
+
+    def open(self, learner_id: int) -> None:
+        """The staff's view of one learner in the lane, with the buttons for their next step."""
+        row = self._row(learner_id)
+        if row is None:
+            self.host.notify("That learner is no longer in the lane.", severity="warning")
+            self.staff.show_lane()
+            return
+        self.staff.push(
+            LearnerDeskScreen(
+                desk_view(row, self.host.config, self.host.book),
+                self.host.config.policy.late_reasons,
+            ),
+            lambda action: self._acted(row, action),
+        )
+
+    def _acted(self, row: LaneRow, action: DeskAction | None) -> None:
+        self.staff.touch()
+        if action is None:
+            self.staff.show_lane()
+            return
+        events = step_events(row, action, self.host.clock())
+        if action.kind == "search":
+            self._then_all(events, lambda: self.search.search(row))
+        elif action.kind == "refuse":
+            self._then_all(events, lambda: self._refuse(row))
+        elif action.kind == "influence":
+            self._then_all(events, lambda: self._influence(row))
+        else:
+            self._then_all(events, lambda: self._after(row.learner_id))
+
+    def _then_all(self, events: list[lane.Event], then: Callable[[], None]) -> None:
+        """Send the events in order; stop at the first the lane refuses."""
+        if not events:
+            then()
+            return
+        first, rest = events[0], events[1:]
+
+        def done(outcome: LaneOutcome) -> None:
+            if outcome.rejected:
+                self.host.notify(plain(outcome.rejected), title="Not recorded", severity="error")
+                self._after(getattr(first, "learner_id", 0))
+                return
+            self._then_all(rest, then)
+
+        self._event(first, done)
+
+    def _after(self, learner_id: int) -> None:
+        """After a step: that learner's desk while they still need staff, else the queue."""
+        row = self._row(learner_id)
+        # Back to this learner only for something staff must still do here; a late flag or a
+        # long wait is shown on the queue and needs no extra touch.
+        if row is not None and (set(row.needs) & DESK_NEEDS or row.step in ("search", "admit")):
+            self.open(learner_id)
+        else:
+            self.staff.show_lane()
+
+    def _event(self, event: lane.Event, then: Callable[[LaneOutcome], None]) -> None:
+        self.lane.event(event, self.staff.operator, then)
+
+    def dismiss_alarm(self) -> None:
+        """An alarm nobody walked into (a bag, a false trip): dismissed from the queue."""
+        self._event(lane.AlarmDismissed(self.host.clock()), lambda _: self.staff.show_lane())
+
+    def _refuse(self, row: LaneRow) -> None:
+        """A refusal ends in O and a notification, under every `on_refusal` policy.
+
+        Under "search" the lane first offers a search instead of refusing the arch: staff are
+        told so and go back to the learner's desk, never straight into a search (that needs
+        the learner's consent, or grounds for an item the law names). A learner who refuses
+        the search too is refused here, like any other."""
+        current = self._row(row.learner_id) or row
+        if Need.REFUSED not in current.needs:
+            self.host.notify(
+                "The school's policy offers a search instead of refusing entry: only with the "
+                "learner's consent, or grounds for an item the law names. If the learner "
+                "refuses the search, press Refuses again: not admitted (O).",
+                title="Search offered",
+                severity="warning",
+            )
+            self._after(row.learner_id)
+            return
+        row = current
+        kind = RefusalKind.SEARCH if row.screening == "alarm" else RefusalKind.SCREENING
+
+        def confirmed(result: RefusalConfirmedResult | None) -> None:
+            self.staff.touch()
+            if result is None:
+                self._after(row.learner_id)  # still refusing: the row says so
+                return
+            event = lane.RefusalConfirmed(self.host.clock(), row.learner_id, note=result.note)
+            self._event(event, lambda _: self.staff.show_lane())
+
+        self.staff.push(RefusalScreen(row.first_name, kind.value), confirmed)
+
+    def _influence(self, row: LaneRow) -> None:
+        """R28: suspected under the influence, at any step: not admitted (O, not an exclusion),
+        the attendance officer and the DSL told (the DSL's message sent at once), and the
+        learner kept apart until a parent or carer collects them (recorded under Leaving)."""
+
+        def confirmed(result: InfluenceConfirmed | None) -> None:
+            self.staff.touch()
+            if result is None:
+                self._after(row.learner_id)
+                return
+            event = lane.InfluenceSuspected(
+                self.host.clock(), row.learner_id, note=result.note, dsl_told=result.dsl_told
+            )
+
+            def saved(outcome: LaneOutcome) -> None:
+                if outcome.rejected:
+                    self.host.notify(
+                        plain(outcome.rejected), title="Not recorded", severity="error"
+                    )
+                else:
+                    self.host.notify(
+                        "Not admitted (O). Keep them apart until a parent or carer collects "
+                        "them, and record who collects them under Leaving.",
+                        title="Saved",
+                    )
+                    tell_dsl_now(self.host)
+                self.staff.show_lane()
+
+            self._event(event, saved)
+
+        self.staff.push(InfluenceScreen(row.first_name), confirmed)
+
+    # --- learners without their badge ------------------------------------------------------
+
+    def _search_names(self, text: str) -> list[LearnerMatch]:
+        with self.host.book.reads() as db:
+            return find_learners(db, text, on=self.staff.today())
+
+    def find_learner(self) -> None:
+        """A forgotten badge: staff find the learner by name and the visit starts now."""
+
+        def picked(result: LearnerPicked | None) -> None:
+            self.staff.touch()
+            if result is None:
+                self.staff.show_lane()
+                return
+            self.lane.arrive(result.learner_id, result.first_name, self.host.clock())
+            self.staff.show_lane()
+
+        self.staff.push(
+            FindLearnerScreen("Find a learner (forgotten badge)", self._search_names), picked
+        )
+
+    def unknown_badge(self, uid: str, read_at: datetime) -> None:
+        """A card nobody owns, tapped while staff are signed on: enrol it to its learner."""
+
+        def picked(result: LearnerPicked | None) -> None:
+            self.staff.touch()
+            if result is None:
+                self.staff.show_lane()
+                return
+            operator = self.staff.operator_id()
+
+            def enrol() -> bool:
+                with self.host.book.sessions.begin() as db:
+                    return enrol_learner_badge(
+                        db, result.learner_id, uid, at=read_at, by_staff_id=operator
+                    )
+
+            def enrolled(done: bool) -> None:
+                if not done:
+                    self.host.notify("That card belongs to someone else.", severity="error")
+                    self.staff.show_lane()
+                    return
+                self.host.notify(plain(f"Badge enrolled to {result.first_name}."), title="Saved")
+                self.lane.arrive(result.learner_id, result.first_name, read_at)
+                self.staff.show_lane()
+
+            self.host.submit(enrol, enrolled)
+
+        self.staff.push(
+            FindLearnerScreen("Badge not known: whose is it?", self._search_names), picked
+        )
+
+
+__all__ = ["DESK_NEEDS", "LearnerDesk", "desk_view", "step_events"]

@@ -1,0 +1,134 @@
+"""A learner's search at the desk: who may search and witness, the record, and the DSL told
+at once of a serious incident."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.domain.items import categories_for
+from kiosk.lane import LaneOutcome
+from kiosk.notify import SendReport, send_dsl_now
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.search_setup import SearchSetupScreen
+from kiosk.screens.text import plain
+from kiosk.searches import SearchForm, SearchNotAllowed, who_may_search
+from kiosk.station.host import DeskHost
+from kiosk.station.lane_front import LaneFront
+from kiosk.station.staff_session import StaffSession
+from kiosk.views import LaneRow, SearchRecorded, SearchSetup
+from records.models import LearnerRecord
+
+
+def tell_dsl_now(host: DeskHost) -> None:
+    """A serious incident goes to the DSL at once, not on the timer's next round; on a
+    thread of its own so the lane never waits for the mail server. What is not delivered
+    stays in the outbox, shown to the office, and the timer tries again."""
+    sessions, config, now = host.book.sessions, host.config.notify, host.clock()
+
+    def send() -> SendReport:
+        return send_dsl_now(sessions, config, now=now)
+
+    def sent(report: SendReport) -> None:
+        if report.failed or report.no_address:
+            host.notify(
+                "The DSL has not been told yet: the message waits in the outbox. "
+                "Tell the DSL in person.",
+                title="DSL not told",
+                severity="warning",
+            )
+
+    host.read(send, sent)
+
+
+class SearchDesk:
+    """The search's two screens (set up, then record), saved through the lane."""
+
+    def __init__(
+        self,
+        host: DeskHost,
+        staff: StaffSession,
+        lane: LaneFront,
+        after: Callable[[int], None],
+    ) -> None:
+        self.host = host
+        self.staff = staff
+        self.lane = lane
+        self.after = after  # back to the learner's desk, or the queue, once done
+
+    def search(self, row: LaneRow) -> None:
+        with self.host.book.reads() as db:
+            requirement = who_may_search(
+                db,
+                row.learner_id,
+                self.staff.duty.staff_ids,
+                today=self.staff.today(),
+                training=self.host.config.policy.training,
+            )
+            learner = db.get_one(LearnerRecord, row.learner_id)
+            year, sen = learner.year_group, learner.sen
+        # Age, ability and SEND are considered before and during the search (reasonable
+        # adjustments): the searcher sees them on the record.
+        note = f"Year {year or '?'}" + (
+            " · SEND: make reasonable adjustments" if sen else " · no SEND recorded"
+        )
+        categories = categories_for(self.host.config.policy.school_rules_items)
+
+        def set_up(setup: SearchSetup | None) -> None:
+            self.staff.touch()
+            if setup is None:
+                self.after(row.learner_id)
+                return
+            self.staff.push(
+                SearchRecordScreen(row.first_name, setup, categories, learner_note=note),
+                lambda recorded: self._searched(row, setup, recorded),
+            )
+
+        self.staff.push(
+            SearchSetupScreen(row.first_name, requirement, self.staff.duty.members), set_up
+        )
+
+    def _searched(self, row: LaneRow, setup: SearchSetup, recorded: SearchRecorded | None) -> None:
+        self.staff.touch()
+        if recorded is None:
+            self.after(row.learner_id)
+            return
+        form = SearchForm(
+            learner_id=row.learner_id,
+            searcher_staff_id=setup.searcher_staff_id,
+            witness_staff_id=setup.witness_staff_id,
+            level=recorded.level,
+            place=recorded.place,
+            grounds=recorded.grounds,
+            sought=recorded.sought,
+            outcome=recorded.outcome,
+            items=recorded.items,
+            parent_informed=recorded.parent_informed,
+            parent_informed_how=recorded.parent_informed_how,
+            parent_not_informed_reason=recorded.parent_not_informed_reason,
+            dsl_told_by_recorder=recorded.dsl_informed,
+            exception=setup.exception,
+            consent=recorded.consent,
+            physical_intervention=recorded.physical_intervention,
+            adjustments=recorded.adjustments,
+            witness_adult=setup.witness_adult,
+        )
+        operator, at = self.staff.operator_id(), self.host.clock()
+
+        def saved(result: LaneOutcome | SearchNotAllowed) -> None:
+            if isinstance(result, SearchNotAllowed):
+                self.host.notify(
+                    plain("\n".join(result.reasons)), title="Search not recorded", severity="error"
+                )
+                self.after(row.learner_id)
+                return
+            self.lane.apply(result)
+            self.host.notify("Search recorded.", title="Saved")
+            tell_dsl_now(self.host)
+            self.after(row.learner_id)
+
+        self.host.submit(
+            lambda: self.host.keeper.record_search(form, at=at, staff_id=operator), saved
+        )
+
+
+__all__ = ["SearchDesk", "tell_dsl_now"]

@@ -1,0 +1,241 @@
+"""The staff session at the screen: badge and PIN to sign on, the idle lock, who is on duty
+(in memory and on the fire roll's record), and the queue as staff's home while signed on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from textual.screen import Screen
+from textual.timer import Timer
+
+from kiosk.arrivals import BadgeOwner
+from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.domain.people import Role
+from kiosk.domain.search import duty_warnings
+from kiosk.duty import Duty, SignOn, sign_on
+from kiosk.screens.duty import DutyScreen
+from kiosk.screens.lane import LaneChoice
+from kiosk.screens.pin_pad import PinPadScreen
+from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
+from kiosk.station.host import DeskHost
+from kiosk.views import DutyClosed, PinEntered
+
+OFFICE_ROLES = (Role.OFFICE, Role.DSL)
+
+
+@dataclass(frozen=True)
+class StaffRoutes:
+    """Where staff's choices on the queue and the duty panel lead: the desks built beside."""
+
+    open_learner: Callable[[int], None]
+    find_learner: Callable[[], None]
+    dismiss_alarm: Callable[[], None]
+    office: Callable[[], None]
+    roll: Callable[[], None]
+    sign_out: Callable[[], None]
+
+
+class StaffSession:
+    """Who is signed on at the screen (`operator`) and who is on duty (`duty`)."""
+
+    def __init__(self, host: DeskHost) -> None:
+        self.host = host
+        self.duty = Duty()
+        self.operator: str | None = None  # the staff_id acting at the desk, while unlocked
+        self._lock_timer: Timer | None = None
+        self.routes: StaffRoutes | None = None  # set once the desks are built
+        # The session a plain sign-in station is in (its staff are signed off when it ends).
+        self._session: tuple[date, SchoolSession | None] | None = None
+
+    @property
+    def unlocked(self) -> bool:
+        return self.operator is not None
+
+    def operator_id(self) -> str:
+        assert self.operator is not None, "staff screens are only open while signed on"
+        return self.operator
+
+    def operator_has(self, *roles: Role) -> bool:
+        member = next((m for m in self.duty.members if m.staff_id == self.operator), None)
+        return member is not None and any(role in member.roles for role in roles)
+
+    @property
+    def operator_is_dsl(self) -> bool:
+        return self.operator_has(Role.DSL)
+
+    def today(self) -> date:
+        return self.host.clock().astimezone(self.host.config.school.zone).date()
+
+    def push(self, screen: Screen[Any], then: Callable[[Any], None]) -> None:
+        """A staff screen, only while staff are signed on: an answer from the writer or the hub
+        that arrives after the idle lock opens nothing over the learners' screen."""
+        if self.unlocked:
+            self.host.push_screen(screen, then)
+
+    # --- signing on and off -----------------------------------------------------------------
+
+    def staff_badge(self, owner: BadgeOwner, message: str = "") -> None:
+        assert owner.record_id is not None
+        record_id = owner.record_id
+        if self.operator == owner.staff_id and not message:
+            self.touch()  # already signed on: the badge opens the staff home
+            self.show_lane()
+            return
+        if self.unlocked and not message:
+            # A second member of staff signs on from the queue: their PIN pad stands alone,
+            # so the screens under it are not left behind once they are on duty.
+            self.host.back_to_idle()
+
+        def entered(result: PinEntered | None) -> None:
+            if result is None:
+                self.host.back_to_idle()
+                self.show_lane()  # cancelled: whoever was signed on is back at the queue
+                return
+            pin, at = result.pin, self.host.clock()
+            # A wrong try is written (it counts towards the lockout): on the writer thread.
+            self.host.submit(
+                lambda: sign_on(self.host.book.sessions, record_id, pin, at=at), checked
+            )
+
+        def checked(outcome: SignOn) -> None:
+            if outcome.accepted and outcome.member is not None:
+                self.duty = self.duty.signed_on(outcome.member)
+                self.operator = outcome.member.staff_id
+                staff_id, zone = outcome.member.staff_id, self.host.config.school.zone
+                self._presence(
+                    lambda db, station, at: record_sign_on(
+                        db, staff_id, station=station, at=at, zone=zone
+                    )
+                )
+                self.touch()
+                self.show_duty()
+            elif outcome.locked:
+                self.host.greet("Badge locked", outcome.message, tone="next")
+            else:
+                self.staff_badge(owner, outcome.message)
+
+        pad = PinPadScreen(owner.first_name, message)
+        self.host.push_screen(pad, entered)  # not yet signed on
+        # A PIN pad left open closes by itself after the idle time, as staff screens do.
+        self.host.set_timer(
+            self.host.config.policy.staff_idle_lock_seconds, lambda: self._close_pad(pad)
+        )
+
+    def _close_pad(self, pad: PinPadScreen) -> None:
+        if pad.is_current:
+            pad.dismiss(None)
+
+    def touch(self) -> None:
+        """Staff did something: the idle lock starts again."""
+        if self._lock_timer is not None:
+            self._lock_timer.stop()
+        if self.operator is not None:
+            seconds = self.host.config.policy.staff_idle_lock_seconds
+            self._lock_timer = self.host.set_timer(seconds, self.lock)
+
+    def lock(self) -> None:
+        """Idle too long: staff screens close; staff on duty stay on duty but sign on again."""
+        self.operator = None
+        self._lock_timer = None
+        self.host.back_to_idle()
+
+    def sign_off(self) -> None:
+        """The member of staff at the screen signs off: off duty, and the screens close."""
+        if self.operator is not None:
+            self.duty = self.duty.signed_off(self.operator)
+            leaving = self.operator
+            self._presence(
+                lambda db, station, at: record_sign_off(db, leaving, station=station, at=at)
+            )
+        self.lock()
+
+    def end_of_session(self) -> None:
+        """A new session begins: nobody is on duty until they sign on again."""
+        self.nobody_on_duty()
+        if self.operator is not None:
+            self.lock()
+
+    def watch_session(self) -> None:
+        """A plain station has no lane to say a session ended: its duty list ends here."""
+        school = self.host.config.school
+        local = self.host.clock().astimezone(school.zone)
+        now = (local.date(), school.session_at(local.time().replace(tzinfo=None)))
+        before, self._session = self._session, now
+        if before is not None and before != now and before[1] is not None:
+            self.end_of_session()
+
+    def nobody_on_duty(self) -> None:
+        """At start and at a session's end the duty list is empty, in memory and on record."""
+        self.duty = Duty()
+        self._presence(lambda db, station, at: record_all_signed_off(db, station=station, at=at))
+
+    def _presence(self, record: Callable[[Session, str, datetime], None]) -> None:
+        """Who is on duty at this door, as the fire roll reads it: `record(db, station, at)`
+        in its own transaction, on the writer thread."""
+        station, at = self.host.config.station.name, self.host.clock()
+
+        def job() -> None:
+            with self.host.book.sessions.begin() as db:
+                record(db, station, at)
+
+        self.host.submit(job, lambda _: None)
+
+    # --- staff's home: the queue and the duty panel -------------------------------------------
+
+    def _routes(self) -> StaffRoutes:
+        assert self.routes is not None, "the app sets the routes as it builds the desks"
+        return self.routes
+
+    def show_duty(self) -> None:
+        """The staff home: who is on duty, what is missing, and finding a learner by name."""
+        members = self.duty.members
+
+        def closed(result: DutyClosed | None) -> None:
+            self.touch()
+            if result is not None and result.find_learner:
+                self._routes().find_learner()
+            elif result is not None and result.office:
+                self._routes().office()
+            else:
+                self.show_lane()
+
+        # R7: searchers whose training is not up to date are warned of here.
+        warnings = duty_warnings(
+            members, today=self.today(), training=self.host.config.policy.training
+        )
+        self.push(DutyScreen(members, warnings, office=self.operator_has(*OFFICE_ROLES)), closed)
+
+    def show_lane(self) -> None:
+        """The queue: every learner in flight; one touch opens a learner's desk."""
+        if not self.unlocked:
+            return  # locked while a step was saved: the learners' screen stays
+        self.host.show_lane(office=self.operator_has(*OFFICE_ROLES), then=self._lane_chosen)
+
+    def _lane_chosen(self, choice: LaneChoice | None) -> None:
+        self.touch()
+        routes = self._routes()
+        if choice is None:
+            self.host.back_to_idle()
+        elif choice.kind == "learner" and choice.learner_id is not None:
+            routes.open_learner(choice.learner_id)
+        elif choice.kind == "duty":
+            self.show_duty()
+        elif choice.kind == "find":
+            routes.find_learner()
+        elif choice.kind == "office":
+            routes.office()
+        elif choice.kind == "roll":
+            routes.roll()
+        elif choice.kind == "sign_out":
+            routes.sign_out()
+        elif choice.kind == "dismiss_alarm":
+            routes.dismiss_alarm()
+        else:  # "lock": the station returns to the learners' screen
+            self.sign_off()
+
+
+__all__ = ["OFFICE_ROLES", "StaffRoutes", "StaffSession"]
