@@ -78,6 +78,7 @@ class BadgeReader(Presence):
         name: str | None = None,
         **callbacks: Unpack[ReaderCallbacks],
     ) -> None:
+        super().__init__(online=False)
         self.port = port
         self.name = name or port
         self.clock: Clock = clock or SystemClock()
@@ -88,14 +89,9 @@ class BadgeReader(Presence):
         )
         self.when_online: Callable[[ReaderOnline], object] | None = callbacks.get("when_online")
         self.when_offline: Callable[[ReaderOffline], object] | None = callbacks.get("when_offline")
-        self._lock = threading.Lock()
-        self._online = False
-        self._offline_reported = False
-        self._closed = False
         self._read_count = 0
         self._rejected_count = 0
         self._rejected_log = FloodCounter(self.clock.monotonic)
-        self._last_fault: str | None = None
 
     @property
     def repeat_suppress_seconds(self) -> float:
@@ -115,15 +111,6 @@ class BadgeReader(Presence):
     def rejected_count(self) -> int:
         """Frames dropped for a bad checksum or shape since the reader was made."""
         return self._rejected_count
-
-    @property
-    def last_fault(self) -> str | None:
-        """The latest problem (a rejected frame or a lost connection), one line, or None."""
-        return self._last_fault
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def close(self) -> None:
         """Stop reading and release the device; idempotent."""
@@ -185,8 +172,9 @@ class BadgeReader(Presence):
 class SerialBadgeReader(BadgeReader):
     """A badge reader on a serial port given as any pyserial URL, reopened when it vanishes.
 
-    Subclasses turn bytes into UIDs in `_data_received` (called on pyserial's reader thread),
-    and may drive a request/response chip from `_serve` (called on the supervisor thread).
+    Subclasses turn bytes into UIDs in `_data_received` (called on pyserial's reader thread,
+    with what it needs made in `_prepare`), and may drive a request/response chip from `_serve`
+    (called on the supervisor thread).
     """
 
     default_baudrate = 9600
@@ -212,6 +200,7 @@ class SerialBadgeReader(BadgeReader):
             **callbacks,
         )
         self.baudrate = baudrate or self.default_baudrate
+        self._prepare()
         self._link = SerialLink(
             port,
             baudrate=self.baudrate,
@@ -223,6 +212,9 @@ class SerialBadgeReader(BadgeReader):
             retry_interval=retry_interval,
         )
         self._link.start()
+
+    def _prepare(self) -> None:
+        """Make what `_data_received` needs; called once, before the reader thread starts."""
 
     def _data_received(self, data: bytes) -> None:
         raise NotImplementedError

@@ -56,6 +56,7 @@ class AlarmDetector(Presence):
     def __init__(
         self, name: str, *, clock: Clock | None = None, **callbacks: Unpack[DetectorCallbacks]
     ) -> None:
+        super().__init__(online=True)
         self.name = name
         self.port = name
         self.clock: Clock = clock or SystemClock()
@@ -65,12 +66,7 @@ class AlarmDetector(Presence):
         self.when_offline: Callable[[DetectorOffline], object] | None = callbacks.get(
             "when_offline"
         )
-        self._lock = threading.Lock()
         self._alarm = False
-        self._online = True
-        self._offline_reported = False
-        self._closed = False
-        self._last_fault: str | None = None
 
     @property
     def is_alarm(self) -> bool:
@@ -80,14 +76,6 @@ class AlarmDetector(Presence):
     @property
     def is_online(self) -> bool:
         return self._online and not self._closed
-
-    @property
-    def last_fault(self) -> str | None:
-        return self._last_fault
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def close(self) -> None:
         self._closed = True

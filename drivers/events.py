@@ -13,6 +13,19 @@ def _require_aware(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
 
 
+class _Stamped:
+    """Base for the events stamped `at`: the check every one of them makes on construction.
+
+    Not a dataclass itself, so each event keeps its own field order (and positional arguments).
+    """
+
+    __slots__ = ()
+    at: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware("at", self.at)
+
+
 @dataclass(frozen=True, slots=True)
 class BadgeRead:
     """A badge was presented: `uid` is uppercase hex without separators."""
@@ -26,89 +39,65 @@ class BadgeRead:
 
 
 @dataclass(frozen=True, slots=True)
-class FrameRejected:
+class FrameRejected(_Stamped):
     """Bytes that looked like a frame but failed its shape or checksum; the reader carries on."""
 
     reason: str
     raw: bytes
     at: datetime
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class ReaderOnline:
+class ReaderOnline(_Stamped):
     """The reader at `port` is open (and, for readers that answer, answering)."""
 
     port: str
     at: datetime
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class ReaderOffline:
+class ReaderOffline(_Stamped):
     """The reader at `port` could not be opened or went away; it is being retried."""
 
     port: str
     reason: str
     at: datetime
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class AlarmRaised:
+class AlarmRaised(_Stamped):
     """The arch alarmed; `zone` is the arch's zone when it reports one."""
 
     at: datetime
     zone: str | None = None
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class AlarmCleared:
+class AlarmCleared(_Stamped):
     """The arch is quiet again (or reported a clean passage)."""
 
     at: datetime
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class DetectorOnline:
+class DetectorOnline(_Stamped):
     """A serial detector at `port` is open."""
 
     port: str
     at: datetime
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class DetectorOffline:
+class DetectorOffline(_Stamped):
     """A serial detector at `port` could not be opened or went away; it is being retried."""
 
     port: str
     reason: str
     at: datetime
 
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)
-
 
 @dataclass(frozen=True, slots=True)
-class PassageSeen:
+class PassageSeen(_Stamped):
     """Someone walked out of the arch (a beam at its exit was broken)."""
 
     at: datetime
-
-    def __post_init__(self) -> None:
-        _require_aware("at", self.at)

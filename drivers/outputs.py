@@ -37,7 +37,29 @@ REFUSED = BeepPattern(on_time=0.5, off_time=0.25, n=2)  # two long tones
 ALARM = BeepPattern(on_time=0.1, off_time=0.1, n=15)  # three seconds of rapid beeps
 
 
-class Buzzer(Closing):
+class _TimedOutput(Closing):
+    """What the buzzer and the door relay share: one gpiozero output that `OFF_TIMER` may hold
+    on for a time, so switching it off (now, or for good) cancels that time first.
+    """
+
+    _device: gpiozero.OutputDevice
+
+    @property
+    def pin(self) -> Any:
+        return self._device.pin
+
+    def _off_now(self) -> None:
+        OFF_TIMER.cancel(self._device)
+        self._device.off()
+
+    def close(self) -> None:
+        OFF_TIMER.cancel(self._device)
+        if not self._device.closed:
+            self._device.off()
+            self._device.close()
+
+
+class Buzzer(_TimedOutput):
     """A buzzer with the kiosk's three patterns: `accepted()`, `refused()`, `alarm()`."""
 
     def __init__(
@@ -54,10 +76,6 @@ class Buzzer(Closing):
         self._device = gpiozero.Buzzer(
             pin, active_high=active_high, initial_value=False, pin_factory=pin_factory
         )
-
-    @property
-    def pin(self) -> Any:
-        return self._device.pin
 
     @property
     def is_sounding(self) -> bool:
@@ -81,14 +99,7 @@ class Buzzer(Closing):
         self.play(self.patterns["alarm"])
 
     def silence(self) -> None:
-        OFF_TIMER.cancel(self._device)
-        self._device.off()
-
-    def close(self) -> None:
-        OFF_TIMER.cancel(self._device)
-        if not self._device.closed:
-            self._device.off()
-            self._device.close()
+        self._off_now()
 
 
 class Lights(Closing):
@@ -164,7 +175,7 @@ class Lights(Closing):
                 led.close()
 
 
-class DoorRelay(Closing):
+class DoorRelay(_TimedOutput):
     """The door (or turnstile) release relay, pulsed open for `open_seconds`.
 
     `active_high=False` drives the pin LOW to open, for the common active-low relay boards;
@@ -189,10 +200,6 @@ class DoorRelay(Closing):
         )
 
     @property
-    def pin(self) -> Any:
-        return self._device.pin
-
-    @property
     def is_open(self) -> bool:
         """True while the relay is energised (the door released)."""
         return bool(self._device.is_active)
@@ -208,14 +215,7 @@ class DoorRelay(Closing):
 
     def lock(self) -> None:
         """Lock now, cutting short any pulse."""
-        OFF_TIMER.cancel(self._device)
-        self._device.off()
-
-    def close(self) -> None:
-        OFF_TIMER.cancel(self._device)
-        if not self._device.closed:
-            self._device.off()
-            self._device.close()
+        self._off_now()
 
 
 class Outputs(Closing):

@@ -8,17 +8,26 @@ from drivers.closing import Closing
 
 
 class Presence(Closing):
-    """Decides when a device's online or offline state is news worth an event.
+    """Holds a device's online state and last fault, and decides when a change is news.
 
-    Subclasses set `_lock`, `_online`, `_offline_reported`, `_closed` and `_last_fault` in
-    their constructor and fire their own typed events when these methods return True.
+    Subclasses fire their own typed events when `_went_online` or `_went_offline` return True.
     """
 
-    _lock: threading.Lock
-    _online: bool
-    _offline_reported: bool
-    _closed: bool
-    _last_fault: str | None
+    def __init__(self, *, online: bool) -> None:
+        self._lock = threading.Lock()
+        self._online = online
+        self._offline_reported = False
+        self._closed = False
+        self._last_fault: str | None = None
+
+    @property
+    def last_fault(self) -> str | None:
+        """The latest problem (a lost connection; for a reader, a rejected frame too), or None."""
+        return self._last_fault
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def _went_online(self) -> bool:
         with self._lock:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Unpack
+from typing import Any
 
-from drivers.badge_reader import BadgeReader, ReaderCallbacks, SerialBadgeReader
+from drivers.badge_reader import BadgeReader, SerialBadgeReader
 from drivers.clock import Clock
 from drivers.framing import EM4100, ID12, FrameFormat, StxEtxFramer, TagFrame
 from drivers.keyboard import EvdevKeyboardReader, KeystrokeReader
@@ -22,28 +22,8 @@ READER_DRIVERS = ("em4100", "id12", "pn532", "keyboard", "wiegand", "osdp", "non
 class _StxEtxReader(SerialBadgeReader):
     frame_format: FrameFormat = EM4100
 
-    def __init__(
-        self,
-        port: str,
-        *,
-        baudrate: int | None = None,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
-        retry_interval: float = 1.0,
-        **callbacks: Unpack[ReaderCallbacks],
-    ) -> None:
-        # The framer must exist before the base class starts the reader thread.
+    def _prepare(self) -> None:
         self._framer = StxEtxFramer(self.frame_format)
-        super().__init__(
-            port,
-            baudrate=baudrate,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            retry_interval=retry_interval,
-            **callbacks,
-        )
 
     def _port_opened(self) -> None:
         self._framer.reset()

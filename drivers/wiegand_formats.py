@@ -54,20 +54,16 @@ def _span(first: int, last: int) -> tuple[int, ...]:
     return tuple(range(first, last + 1))
 
 
-H10301 = WiegandFormat(
-    "h10301",
-    26,
-    facility=(2, 9),
-    card=(10, 25),
-    parity=(ParityBit(1, _span(1, 13), odd=False), ParityBit(26, _span(14, 26), odd=True)),
-)
-H10306 = WiegandFormat(
-    "h10306",
-    34,
-    facility=(2, 17),
-    card=(18, 33),
-    parity=(ParityBit(1, _span(1, 17), odd=False), ParityBit(34, _span(18, 34), odd=True)),
-)
+def _halves(length: int, even_through: int, odd_from: int) -> tuple[ParityBit, ParityBit]:
+    """The common scheme: bit 1 even over the leading bits, the last bit odd over the trailing."""
+    return (
+        ParityBit(1, _span(1, even_through), odd=False),
+        ParityBit(length, _span(odd_from, length), odd=True),
+    )
+
+
+H10301 = WiegandFormat("h10301", 26, facility=(2, 9), card=(10, 25), parity=_halves(26, 13, 14))
+H10306 = WiegandFormat("h10306", 34, facility=(2, 17), card=(18, 33), parity=_halves(34, 17, 18))
 CORPORATE_1000 = WiegandFormat(
     "corporate1000",
     35,
@@ -79,20 +75,8 @@ CORPORATE_1000 = WiegandFormat(
         ParityBit(1, _span(1, 35), odd=True),
     ),
 )
-H10304 = WiegandFormat(
-    "h10304",
-    37,
-    facility=(2, 17),
-    card=(18, 36),
-    parity=(ParityBit(1, _span(1, 19), odd=False), ParityBit(37, _span(19, 37), odd=True)),
-)
-H10302 = WiegandFormat(
-    "h10302",
-    37,
-    facility=None,
-    card=(2, 36),
-    parity=(ParityBit(1, _span(1, 19), odd=False), ParityBit(37, _span(19, 37), odd=True)),
-)
+H10304 = WiegandFormat("h10304", 37, facility=(2, 17), card=(18, 36), parity=_halves(37, 19, 19))
+H10302 = WiegandFormat("h10302", 37, facility=None, card=(2, 36), parity=_halves(37, 19, 19))
 
 FORMATS: dict[str, WiegandFormat] = {
     f.name: f for f in (H10301, H10306, CORPORATE_1000, H10304, H10302)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import Code
 from records.models import LearnerRecord, MarkAmendmentRecord, SessionMarkRecord, StaffRecord
-from records.queries import staff_by_staff_id
+from records.queries import active_staff
 from records.register import audit_mark, mark_problem
 
 # Who may amend the register: the attendance officer's and the safeguarding lead's roles.
@@ -141,9 +141,9 @@ def _code(code: str) -> Code:
 
 def _amender(session: Session, by_staff_id: str) -> StaffRecord:
     """The member of staff amending, who must be active and hold an amending role."""
-    staff = staff_by_staff_id(session, by_staff_id)
-    if staff is None or not staff.active:
-        raise AmendmentError(f"no active member of staff with staff_id {by_staff_id!r}")
+    staff = active_staff(
+        session, by_staff_id, AmendmentError, "no active member of staff with staff_id {!r}"
+    )
     if not AMENDING_ROLES & staff.role_set:
         raise AmendmentError(
             f"{by_staff_id} may not amend the register: that needs the office, dsl or admin role"

@@ -14,7 +14,7 @@ from kiosk.domain.attendance import RefusalKind
 from kiosk.on_site import AwaitingCollection
 from records.audit import append_audit
 from records.models import LearnerRecord, RefusalRecord
-from records.queries import staff_by_staff_id
+from records.queries import active_staff
 
 LONGEST_COLLECTOR = 200
 
@@ -84,9 +84,7 @@ def record_collected(
         raise CollectionError("Write who collected them: their name and relation (mother).")
     if len(who) > LONGEST_COLLECTOR:
         raise CollectionError(f"At most {LONGEST_COLLECTOR} characters for who collected them.")
-    staff = staff_by_staff_id(session, by_staff_id)
-    if staff is None or not staff.active:
-        raise CollectionError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    staff = active_staff(session, by_staff_id, CollectionError)
     refusal = session.get(RefusalRecord, refusal_id)
     if refusal is None or refusal.kind != RefusalKind.INFLUENCE.value:
         raise CollectionError("No learner waiting to be collected is recorded with that number.")

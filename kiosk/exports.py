@@ -5,9 +5,10 @@ from __future__ import annotations
 import getpass
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from records.models import (
     SignOutRecord,
     StaffRecord,
 )
-from records.queries import on_roll, staff_by_staff_id
+from records.queries import active_staff, on_roll
 
 ATTENDANCE_HEADER = (
     "mis_id",
@@ -136,11 +137,7 @@ def attendance_rows(
     now: datetime,
 ) -> Iterator[tuple[str, ...]]:
     """One row per learner on roll: the stored mark, else a refusal's O, else N once closed."""
-    times = school.times_for(school_session)
-    if times is None:
-        raise ExportError("no afternoon session is configured: set [school] pm_starts")
-    closes_at = datetime.combine(day, times.register_closes, school.zone)
-    register_closed = now > closes_at
+    times, register_closed = register_state(school, day, school_session, now)
     # Plain columns, not ORM objects: a year's export is 380,000 rows (issue 7's benchmark).
     marks = {
         learner_id: (code, minutes, comment)
@@ -174,30 +171,69 @@ def attendance_rows(
         .where(on_roll(day))
         .order_by(LearnerRecord.surname, LearnerRecord.forename, LearnerRecord.id)
     )
-    left: dict[int, list[str]] = {}
-    for learner_id, signed_out_at, reason in session.execute(
-        select(SignOutRecord.learner_id, SignOutRecord.signed_out_at, SignOutRecord.reason)
-        .where(SignOutRecord.date == day, SignOutRecord.session == school_session.value)
-        .order_by(SignOutRecord.signed_out_at, SignOutRecord.id)
-    ):
-        left.setdefault(learner_id, []).append(
-            sign_out_comment(f"{signed_out_at.astimezone(school.zone):%H:%M}", reason)
+    left = sign_out_comments(
+        session.execute(
+            select(SignOutRecord.learner_id, SignOutRecord.signed_out_at, SignOutRecord.reason)
+            .where(SignOutRecord.date == day, SignOutRecord.session == school_session.value)
+            .order_by(SignOutRecord.signed_out_at, SignOutRecord.id)
+        ).tuples(),
+        school.zone,
+    )
+    yield from roll_rows(
+        (
+            (learner_id, (mis_id, upn, surname, forename))
+            for learner_id, mis_id, upn, surname, forename in roll
+        ),
+        marks,
+        lambda learner_id: unmarked_cells(
+            refusals.get(learner_id), register_closed, school_session, times
+        ),
+        left,
+        day,
+        school_session,
+    )
+
+
+# A learner's key in a roll: this book's learner id, or the hub's MIS id.
+_Key = TypeVar("_Key")
+
+
+def register_state(
+    school: SchoolConfig, day: date, school_session: SchoolSession, now: datetime
+) -> tuple[SessionTimes, bool]:
+    """The session's times, and whether its register had closed by `now`."""
+    times = school.times_for(school_session)
+    if times is None:
+        raise ExportError("no afternoon session is configured: set [school] pm_starts")
+    return times, now > datetime.combine(day, times.register_closes, school.zone)
+
+
+def sign_out_comments(
+    sign_outs: Iterable[tuple[_Key, datetime, str]], zone: ZoneInfo
+) -> dict[_Key, list[str]]:
+    """Each learner's sign-outs (key, when, why), in the order given, as comments."""
+    left: dict[_Key, list[str]] = {}
+    for key, signed_out_at, reason in sign_outs:
+        left.setdefault(key, []).append(
+            sign_out_comment(f"{signed_out_at.astimezone(zone):%H:%M}", reason)
         )
-    for learner_id, mis_id, upn, surname, forename in roll:
-        stored = marks.get(learner_id)
-        if stored is not None:
-            code, minutes, comment = stored
-        else:
-            code, minutes, comment = unmarked_cells(
-                refusals.get(learner_id), register_closed, school_session, times
-            )
-        yield attendance_row(
-            (mis_id, upn, surname, forename),
-            day,
-            school_session,
-            (code, minutes, comment),
-            left.get(learner_id, ()),
-        )
+    return left
+
+
+def roll_rows(
+    roll: Iterable[tuple[_Key, tuple[str, str, str, str]]],
+    marks: Mapping[_Key, tuple[str, int, str]],
+    unmarked: Callable[[_Key], tuple[str, int, str]],
+    sign_outs: Mapping[_Key, Sequence[str]],
+    day: date,
+    school_session: SchoolSession,
+) -> Iterator[tuple[str, ...]]:
+    """The export's row for each learner of `roll` (key, then MIS id, UPN, surname, forename):
+    the stored mark, else `unmarked(key)`, with their sign-outs."""
+    for key, learner in roll:
+        stored = marks.get(key)
+        cells = stored if stored is not None else unmarked(key)
+        yield attendance_row(learner, day, school_session, cells, sign_outs.get(key, ()))
 
 
 def attendance_row(
@@ -334,10 +370,9 @@ def record_search_log_read(
     if by_staff_id is None:
         detail["account"] = getpass.getuser()
     else:
-        staff = staff_by_staff_id(session, by_staff_id)
-        if staff is None or not staff.active:
-            raise ExportError(f"no active member of staff with staff id {by_staff_id!r}")
-        actor = staff.staff_id
+        actor = active_staff(
+            session, by_staff_id, ExportError, "no active member of staff with staff id {!r}"
+        ).staff_id
     span = "pending" if first is None or last is None else f"{first}..{last}"
     append_audit(
         session,

@@ -92,16 +92,12 @@ def queue_influence(
         f"{learner} was not admitted at {_local(at, zone)}: suspected under the influence.",
         "They are kept apart from other learners until a parent or carer collects them.",
     ]
-    if recorded_by:
-        lines.append(f"Recorded by: {recorded_by}")
-    if note:
-        lines.append(f"What staff saw:\n{note}")
     return _queue(
         session,
         at=at,
         role=DSL,
         subject=f"Not admitted, suspected under the influence{_ref(mis_id)}",
-        body="\n".join(lines) + "\n",
+        body=_body(lines, ("Recorded by: ", recorded_by), ("What staff saw:\n", note)),
         refusal_id=refusal_id,
     )
 
@@ -155,16 +151,12 @@ def queue_police_item(
         f"Description: {description}",
         f"Searcher: {searcher}",
     ]
-    if handed_to:
-        lines.append(f"Handed to: {handed_to}")
-    if police_reference:
-        lines.append(f"Police reference: {police_reference}")
     return _queue(
         session,
         at=at,
         role=DSL,
         subject=f"Item for the police{_ref(mis_id)}",
-        body="\n".join(lines) + "\n",
+        body=_body(lines, ("Handed to: ", handed_to), ("Police reference: ", police_reference)),
         search_id=search_id,
     )
 
@@ -194,16 +186,12 @@ def queue_dsl_item(
         f"What became of it: {disposition}",
         f"Searcher: {searcher}",
     ]
-    if reason:
-        lines.append(f"Reason: {reason}")
-    if handed_to:
-        lines.append(f"Handed to: {handed_to}")
     return _queue(
         session,
         at=at,
         role=DSL,
         subject=f"Search: {category}{_ref(mis_id)}",
-        body="\n".join(lines) + "\n",
+        body=_body(lines, ("Reason: ", reason), ("Handed to: ", handed_to)),
         search_id=search_id,
     )
 
@@ -266,6 +254,11 @@ def queue_third_confiscation(
             f"Learner MIS id: {mis_id}\n"
         ),
     )
+
+
+def _body(lines: list[str], *optional: tuple[str, str]) -> str:
+    """The lines, then each optional (label, value) that has a value, one a line."""
+    return "\n".join([*lines, *(label + value for label, value in optional if value)]) + "\n"
 
 
 def _ref(mis_id: str) -> str:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -126,15 +127,18 @@ def school_office_view(
     """The office's morning: the whole school's from the hub where `[hub] url` is set, else
     this door's book; with the hub out of reach, this door's book, saying so in the title.
     `day` and `school_session` choose another day or the afternoon (today's AM by default)."""
+    # This door's book: the whole view without a hub, the fallback with one.
+    this_door = partial(
+        office_view,
+        session,
+        school=config.school,
+        now=now,
+        is_dsl=is_dsl,
+        day=day,
+        school_session=school_session,
+    )
     if not config.hub.enabled:
-        return office_view(
-            session,
-            school=config.school,
-            now=now,
-            is_dsl=is_dsl,
-            day=day,
-            school_session=school_session,
-        )
+        return this_door()
     from kiosk.hub import hub_engine  # the hub's driver, only where a hub is configured
 
     engine = hub_engine(config.hub)
@@ -158,14 +162,7 @@ def school_office_view(
         log.warning("office: the hub cannot be read, showing this door only: %s", exc)
     finally:
         engine.dispose()
-    view = office_view(
-        session,
-        school=config.school,
-        now=now,
-        is_dsl=is_dsl,
-        day=day,
-        school_session=school_session,
-    )
+    view = this_door()
     return replace(view, day=f"{view.day} · {note}")
 
 

@@ -20,7 +20,7 @@ from kiosk.domain.phones import (
 from kiosk.notify_queue import queue_attendance, queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
-from records.queries import staff_by_staff_id
+from records.queries import active_staff, staff_by_staff_id
 
 
 class PhoneDeskError(Exception):
@@ -240,9 +240,8 @@ def confiscate_phone(
     escalation in words, for the screen. Earphones are refused (PhoneDeskError, saying why)
     for a learner the roster permits them (R33)."""
     _learner(session, learner_id)
-    staff = staff_by_staff_id(session, by_staff_id)
-    if staff is None or not staff.active:
-        raise PhoneDeskError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    # Only an active member of staff confiscates here: confiscate() asks only that they exist.
+    active_staff(session, by_staff_id, PhoneDeskError)
     return confiscate(
         session,
         learner_id,
@@ -289,9 +288,7 @@ def phone_collected_by_parent(
     ).first()
     if record is None:
         raise PhoneDeskError("No confiscated phone or earphones are held for this learner.")
-    staff = staff_by_staff_id(session, by_staff_id)
-    if staff is None or not staff.active:
-        raise PhoneDeskError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    staff = active_staff(session, by_staff_id, PhoneDeskError)
     record.returned_at = at
     record.returned_by_id = staff.id
     record.collected_by = who

@@ -41,7 +41,7 @@ from kiosk.notify_queue import (
 )
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
-from records.queries import staff_by_staff_id
+from records.queries import active_staff
 
 
 class SearchNotAllowed(Exception):
@@ -159,10 +159,8 @@ class RecordedSearch:
 
 
 def _staff(session: Session, staff_id: str) -> StaffRecord:
-    record = staff_by_staff_id(session, staff_id)
-    if record is None or not record.active:
-        raise SearchNotAllowed([f"No active member of staff with staff_id {staff_id!r}."])
-    return record
+    # SearchNotAllowed carries a list of reasons: this one is the only reason.
+    return active_staff(session, staff_id, lambda message: SearchNotAllowed([message]))
 
 
 def check_form(

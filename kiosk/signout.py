@@ -15,7 +15,7 @@ from kiosk.notify_queue import queue_attendance
 from kiosk.roll import latest_sign_outs, on_site_ids
 from records.audit import append_audit
 from records.models import LearnerRecord, SignOutRecord
-from records.queries import staff_by_staff_id
+from records.queries import active_staff
 from records.remote import RemoteArrivalRecord
 
 MAX_REASON_LENGTH = 500
@@ -58,9 +58,7 @@ def sign_out(
     sent_home = sent_home_check(reason)
     if not sent_home.allowed:
         raise SignOutError(" ".join(sent_home.reasons))
-    staff = staff_by_staff_id(session, by_staff_id)
-    if staff is None or not staff.active:
-        raise SignOutError(f"No active member of staff with staff_id {by_staff_id!r}.")
+    staff = active_staff(session, by_staff_id, SignOutError)
     learner = session.get(LearnerRecord, learner_id)
     if learner is None:
         raise SignOutError("No such learner.")

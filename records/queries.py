@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from sqlalchemy import ColumnElement, or_, select
@@ -34,6 +34,24 @@ def learner_by_mis_id(session: Session, mis_id: str) -> LearnerRecord | None:
 def staff_by_staff_id(session: Session, staff_id: str) -> StaffRecord | None:
     """The member of staff with this staff id, active or not."""
     return session.scalars(select(StaffRecord).where(StaffRecord.staff_id == staff_id)).first()
+
+
+NO_ACTIVE_STAFF = "No active member of staff with staff_id {!r}."
+
+
+def active_staff(
+    session: Session,
+    staff_id: str,
+    error: Callable[[str], Exception],
+    message: str = NO_ACTIVE_STAFF,
+) -> StaffRecord:
+    """The active member of staff with this staff id; otherwise raises `error(message)`, the
+    message formatted with the id. Each use case passes its own error type (and its wording,
+    where its callers have always shown another), so that one check serves them all."""
+    staff = staff_by_staff_id(session, staff_id)
+    if staff is None or not staff.active:
+        raise error(message.format(staff_id))
+    return staff
 
 
 def on_roll(on: date) -> ColumnElement[bool]:

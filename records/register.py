@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from records.audit import AuditRecord, append_audit
@@ -92,17 +92,7 @@ def mark_content(
 
 def content_of(session: Session, mark: SessionMarkRecord) -> dict[str, Any]:
     """The content of a mark record (its learner named by MIS id)."""
-    learner = session.get_one(LearnerRecord, mark.learner_id)
-    return mark_content(
-        learner=learner.mis_id,
-        day=mark.date,
-        session=mark.session,
-        code=mark.code,
-        minutes_late=mark.minutes_late,
-        comment=mark.comment,
-        arrived_at=mark.arrived_at,
-        admitted_at=mark.admitted_at,
-    )
+    return _content(mark, session.get_one(LearnerRecord, mark.learner_id).mis_id)
 
 
 def audit_mark(
@@ -164,16 +154,7 @@ def verify_register(session: Session, *, limit: int = 50) -> RegisterCheck:
         while entry is not None and entry[0] < row.id:
             report(_gone(*entry))
             entry = next(entries, None)
-        content = mark_content(
-            learner=row.mis_id,
-            day=row.date,
-            session=row.session,
-            code=row.code,
-            minutes_late=row.minutes_late,
-            comment=row.comment,
-            arrived_at=row.arrived_at,
-            admitted_at=row.admitted_at,
-        )
+        content = _content(row, row.mis_id)
         if entry is not None and entry[0] == row.id:
             _, entry_id, detail = entry
             entry = next(entries, None)
@@ -194,22 +175,39 @@ def verify_register(session: Session, *, limit: int = 50) -> RegisterCheck:
     return RegisterCheck(marks, tuple(problems), count)
 
 
+def _mark_rows() -> Select[Any]:
+    """Each mark's columns with its learner's MIS id: what `_content` reads, for the whole
+    register (`verify_register`) and for one mark (`mark_problem`) alike."""
+    return select(
+        SessionMarkRecord.id,
+        LearnerRecord.mis_id,
+        SessionMarkRecord.date,
+        SessionMarkRecord.session,
+        SessionMarkRecord.code,
+        SessionMarkRecord.minutes_late,
+        SessionMarkRecord.comment,
+        SessionMarkRecord.arrived_at,
+        SessionMarkRecord.admitted_at,
+    ).join(LearnerRecord, LearnerRecord.id == SessionMarkRecord.learner_id)
+
+
+def _content(mark: Any, learner: str) -> dict[str, Any]:
+    """The content of a mark (a record, or a row of `_mark_rows`), its learner's MIS id given."""
+    return mark_content(
+        learner=learner,
+        day=mark.date,
+        session=mark.session,
+        code=mark.code,
+        minutes_late=mark.minutes_late,
+        comment=mark.comment,
+        arrived_at=mark.arrived_at,
+        admitted_at=mark.admitted_at,
+    )
+
+
 def _marks(session: Session) -> Iterator[Any]:
     rows = session.execute(
-        select(
-            SessionMarkRecord.id,
-            LearnerRecord.mis_id,
-            SessionMarkRecord.date,
-            SessionMarkRecord.session,
-            SessionMarkRecord.code,
-            SessionMarkRecord.minutes_late,
-            SessionMarkRecord.comment,
-            SessionMarkRecord.arrived_at,
-            SessionMarkRecord.admitted_at,
-        )
-        .join(LearnerRecord, LearnerRecord.id == SessionMarkRecord.learner_id)
-        .order_by(SessionMarkRecord.id)
-        .execution_options(yield_per=1000)
+        _mark_rows().order_by(SessionMarkRecord.id).execution_options(yield_per=1000)
     )
     try:
         yield from rows
@@ -311,33 +309,10 @@ def _describe(content: Mapping[str, Any]) -> str:
 
 def mark_problem(session: Session, mark_id: int) -> MarkProblem | None:
     """What is wrong with one mark against the audit log (as `verify_register`), or None."""
-    row = session.execute(
-        select(
-            SessionMarkRecord.id,
-            LearnerRecord.mis_id,
-            SessionMarkRecord.date,
-            SessionMarkRecord.session,
-            SessionMarkRecord.code,
-            SessionMarkRecord.minutes_late,
-            SessionMarkRecord.comment,
-            SessionMarkRecord.arrived_at,
-            SessionMarkRecord.admitted_at,
-        )
-        .join(LearnerRecord, LearnerRecord.id == SessionMarkRecord.learner_id)
-        .where(SessionMarkRecord.id == mark_id)
-    ).one_or_none()
+    row = session.execute(_mark_rows().where(SessionMarkRecord.id == mark_id)).one_or_none()
     if row is None:
         return MarkProblem(mark_id, "is not in the register")
-    content = mark_content(
-        learner=row.mis_id,
-        day=row.date,
-        session=row.session,
-        code=row.code,
-        minutes_late=row.minutes_late,
-        comment=row.comment,
-        arrived_at=row.arrived_at,
-        admitted_at=row.admitted_at,
-    )
+    content = _content(row, row.mis_id)
     newest = session.execute(
         select(AuditRecord.id, AuditRecord.detail)
         .where(AuditRecord.entity == MARK_ENTITY, AuditRecord.entity_id == str(mark_id))

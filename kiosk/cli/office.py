@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,8 @@ from records.keys import KeyFileError, anchor_path, load_key
 from records.queries import learner_by_mis_id, staff_by_staff_id
 from records.register import verify_register
 from records.staff_seals import broken_seals
+
+_Done = TypeVar("_Done")
 
 
 def add_commands(
@@ -171,48 +175,55 @@ def _learner_id(session: Session, mis_id: str) -> int:
     return learner.id
 
 
-def cmd_phone_confiscate(args: argparse.Namespace) -> int:
-    config = _config(args)
+def _at_phone_desk(
+    config: Config, mis_id: str, job: Callable[[Session, int], _Done]
+) -> _Done | None:
+    """`job(session, learner_id)` for the learner with `mis_id`, in one transaction; None, the
+    refusal said, when the phone desk refuses."""
     book = _open(config)
     try:
         with book.sessions.begin() as session:
-            outcome = confiscate_phone(
-                session,
-                _learner_id(session, args.mis_id),
-                at=_now(),
-                by_staff_id=args.by,
-                zone=config.school.zone,
-                slot=args.slot,
-                note=args.note,
-                item=ConfiscatedItem.EARPHONES if args.earphones else ConfiscatedItem.PHONE,
-            )
+            return job(session, _learner_id(session, mis_id))
     except PhoneDeskError as exc:
         _error(str(exc))
-        return REJECTED
+        return None
     finally:
         book.close()
+
+
+def cmd_phone_confiscate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    outcome = _at_phone_desk(
+        config,
+        args.mis_id,
+        lambda session, learner_id: confiscate_phone(
+            session,
+            learner_id,
+            at=_now(),
+            by_staff_id=args.by,
+            zone=config.school.zone,
+            slot=args.slot,
+            note=args.note,
+            item=ConfiscatedItem.EARPHONES if args.earphones else ConfiscatedItem.PHONE,
+        ),
+    )
+    if outcome is None:
+        return REJECTED
     for line in outcome.said:
         _say(line)
     return OK
 
 
 def cmd_phone_collected(args: argparse.Namespace) -> int:
-    config = _config(args)
-    book = _open(config)
-    try:
-        with book.sessions.begin() as session:
-            done = phone_collected_by_parent(
-                session,
-                _learner_id(session, args.mis_id),
-                at=_now(),
-                collected_by=args.collector,
-                by_staff_id=args.by,
-            )
-    except PhoneDeskError as exc:
-        _error(str(exc))
+    done = _at_phone_desk(
+        _config(args),
+        args.mis_id,
+        lambda session, learner_id: phone_collected_by_parent(
+            session, learner_id, at=_now(), collected_by=args.collector, by_staff_id=args.by
+        ),
+    )
+    if done is None:
         return REJECTED
-    finally:
-        book.close()
     _say(f"collected by {done.collected_by} (slot {done.slot or '-'}); no longer held")
     return OK
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.exports import ExportError, attendance_row, sign_out_comment, unmarked_cells
+from kiosk.exports import register_state, roll_rows, sign_out_comments, unmarked_cells
 from records.hub import (
     ADMISSION,
     HubLearnerRecord,
@@ -40,11 +40,7 @@ def hub_attendance_rows(
     """The rows of `kiosk.exports.attendance_rows`, from the hub: its roster, and the mark the
     `hub_session_marks` view chose (the earliest admission at any door, else a refusal's O,
     as last amended at any door), with each sign-out at any door in the comment."""
-    times = school.times_for(school_session)
-    if times is None:
-        raise ExportError("no afternoon session is configured: set [school] pm_starts")
-    closes_at = datetime.combine(day, times.register_closes, school.zone)
-    register_closed = now > closes_at
+    times, register_closed = register_state(school, day, school_session, now)
     marks = {
         mis_id: (code, minutes, comment)
         for mis_id, code, minutes, comment in conn.execute(
@@ -59,34 +55,28 @@ def hub_attendance_rows(
             )
         )
     }
-    left: dict[str, list[str]] = {}
-    for mis_id, signed_out_at, reason in conn.execute(
-        select(HubSignOutRecord.mis_id, HubSignOutRecord.signed_out_at, HubSignOutRecord.reason)
-        .where(HubSignOutRecord.date == day, HubSignOutRecord.session == school_session.value)
-        .order_by(HubSignOutRecord.signed_out_at, HubSignOutRecord.id)
-    ):
-        left.setdefault(mis_id, []).append(
-            sign_out_comment(f"{signed_out_at.astimezone(school.zone):%H:%M}", reason)
-        )
+    left = sign_out_comments(
+        conn.execute(
+            select(HubSignOutRecord.mis_id, HubSignOutRecord.signed_out_at, HubSignOutRecord.reason)
+            .where(HubSignOutRecord.date == day, HubSignOutRecord.session == school_session.value)
+            .order_by(HubSignOutRecord.signed_out_at, HubSignOutRecord.id)
+        ).tuples(),
+        school.zone,
+    )
     learners = HubLearnerRecord
     roll = conn.execute(
         select(learners.mis_id, learners.upn, learners.surname, learners.forename)
         .where(or_(learners.left_on.is_(None), learners.left_on > day))
         .order_by(learners.surname, learners.forename, learners.id)
     )
-    for mis_id, upn, surname, forename in roll:
-        stored = marks.get(mis_id)
-        if stored is not None:
-            code, minutes, comment = stored
-        else:
-            code, minutes, comment = unmarked_cells(None, register_closed, school_session, times)
-        yield attendance_row(
-            (mis_id, upn, surname, forename),
-            day,
-            school_session,
-            (code, minutes, comment),
-            left.get(mis_id, ()),
-        )
+    yield from roll_rows(
+        ((mis_id, (mis_id, upn, surname, forename)) for mis_id, upn, surname, forename in roll),
+        marks,
+        lambda _: unmarked_cells(None, register_closed, school_session, times),
+        left,
+        day,
+        school_session,
+    )
 
 
 @dataclass(frozen=True)

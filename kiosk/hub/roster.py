@@ -7,7 +7,7 @@ after an import (`kiosk hub publish`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -96,42 +96,41 @@ def _copy_learners(
     db: Session, learners: Sequence[Any], by_mis: dict[str, LearnerRecord], now: datetime
 ) -> int:
     """The hub's learners into this book by MIS id; `by_mis` gains those added."""
-    changed = 0
-    for row in learners:
-        record = by_mis.get(row["mis_id"])
-        if record is None:
-            record = LearnerRecord(
-                mis_id=row["mis_id"],
-                created_at=now,
-                updated_at=now,
-                **{f: row[f] for f in _LEARNER_FIELDS},
-            )
-            db.add(record)
-            by_mis[record.mis_id] = record
-            changed += 1
-        elif _apply(record, row, _LEARNER_FIELDS, now):
-            changed += 1
-    return changed
+    return _copy_people(db, learners, by_mis, LearnerRecord, "mis_id", _LEARNER_FIELDS, now)
 
 
 def _copy_staff(
     db: Session, staff: Sequence[Any], by_staff: dict[str, StaffRecord], now: datetime
 ) -> int:
     """The hub's staff into this book by staff id; `by_staff` gains those added."""
+    return _copy_people(
+        db, staff, by_staff, StaffRecord, "staff_id", _STAFF_FIELDS, now, kept=_kept_seal
+    )
+
+
+def _copy_people(
+    db: Session,
+    rows: Sequence[Any],
+    by_key: dict[str, Any],
+    make: Callable[..., Any],
+    key: str,
+    fields: Sequence[str],
+    now: datetime,
+    kept: Callable[[Any, Any], Any] = lambda _record, row: row,
+) -> int:
+    """The hub's rows into this book by `key`: a row this book lacks is added (and to
+    `by_key`), one it holds is updated as `kept(record, row)` says; returns how many changed."""
     changed = 0
-    for row in staff:
-        member = by_staff.get(row["staff_id"])
-        if member is None:
-            member = StaffRecord(
-                staff_id=row["staff_id"],
-                created_at=now,
-                updated_at=now,
-                **{f: row[f] for f in _STAFF_FIELDS},
+    for row in rows:
+        record = by_key.get(row[key])
+        if record is None:
+            record = make(
+                **{key: row[key]}, created_at=now, updated_at=now, **{f: row[f] for f in fields}
             )
-            db.add(member)
-            by_staff[member.staff_id] = member
+            db.add(record)
+            by_key[row[key]] = record
             changed += 1
-        elif _apply(member, _kept_seal(member, row), _STAFF_FIELDS, now):
+        elif _apply(record, kept(record, row), fields, now):
             changed += 1
     return changed
 

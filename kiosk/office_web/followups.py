@@ -20,7 +20,7 @@ from kiosk.domain.items import Disposition
 from kiosk.domain.search_record import PARENT_TOLD_HOW, parent_informed_problems
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
-from records.queries import staff_by_staff_id
+from records.queries import active_staff
 
 LONGEST_REFERENCE = 100
 LONGEST_HOW = 200
@@ -74,10 +74,9 @@ def police_references_to_follow(session: Session, zone: ZoneInfo) -> list[Police
 
 
 def _staff(session: Session, staff_id: str) -> StaffRecord:
-    staff = staff_by_staff_id(session, staff_id)
-    if staff is None or not staff.active:
-        raise FollowUpError(f"No active member of staff with staff id {staff_id!r}.")
-    return staff
+    return active_staff(
+        session, staff_id, FollowUpError, "No active member of staff with staff id {!r}."
+    )
 
 
 def add_police_reference(

@@ -98,25 +98,11 @@ class OfficeDesk:
         at, operator = self.host.clock(), self.staff.operator_id()
         day = at.astimezone(self.host.config.school.zone).date()
 
-        def job() -> tuple[bool, str]:
-            try:
-                with self.host.book.sessions.begin() as db:
-                    back = return_phone(
-                        db, learner_id, day=day, at=at, returned_by_staff_id=operator
-                    )
-            except PhoneDeskError as exc:
-                return False, str(exc)
-            return True, f"Returned from slot {back.slot or '-'}."
+        def job(db: Session) -> str:
+            back = return_phone(db, learner_id, day=day, at=at, returned_by_staff_id=operator)
+            return f"Returned from slot {back.slot or '-'}."
 
-        def done(result: tuple[bool, str]) -> None:
-            returned, message = result
-            if returned:
-                self.host.notify(plain(message), title="Saved")
-            else:
-                self.host.notify(plain(message), title="Not returned", severity="error")
-            self.show_office()
-
-        self.host.submit(job, done)
+        self._phone_job(job, "Not returned")
 
     def _phone_job(self, job: Callable[[Session], str], failed_title: str) -> None:
         """A phone desk step in its own transaction on the writer, then the office again."""

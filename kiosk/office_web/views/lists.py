@@ -10,8 +10,9 @@ the list page, the row buttons and the reads defined here."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +32,7 @@ from kiosk.office_web.views.params import day_of, session_of
 from kiosk.searches import searchers_training
 
 log = logging.getLogger(__name__)
+_Done = TypeVar("_Done")
 LEARNER = (Column("name", "Name"), Column("group", "Group"), Column("year", "Year"))
 
 
@@ -51,6 +53,24 @@ def reads(office: Office, job: Any) -> Any:
     """`job(session)` in a read of the school's book (run it in the thread pool)."""
     with office.book.reads() as session:
         return job(session)
+
+
+def write(
+    office: Office,
+    job: Callable[[Any], _Done],
+    refused: type[Exception],
+    failed: str,
+    done: Callable[[_Done], str],
+) -> str:
+    """`job(session)` in one transaction of the school's book (run it in the thread pool), then
+    the message `done(what it gave)` once committed; "`failed`: why" when the use case refuses
+    (raises `refused`), nothing written."""
+    try:
+        with office.book.sessions.begin() as session:
+            result = job(session)
+    except refused as exc:
+        return f"{failed}: {exc}"
+    return done(result)
 
 
 def list_page(request: Request, who: Signed, **context: Any) -> Response:
@@ -147,20 +167,20 @@ async def collected(request: Request, who: Signed) -> Response:
     collector = str(form.get("collected_by", ""))
     at, zone = office.clock(), office.config.school.zone
 
-    def job() -> str:
-        if refusal_id is None:
-            return "Not recorded: no learner chosen."
-        try:
-            with office.book.sessions.begin() as session:
-                done = record_collected(
-                    session, refusal_id, collector, at=at, by_staff_id=who.staff_id, zone=zone
-                )
-        except CollectionError as exc:
-            return f"Not recorded: {exc}"
+    if refusal_id is None:
+        return back(request, "/lists/collection", "Not recorded: no learner chosen.")
+
+    def job(session: Any) -> Any:
+        return record_collected(
+            session, refusal_id, collector, at=at, by_staff_id=who.staff_id, zone=zone
+        )
+
+    def said(done: Any) -> str:
         log.info("office web: %s recorded refusal %d collected", who.staff_id, refusal_id)
         return f"{done.learner} collected by {done.collected_by} at {done.at}."
 
-    return back(request, "/lists/collection", await run_in_threadpool(job))
+    message = await run_in_threadpool(write, office, job, CollectionError, "Not recorded", said)
+    return back(request, "/lists/collection", message)
 
 
 @staff_page(EVERYONE)

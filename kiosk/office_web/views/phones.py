@@ -23,7 +23,7 @@ from kiosk.office_web.render import back, staff_page
 from kiosk.office_web.reports import learner_id_of, learners_on_roll, year_groups
 from kiosk.office_web.state import office_of
 from kiosk.office_web.tables import Column, Row, table
-from kiosk.office_web.views.lists import LEARNER, Action, list_page, posted_id, reads
+from kiosk.office_web.views.lists import LEARNER, Action, list_page, posted_id, reads, write
 from kiosk.phones_desk import (
     PhoneDeskError,
     confiscate_phone,
@@ -90,18 +90,15 @@ async def phone_returned(request: Request, who: Signed) -> Response:
     at = office.clock()
     day = at.astimezone(office.config.school.zone).date()
 
-    def job() -> str:
-        try:
-            with office.book.sessions.begin() as session:
-                done = return_phone(
-                    session, learner_id, day=day, at=at, returned_by_staff_id=who.staff_id
-                )
-        except PhoneDeskError as exc:
-            return f"Not handed back: {exc}"
+    def job(session: Any) -> Any:
+        return return_phone(session, learner_id, day=day, at=at, returned_by_staff_id=who.staff_id)
+
+    def said(done: Any) -> str:
         log.info("office web: %s handed back learner %d's phone", who.staff_id, learner_id)
         return f"Handed back from slot {done.slot or '-'}."
 
-    return back(request, "/lists/phones", await run_in_threadpool(job))
+    message = await run_in_threadpool(write, office, job, PhoneDeskError, "Not handed back", said)
+    return back(request, "/lists/phones", message)
 
 
 @staff_page(EVERYONE)
@@ -114,18 +111,17 @@ async def phone_collected(request: Request, who: Signed) -> Response:
     collector = str(form.get("collected_by", ""))
     at = office.clock()
 
-    def job() -> str:
-        try:
-            with office.book.sessions.begin() as session:
-                done = phone_collected_by_parent(
-                    session, learner_id, at=at, collected_by=collector, by_staff_id=who.staff_id
-                )
-        except PhoneDeskError as exc:
-            return f"Not recorded: {exc}"
+    def job(session: Any) -> Any:
+        return phone_collected_by_parent(
+            session, learner_id, at=at, collected_by=collector, by_staff_id=who.staff_id
+        )
+
+    def said(done: Any) -> str:
         log.info("office web: %s gave learner %d's phone to a parent", who.staff_id, learner_id)
         return f"Collected by {done.collected_by} from slot {done.slot or '-'}."
 
-    return back(request, "/lists/phones", await run_in_threadpool(job))
+    message = await run_in_threadpool(write, office, job, PhoneDeskError, "Not recorded", said)
+    return back(request, "/lists/phones", message)
 
 
 @staff_page(EVERYONE)

@@ -30,7 +30,7 @@ from kiosk.office_web.reports import searches_parents_not_told
 from kiosk.office_web.searchlog import read_search_log
 from kiosk.office_web.state import office_of
 from kiosk.office_web.tables import Column, Row, table
-from kiosk.office_web.views.lists import Action, list_page, posted_id
+from kiosk.office_web.views.lists import Action, list_page, posted_id, write
 from kiosk.office_web.views.params import range_of
 
 # The lists' logger, by the name these lines have always been logged under.
@@ -74,20 +74,18 @@ async def police_reference(request: Request, who: Signed) -> Response:
     reference = str(form.get("reference", ""))
     at = office.clock()
 
-    def job() -> str:
-        if item_id is None:
-            return "Not added: no item chosen."
-        try:
-            with office.book.sessions.begin() as session:
-                kept = add_police_reference(
-                    session, item_id, reference, at=at, by_staff_id=who.staff_id
-                )
-        except FollowUpError as exc:
-            return f"Not added: {exc}"
+    if item_id is None:
+        return back(request, "/lists/police", "Not added: no item chosen.")
+
+    def job(session: Any) -> str:
+        return add_police_reference(session, item_id, reference, at=at, by_staff_id=who.staff_id)
+
+    def said(kept: str) -> str:
         log.info("office web: %s added a police reference to item %d", who.staff_id, item_id)
         return f"Police reference {kept} added."
 
-    return back(request, "/lists/police", await run_in_threadpool(job))
+    message = await run_in_threadpool(write, office, job, FollowUpError, "Not added", said)
+    return back(request, "/lists/police", message)
 
 
 @staff_page(DSL_ONLY)
@@ -131,20 +129,20 @@ async def parents_told(request: Request, who: Signed) -> Response:
     how = str(form.get("how", ""))
     at = office.clock()
 
-    def job() -> str:
-        if search_id is None:
-            return "Not recorded: no search chosen."
-        try:
-            with office.book.sessions.begin() as session:
-                record_parents_told(session, search_id, how, at=at, by_staff_id=who.staff_id)
-        except FollowUpError as exc:
-            return f"Not recorded: {exc}"
+    keep = {k: v for k, v in request.query_params.items() if k in ("from", "to")}
+    url = "/lists/parents-not-told" + (f"?{urlencode(keep)}" if keep else "")
+    if search_id is None:
+        return back(request, url, "Not recorded: no search chosen.")
+
+    def job(session: Any) -> None:
+        record_parents_told(session, search_id, how, at=at, by_staff_id=who.staff_id)
+
+    def said(_: None) -> str:
         log.info("office web: %s recorded parents told of search %d", who.staff_id, search_id)
         return "Recorded: the parents were told."
 
-    keep = {k: v for k, v in request.query_params.items() if k in ("from", "to")}
-    url = "/lists/parents-not-told" + (f"?{urlencode(keep)}" if keep else "")
-    return back(request, url, await run_in_threadpool(job))
+    message = await run_in_threadpool(write, office, job, FollowUpError, "Not recorded", said)
+    return back(request, url, message)
 
 
 ROUTES = [
