@@ -39,10 +39,6 @@ class OffTimer:
         with self._changed:
             self._due.pop(id(device), None)
 
-    def pending(self, device: Any) -> bool:
-        with self._changed:
-            return id(device) in self._due
-
     def _run(self) -> None:
         with self._changed:
             while True:

@@ -116,15 +116,22 @@ class GreetingScreen(Screen[None]):
 
     def show(self, headline: str, next_step: str, *, tone: Tone, hold: float | None = None) -> None:
         """New words for the next learner: the app keeps one greeting screen and reuses it,
-        which spares a screen's worth of widgets and styles on every tap."""
-        self.headline, self.next_step = headline, next_step
-        if tone != self.tone:  # a class change restyles the screen: only when the kind changes
-            self.remove_class(self.tone)
-            self.add_class(tone)
-            self.tone = tone
-        self.hold = self.seconds if hold is None else hold
-        self._headline.update(headline)
-        self._fill(next_step)
+        which spares a screen's worth of widgets and styles on every tap. The same answer again
+        (a flood of unknown cards) only starts its time again: nothing is redrawn."""
+        hold = self.seconds if hold is None else hold
+        if (headline, next_step, tone, hold) != (
+            self.headline,
+            self.next_step,
+            self.tone,
+            self.hold,
+        ):
+            self.headline, self.next_step, self.hold = headline, next_step, hold
+            if tone != self.tone:  # a class change restyles the screen: only when it changes
+                self.remove_class(self.tone)
+                self.add_class(tone)
+                self.tone = tone
+            self._headline.update(headline)
+            self._fill(next_step)
         if self.is_current:
             self.on_screen_resume()  # a new answer on the same screen starts its time again
 

@@ -29,6 +29,7 @@ from kiosk.checkin import (
     sign_in,
 )
 from kiosk.domain import lane as rules
+from kiosk.domain.badges import Holder
 from kiosk.lane import LaneOutcome
 from kiosk.screens.greeting import tone_for
 from kiosk.screens.pin_pad import PinPadScreen
@@ -94,13 +95,13 @@ class TapPipeline:
     ) -> bool:
         """Staff sign on; an unknown card is enrolled by staff signed on, else "not
         recognised". Whether the tap was one of these (a learner's is answered by the caller)."""
-        if kind == "unknown" and read_at is not None and self.staff.unlocked:
+        if kind == Holder.UNKNOWN and read_at is not None and self.staff.unlocked:
             self.host.close_answers()
             self.learners.unknown_badge(uid, read_at)
-        elif kind == "staff" and owner is not None:
+        elif kind == Holder.STAFF and owner is not None:
             self.host.close_answers()
             self.staff.staff_badge(owner)
-        elif kind == "unknown":
+        elif kind == Holder.UNKNOWN:
             self._remember_unknown(uid)
             self._not_recognised()
         else:
@@ -227,12 +228,8 @@ class TapPipeline:
 
     def _not_recognised(self) -> None:
         """An unknown badge is not an alarm: the door stays locked and nothing sounds. When the
-        screen already says so, it is left as it is, so a flood of unknown cards costs nothing
-        on screen and the next real learner is greeted at once."""
-        greeting = self.host.greeting
-        if self.host.screen is greeting and greeting.headline == NOT_RECOGNISED:
-            greeting.on_screen_resume()  # its few seconds start again
-            return
+        screen already says so, only its few seconds start again (`GreetingScreen.show`), so a
+        flood of unknown cards costs nothing on screen and the next learner is greeted at once."""
         self.host.greet(NOT_RECOGNISED, "Please see a member of staff.", tone="staff")
 
     def log_unknown(self) -> None:
