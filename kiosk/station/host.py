@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from textual.screen import Screen
 from textual.timer import Timer
@@ -32,6 +33,15 @@ class DeskHost(Protocol):
     export_folder: str  # where the office's exports go unless staff choose another
 
     def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
+    async def push_screen_wait(self, screen: Screen[Any]) -> Any: ...
+    def run_worker(
+        self,
+        work: Any,
+        *,
+        thread: bool = False,
+        exclusive: bool = False,
+        group: str = "default",
+    ) -> Any: ...
     def notify(
         self,
         message: str,
@@ -72,18 +82,26 @@ class StationHost(DeskHost, Protocol):
     # wrapper set on the instance (the bench's) sees every answer.
     def _tell(self, tell: rules.Tell) -> None: ...
     def set_interval(self, interval: float, callback: Callable[[], Any]) -> Timer: ...
-    def run_worker(
-        self,
-        work: Callable[[], Any],
-        *,
-        thread: bool = False,
-        exclusive: bool = False,
-        group: str = "default",
-    ) -> Any: ...
     def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
     def submit(
         self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
     ) -> None: ...
 
 
-__all__ = ["DeskHost", "StationHost"]
+T = TypeVar("T")
+
+
+async def answered(start: Callable[[Callable[[T], None]], object]) -> T:
+    """A step that answers through a callback (the writer, the lane, a read), awaited by a
+    staff flow. An answer that comes after the flow was cancelled (the lock) is dropped."""
+    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+    def then(result: T) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    start(then)
+    return await future
+
+
+__all__ = ["DeskHost", "StationHost", "answered"]

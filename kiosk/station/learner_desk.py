@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from kiosk.config import Config
@@ -20,19 +19,16 @@ from kiosk.screens.influence import InfluenceScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.refusal import RefusalScreen
 from kiosk.screens.text import plain
-from kiosk.station.host import DeskHost
+from kiosk.station.host import DeskHost, answered
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.search_desk import SearchDesk, tell_dsl_now
 from kiosk.station.staff_session import StaffSession
 from kiosk.views import (
     DeskAction,
-    InfluenceConfirmed,
     LaneRow,
     LearnerDeskView,
     LearnerMatch,
-    LearnerPicked,
 )
-from kiosk.views import RefusalConfirmed as RefusalConfirmedResult
 from records.models import LearnerRecord
 
 # What keeps a learner's desk open after a step: staff still have something to do there.
@@ -123,83 +119,77 @@ class LearnerDesk:
         self.host = host
         self.staff = staff
         self.lane = lane_front
-        self.search = SearchDesk(host, staff, lane_front, after=self._after)
+        self.search = SearchDesk(host, staff, lane_front)
 
     def _row(self, learner_id: int) -> LaneRow | None:
         return next((r for r in self.lane.view.rows if r.learner_id == learner_id), None)
 
-    def open(self, learner_id: int) -> None:
-        """The staff's view of one learner in the lane, with the buttons for their next step."""
-        row = self._row(learner_id)
-        if row is None:
-            self.host.notify("That learner is no longer in the lane.", severity="warning")
-            self.staff.show_lane()
-            return
-        self.staff.push(
-            LearnerDeskScreen(
-                desk_view(row, self.host.config, self.host.book),
-                self.host.config.policy.late_reasons,
-            ),
-            lambda action: self._acted(row, action),
-        )
-
-    def _acted(self, row: LaneRow, action: DeskAction | None) -> None:
-        self.staff.touch()
-        if action is None:
-            self.staff.show_lane()
-            return
-        events = step_events(row, action, self.host.clock())
-        if action.kind == "search":
-            self._then_all(events, lambda: self.search.search(row))
-        elif action.kind == "refuse":
-            self._then_all(events, lambda: self._refuse(row))
-        elif action.kind == "influence":
-            self._then_all(events, lambda: self._influence(row))
-        else:
-            self._then_all(events, lambda: self._after(row.learner_id))
-
-    def _then_all(self, events: list[lane.Event], then: Callable[[], None]) -> None:
-        """Send the events in order; stop at the first the lane refuses."""
-        if not events:
-            then()
-            return
-        first, rest = events[0], events[1:]
-
-        def done(outcome: LaneOutcome) -> None:
-            if outcome.rejected:
-                self.host.notify(plain(outcome.rejected), title="Not recorded", severity="error")
-                self._after(getattr(first, "learner_id", 0))
-                return
-            self._then_all(rest, then)
-
-        self._event(first, done)
-
-    def _after(self, learner_id: int) -> None:
-        """After a step: that learner's desk while they still need staff, else the queue."""
+    def _still_needs_staff(self, learner_id: int) -> LaneRow | None:
+        """The learner's row while staff must still do something at their desk."""
         row = self._row(learner_id)
         # Back to this learner only for something staff must still do here; a late flag or a
         # long wait is shown on the queue and needs no extra touch.
         if row is not None and (set(row.needs) & DESK_NEEDS or row.step in ("search", "admit")):
-            self.open(learner_id)
-        else:
-            self.staff.show_lane()
+            return row
+        return None
 
-    def _event(self, event: lane.Event, then: Callable[[LaneOutcome], None]) -> None:
-        self.lane.event(event, self.staff.operator, then)
+    def open(self, learner_id: int) -> None:
+        """The staff's view of one learner in the lane, with the buttons for their next step."""
+        self.staff.flow(self._visit(learner_id))
+
+    async def _visit(self, learner_id: int) -> None:
+        """One learner's desk, a step at a time while they still need staff; then the queue."""
+        row = self._row(learner_id)
+        if row is None:
+            self.host.notify("That learner is no longer in the lane.", severity="warning")
+        while row is not None:
+            desk = LearnerDeskScreen(
+                desk_view(row, self.host.config, self.host.book),
+                self.host.config.policy.late_reasons,
+            )
+            action = await self.staff.ask(desk)
+            self.staff.touch()
+            if action is None or await self._act(row, action):
+                break
+            row = self._still_needs_staff(learner_id)
+        self.staff.show_lane()
+
+    async def _act(self, row: LaneRow, action: DeskAction) -> bool:
+        """One step from the desk, its events saved in order (stopping at the first the lane
+        refuses); True when staff go back to the queue whatever the learner still needs."""
+        for event in step_events(row, action, self.host.clock()):
+            outcome = await self._saved(event)
+            if outcome.rejected:
+                self.host.notify(plain(outcome.rejected), title="Not recorded", severity="error")
+                return False
+        if action.kind == "search":
+            await self.search.search(row)
+        elif action.kind == "refuse":
+            return await self._refuse(row)
+        elif action.kind == "influence":
+            return await self._influence(row)
+        return False
+
+    async def _saved(self, event: lane.Event) -> LaneOutcome:
+        outcome: LaneOutcome = await answered(
+            lambda then: self.lane.event(event, self.staff.operator, then)
+        )
+        return outcome
 
     def dismiss_alarm(self) -> None:
         """An alarm nobody walked into (a bag, a false trip): dismissed from the queue."""
-        self._event(lane.AlarmDismissed(self.host.clock()), lambda _: self.staff.show_lane())
+        event = lane.AlarmDismissed(self.host.clock())
+        self.lane.event(event, self.staff.operator, lambda _: self.staff.show_lane())
 
-    def _refuse(self, row: LaneRow) -> None:
+    async def _refuse(self, row: LaneRow) -> bool:
         """A refusal ends in O and a notification, under every `on_refusal` policy.
 
         Under "search" the lane first offers a search instead of refusing the arch: staff are
         told so and go back to the learner's desk, never straight into a search (that needs
         the learner's consent, or grounds for an item the law names). A learner who refuses
         the search too is refused here, like any other."""
-        current = self._row(row.learner_id) or row
-        if Need.REFUSED not in current.needs:
+        row = self._row(row.learner_id) or row
+        if Need.REFUSED not in row.needs:
             self.host.notify(
                 "The school's policy offers a search instead of refusing entry: only with the "
                 "learner's consent, or grounds for an item the law names. If the learner "
@@ -207,52 +197,39 @@ class LearnerDesk:
                 title="Search offered",
                 severity="warning",
             )
-            self._after(row.learner_id)
-            return
-        row = current
+            return False
         kind = RefusalKind.SEARCH if row.screening == "alarm" else RefusalKind.SCREENING
+        result = await self.staff.ask(RefusalScreen(row.first_name, kind.value))
+        self.staff.touch()
+        if result is None:
+            return False  # still refusing: the row says so
+        await self._saved(
+            lane.RefusalConfirmed(self.host.clock(), row.learner_id, note=result.note)
+        )
+        return True
 
-        def confirmed(result: RefusalConfirmedResult | None) -> None:
-            self.staff.touch()
-            if result is None:
-                self._after(row.learner_id)  # still refusing: the row says so
-                return
-            event = lane.RefusalConfirmed(self.host.clock(), row.learner_id, note=result.note)
-            self._event(event, lambda _: self.staff.show_lane())
-
-        self.staff.push(RefusalScreen(row.first_name, kind.value), confirmed)
-
-    def _influence(self, row: LaneRow) -> None:
+    async def _influence(self, row: LaneRow) -> bool:
         """R28: suspected under the influence, at any step: not admitted (O, not an exclusion),
         the attendance officer and the DSL told (the DSL's message sent at once), and the
         learner kept apart until a parent or carer collects them (recorded under Leaving)."""
-
-        def confirmed(result: InfluenceConfirmed | None) -> None:
-            self.staff.touch()
-            if result is None:
-                self._after(row.learner_id)
-                return
-            event = lane.InfluenceSuspected(
-                self.host.clock(), row.learner_id, note=result.note, dsl_told=result.dsl_told
+        result = await self.staff.ask(InfluenceScreen(row.first_name))
+        self.staff.touch()
+        if result is None:
+            return False
+        event = lane.InfluenceSuspected(
+            self.host.clock(), row.learner_id, note=result.note, dsl_told=result.dsl_told
+        )
+        outcome = await self._saved(event)
+        if outcome.rejected:
+            self.host.notify(plain(outcome.rejected), title="Not recorded", severity="error")
+        else:
+            self.host.notify(
+                "Not admitted (O). Keep them apart until a parent or carer collects "
+                "them, and record who collects them under Leaving.",
+                title="Saved",
             )
-
-            def saved(outcome: LaneOutcome) -> None:
-                if outcome.rejected:
-                    self.host.notify(
-                        plain(outcome.rejected), title="Not recorded", severity="error"
-                    )
-                else:
-                    self.host.notify(
-                        "Not admitted (O). Keep them apart until a parent or carer collects "
-                        "them, and record who collects them under Leaving.",
-                        title="Saved",
-                    )
-                    tell_dsl_now(self.host)
-                self.staff.show_lane()
-
-            self._event(event, saved)
-
-        self.staff.push(InfluenceScreen(row.first_name), confirmed)
+            tell_dsl_now(self.host)
+        return True
 
     # --- learners without their badge ------------------------------------------------------
 
@@ -262,49 +239,40 @@ class LearnerDesk:
 
     def find_learner(self) -> None:
         """A forgotten badge: staff find the learner by name and the visit starts now."""
+        self.staff.flow(self._find_learner())
 
-        def picked(result: LearnerPicked | None) -> None:
-            self.staff.touch()
-            if result is None:
-                self.staff.show_lane()
-                return
-            self.lane.arrive(result.learner_id, result.first_name, self.host.clock())
-            self.staff.show_lane()
-
-        self.staff.push(
-            FindLearnerScreen("Find a learner (forgotten badge)", self._search_names), picked
-        )
+    async def _find_learner(self) -> None:
+        screen = FindLearnerScreen("Find a learner (forgotten badge)", self._search_names)
+        picked = await self.staff.ask(screen)
+        self.staff.touch()
+        if picked is not None:
+            self.lane.arrive(picked.learner_id, picked.first_name, self.host.clock())
+        self.staff.show_lane()
 
     def unknown_badge(self, uid: str, read_at: datetime) -> None:
         """A card nobody owns, tapped while staff are signed on: enrol it to its learner."""
+        self.staff.flow(self._enrol(uid, read_at))
 
-        def picked(result: LearnerPicked | None) -> None:
-            self.staff.touch()
-            if result is None:
-                self.staff.show_lane()
-                return
-            operator = self.staff.operator_id()
+    async def _enrol(self, uid: str, read_at: datetime) -> None:
+        screen = FindLearnerScreen("Badge not known: whose is it?", self._search_names)
+        picked = await self.staff.ask(screen)
+        self.staff.touch()
+        if picked is None:
+            self.staff.show_lane()
+            return
+        learner_id, operator = picked.learner_id, self.staff.operator_id()
 
-            def enrol() -> bool:
-                with self.host.book.sessions.begin() as db:
-                    return enrol_learner_badge(
-                        db, result.learner_id, uid, at=read_at, by_staff_id=operator
-                    )
+        def enrol() -> bool:
+            with self.host.book.sessions.begin() as db:
+                return enrol_learner_badge(db, learner_id, uid, at=read_at, by_staff_id=operator)
 
-            def enrolled(done: bool) -> None:
-                if not done:
-                    self.host.notify("That card belongs to someone else.", severity="error")
-                    self.staff.show_lane()
-                    return
-                self.host.notify(plain(f"Badge enrolled to {result.first_name}."), title="Saved")
-                self.lane.arrive(result.learner_id, result.first_name, read_at)
-                self.staff.show_lane()
-
-            self.host.submit(enrol, enrolled)
-
-        self.staff.push(
-            FindLearnerScreen("Badge not known: whose is it?", self._search_names), picked
-        )
+        enrolled = await self.staff.written(enrol)
+        if enrolled:
+            self.host.notify(plain(f"Badge enrolled to {picked.first_name}."), title="Saved")
+            self.lane.arrive(learner_id, picked.first_name, read_at)
+        else:
+            self.host.notify("That card belongs to someone else.", severity="error")
+        self.staff.show_lane()
 
 
 __all__ = ["DESK_NEEDS", "LearnerDesk", "desk_view", "step_events"]

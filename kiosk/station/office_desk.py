@@ -4,6 +4,8 @@ parent, the fire roll, and learners signed out or collected; for office staff an
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -36,77 +38,94 @@ class OfficeDesk:
         self.host = host
         self.staff = staff
 
-    def show_office(self, message: str = "") -> None:
+    def show_office(self) -> None:
         """The office screen; search detail only for the designated safeguarding lead."""
-        if not self.staff.operator_has(*OFFICE_ROLES):
-            self.host.back_to_idle()
-            return
+        self.staff.flow(self._office())
+
+    async def _office(self) -> None:
+        """The office screen, again after each step, until staff close it."""
+        message = ""
+        while self.staff.operator_has(*OFFICE_ROLES):
+            view = await self._office_view()
+            action = await self.staff.ask(OfficeScreen(view, self.host.export_folder, message))
+            self.staff.touch()
+            if action is None:
+                self.staff.show_lane()
+                return
+            message = await self._office_step(action)
+        self.host.back_to_idle()
+
+    async def _office_view(self) -> OfficeView:
         config, now, is_dsl = self.host.config, self.host.clock(), self.staff.operator_is_dsl
 
         def read() -> OfficeView:
             with self.host.book.reads() as db:
                 return school_office_view(db, config=config, now=now, is_dsl=is_dsl)
 
-        def acted(action: OfficeAction | None) -> None:
-            self.staff.touch()
-            if action is None:
-                self.staff.show_lane()
-                return
-            if action.kind == "return_phone" and action.learner_id is not None:
-                self._return_phone(action.learner_id)
-                return
-            if action.kind == "confiscate_phone" and action.learner_id is not None:
-                self._confiscate_phone(action.learner_id, action.text)
-                return
-            if action.kind == "confiscate_earphones" and action.learner_id is not None:
-                self._confiscate_phone(action.learner_id, action.text, ConfiscatedItem.EARPHONES)
-                return
-            if action.kind == "parent_collected" and action.learner_id is not None:
-                self._parent_collected(action.learner_id, action.text)
-                return
-            self.show_office()
+        view = await self.staff.read(read)
+        if not view.searches:
+            return view
+        # R35: the day's searches reach the screen only once the read is recorded.
+        day, operator = now.astimezone(config.school.zone).date(), self.staff.operator_id()
 
-        def shown(view: OfficeView) -> None:
-            if self.staff.unlocked:  # staff may have signed off while the hub was asked
-                self.staff.push(OfficeScreen(view, self.host.export_folder, message), acted)
+        def recorded() -> OfficeView:
+            with self.host.book.sessions.begin() as db:
+                record_search_log_read(
+                    db,
+                    at=now,
+                    by_staff_id=operator,
+                    first=day,
+                    last=day,
+                    where="the kiosk's office screen",
+                    rows=len(view.searches),
+                )
+            return view
 
-        def read_recorded(view: OfficeView) -> None:
-            """R35: the day's searches reach the screen only once the read is recorded."""
-            if not view.searches:
-                shown(view)
-                return
-            day, operator = now.astimezone(config.school.zone).date(), self.staff.operator_id()
+        return await self.staff.written(recorded)
 
-            def job() -> OfficeView:
-                with self.host.book.sessions.begin() as db:
-                    record_search_log_read(
-                        db,
-                        at=now,
-                        by_staff_id=operator,
-                        first=day,
-                        last=day,
-                        where="the kiosk's office screen",
-                        rows=len(view.searches),
-                    )
-                return view
-
-            self.host.submit(job, shown)
-
-        self.host.read(read, read_recorded if is_dsl else shown)
-
-    def _return_phone(self, learner_id: int) -> None:
+    async def _office_step(self, action: OfficeAction) -> str:
+        """A phone desk step in its own transaction on the writer: what the office then says."""
+        learner_id, text = action.learner_id, action.text
         at, operator = self.host.clock(), self.staff.operator_id()
-        day = at.astimezone(self.host.config.school.zone).date()
+        zone = self.host.config.school.zone
+        if learner_id is None:
+            return ""
+        if action.kind == "return_phone":
+            day = at.astimezone(zone).date()
 
-        def job(db: Session) -> str:
-            back = return_phone(db, learner_id, day=day, at=at, returned_by_staff_id=operator)
-            return f"Returned from slot {back.slot or '-'}."
+            def step(db: Session) -> str:
+                back = return_phone(db, learner_id, day=day, at=at, returned_by_staff_id=operator)
+                return f"Returned from slot {back.slot or '-'}."
 
-        self._phone_job(job, "Not returned")
+            return await self._phone_job(step, "Not returned")
+        if action.kind in ("confiscate_phone", "confiscate_earphones"):
+            # A phone or earphones seen in use during the day: confiscated (earphones only
+            # from a learner the roster does not permit them, R33), the escalation in words.
+            item = (
+                ConfiscatedItem.EARPHONES
+                if action.kind == "confiscate_earphones"
+                else ConfiscatedItem.PHONE
+            )
 
-    def _phone_job(self, job: Callable[[Session], str], failed_title: str) -> None:
-        """A phone desk step in its own transaction on the writer, then the office again."""
+            def step(db: Session) -> str:
+                outcome = confiscate_phone(
+                    db, learner_id, at=at, by_staff_id=operator, zone=zone, slot=text, item=item
+                )
+                return " ".join(outcome.said)
 
+            return await self._phone_job(step, "Not confiscated")
+        if action.kind == "parent_collected":
+
+            def step(db: Session) -> str:
+                done = phone_collected_by_parent(
+                    db, learner_id, at=at, collected_by=text, by_staff_id=operator
+                )
+                return f"Collected by {done.collected_by}."
+
+            return await self._phone_job(step, "Not recorded")
+        return ""
+
+    async def _phone_job(self, job: Callable[[Session], str], failed_title: str) -> str:
         def run() -> tuple[bool, str]:
             try:
                 with self.host.book.sessions.begin() as db:
@@ -114,137 +133,93 @@ class OfficeDesk:
             except PhoneDeskError as exc:
                 return False, str(exc)
 
-        def done(result: tuple[bool, str]) -> None:
-            ok, message = result
-            if ok:
-                self.host.notify(plain(message), title="Saved")
-            else:
-                self.host.notify(plain(message), title=failed_title, severity="error")
-            self.show_office(message if ok else f"{failed_title}: {message}")
-
-        self.host.submit(run, done)
-
-    def _confiscate_phone(
-        self, learner_id: int, slot: str, item: ConfiscatedItem = ConfiscatedItem.PHONE
-    ) -> None:
-        """A phone or earphones seen in use during the day: confiscated (earphones only from a
-        learner the roster does not permit them, R33), and the escalation said in words."""
-        at, operator, zone = (
-            self.host.clock(),
-            self.staff.operator_id(),
-            self.host.config.school.zone,
-        )
-
-        def job(db: Session) -> str:
-            outcome = confiscate_phone(
-                db, learner_id, at=at, by_staff_id=operator, zone=zone, slot=slot, item=item
-            )
-            return " ".join(outcome.said)
-
-        self._phone_job(job, "Not confiscated")
-
-    def _parent_collected(self, learner_id: int, collected_by: str) -> None:
-        at, operator = self.host.clock(), self.staff.operator_id()
-
-        def job(db: Session) -> str:
-            done = phone_collected_by_parent(
-                db, learner_id, at=at, collected_by=collected_by, by_staff_id=operator
-            )
-            return f"Collected by {done.collected_by}."
-
-        self._phone_job(job, "Not recorded")
-
-    def _roll(self, then: Callable[[Roll], object]) -> None:
-        """Who is on site now: the whole school's from the hub where there is one (which may
-        take a moment, so never on the UI thread), else this door's record."""
-        config, now = self.host.config, self.host.clock()
-
-        def read() -> Roll:
-            with self.host.book.reads() as db:
-                return school_roll(db, config=config, now=now)
-
-        def shown(roll: Roll) -> None:
-            if self.staff.unlocked:
-                then(roll)
-
-        self.host.read(read, shown)
+        ok, message = await self.staff.written(run)
+        if ok:
+            self.host.notify(plain(message), title="Saved")
+            return message
+        self.host.notify(plain(message), title=failed_title, severity="error")
+        return f"{failed_title}: {message}"
 
     def show_roll(self) -> None:
         """The fire roll: who is on site now, by registration group."""
+        self.staff.flow(self._roll())
 
-        def closed(choice: str | None) -> None:
+    async def _roll(self) -> None:
+        while True:
+            # The whole school's from the hub where there is one (which may take a moment,
+            # so never on the UI thread), else this door's record.
+            roll = await self.staff.read(partial(self._read_roll, self.host.clock()))
+            choice = await self.staff.ask(RollScreen(roll))
             self.staff.touch()
-            if choice == "refresh":
-                self.show_roll()
-            else:
-                self.staff.show_lane()
+            if choice != "refresh":
+                break
+        self.staff.show_lane()
 
-        self._roll(lambda roll: self.staff.push(RollScreen(roll), closed))
-
-    def show_sign_out(self, message: str = "") -> None:
+    def show_sign_out(self) -> None:
         """A learner leaving early is signed out, with a reason, so the roll stays right; any
         learner on site, whichever door they came in by. A learner not admitted because
         suspected under the influence is listed too, until a parent or carer collects them."""
+        self.staff.flow(self._sign_out())
 
-        def chosen(choice: SignOutChosen | ParentCollected | None) -> None:
+    async def _sign_out(self) -> None:
+        """The list until a learner is signed out or collected, or staff close it."""
+        message = ""
+        while True:
+            roll, awaiting = await self.staff.read(partial(self._read_leaving, self.host.clock()))
+            choice = await self.staff.ask(SignOutScreen(roll, message, awaiting))
             self.staff.touch()
             if choice is None:
-                self.staff.show_lane()
-                return
+                break
             if isinstance(choice, ParentCollected):
-                self._collected(choice)
-                return
-            config, at, operator = self.host.config, self.host.clock(), self.staff.operator_id()
+                message = await self._collected(choice)
+            else:
+                message = await self._signed_out(choice)
+            if not message:
+                break
+        self.staff.show_lane()
 
-            def job() -> str:
-                try:
-                    with self.host.book.sessions.begin() as db:
-                        sign_out(
-                            db,
-                            choice.learner_id,
-                            at=at,
-                            reason=choice.reason,
-                            by_staff_id=operator,
-                            school=config.school,
-                        )
-                except SignOutError as exc:
-                    return str(exc)
-                return ""
+    def _read_roll(self, now: datetime) -> Roll:
+        with self.host.book.reads() as db:
+            return school_roll(db, config=self.host.config, now=now)
 
-            def done(problem: str) -> None:
-                if problem:
-                    self.show_sign_out(problem)
-                else:
-                    self.host.notify("Signed out.", title="Saved")
-                    self.staff.show_lane()
+    def _read_leaving(self, now: datetime) -> tuple[Roll, list[AwaitingCollection]]:
+        """Who is on site to sign out, and who waits to be collected."""
+        zone = self.host.config.school.zone
+        with self.host.book.reads() as db:
+            return (
+                school_roll(db, config=self.host.config, now=now),
+                awaiting_collection(db, day=now.astimezone(zone).date(), zone=zone),
+            )
 
-            self.host.submit(job, done)
+    async def _signed_out(self, choice: SignOutChosen) -> str:
+        """Signed out, or what stopped it."""
+        config, at, operator = self.host.config, self.host.clock(), self.staff.operator_id()
 
-        config, now = self.host.config, self.host.clock()
+        def job() -> str:
+            try:
+                with self.host.book.sessions.begin() as db:
+                    sign_out(
+                        db,
+                        choice.learner_id,
+                        at=at,
+                        reason=choice.reason,
+                        by_staff_id=operator,
+                        school=config.school,
+                    )
+            except SignOutError as exc:
+                return str(exc)
+            return ""
 
-        def read() -> tuple[Roll, list[AwaitingCollection]]:
-            with self.host.book.reads() as db:
-                day = now.astimezone(config.school.zone).date()
-                return (
-                    school_roll(db, config=config, now=now),
-                    awaiting_collection(db, day=day, zone=config.school.zone),
-                )
+        problem = await self.staff.written(job)
+        if not problem:
+            self.host.notify("Signed out.", title="Saved")
+        return problem
 
-        def shown(found: tuple[Roll, list[AwaitingCollection]]) -> None:
-            if self.staff.unlocked:
-                roll, awaiting = found
-                self.staff.push(SignOutScreen(roll, message, awaiting), chosen)
-
-        self.host.read(read, shown)
-
-    def _collected(self, choice: ParentCollected) -> None:
+    async def _collected(self, choice: ParentCollected) -> str:
         """R28: a parent or carer collected a learner not admitted: who, when, handed over by
-        whom; then the lane."""
-        at, operator, zone = (
-            self.host.clock(),
-            self.staff.operator_id(),
-            self.host.config.school.zone,
-        )
+        whom. Saved, or what stopped it."""
+        at, operator = self.host.clock(), self.staff.operator_id()
+        zone = self.host.config.school.zone
 
         def job() -> tuple[bool, str]:
             try:
@@ -261,15 +236,11 @@ class OfficeDesk:
                 return False, str(exc)
             return True, f"{done.learner} collected by {done.collected_by} at {done.at}."
 
-        def done(result: tuple[bool, str]) -> None:
-            saved, message = result
-            if saved:
-                self.host.notify(plain(message), title="Saved")
-                self.staff.show_lane()
-            else:
-                self.show_sign_out(message)
-
-        self.host.submit(job, done)
+        saved, message = await self.staff.written(job)
+        if not saved:
+            return message
+        self.host.notify(plain(message), title="Saved")
+        return ""
 
 
 __all__ = ["OfficeDesk"]

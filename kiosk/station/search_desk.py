@@ -3,10 +3,7 @@ at once of a serious incident."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kiosk.domain.items import categories_for
-from kiosk.lane import LaneOutcome
 from kiosk.notify import SendReport, send_dsl_now
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
@@ -43,19 +40,13 @@ def tell_dsl_now(host: DeskHost) -> None:
 class SearchDesk:
     """The search's two screens (set up, then record), saved through the lane."""
 
-    def __init__(
-        self,
-        host: DeskHost,
-        staff: StaffSession,
-        lane: LaneFront,
-        after: Callable[[int], None],
-    ) -> None:
+    def __init__(self, host: DeskHost, staff: StaffSession, lane: LaneFront) -> None:
         self.host = host
         self.staff = staff
         self.lane = lane
-        self.after = after  # back to the learner's desk, or the queue, once done
 
-    def search(self, row: LaneRow) -> None:
+    async def search(self, row: LaneRow) -> None:
+        """Set up (who searches, who witnesses), record, save: a step of the learner's desk."""
         with self.host.book.reads() as db:
             requirement = who_may_search(
                 db,
@@ -73,26 +64,22 @@ class SearchDesk:
         )
         categories = categories_for(self.host.config.policy.school_rules_items)
 
-        def set_up(setup: SearchSetup | None) -> None:
-            self.staff.touch()
-            if setup is None:
-                self.after(row.learner_id)
-                return
-            self.staff.push(
-                SearchRecordScreen(row.first_name, setup, categories, learner_note=note),
-                lambda recorded: self._searched(row, setup, recorded),
-            )
-
-        self.staff.push(
-            SearchSetupScreen(row.first_name, requirement, self.staff.duty.members), set_up
+        setup = await self.staff.ask(
+            SearchSetupScreen(row.first_name, requirement, self.staff.duty.members)
         )
-
-    def _searched(self, row: LaneRow, setup: SearchSetup, recorded: SearchRecorded | None) -> None:
         self.staff.touch()
-        if recorded is None:
-            self.after(row.learner_id)
+        if setup is None:
             return
-        form = SearchForm(
+        recorded = await self.staff.ask(
+            SearchRecordScreen(row.first_name, setup, categories, learner_note=note)
+        )
+        self.staff.touch()
+        if recorded is not None:
+            await self._save(self._form(row, setup, recorded))
+
+    @staticmethod
+    def _form(row: LaneRow, setup: SearchSetup, recorded: SearchRecorded) -> SearchForm:
+        return SearchForm(
             learner_id=row.learner_id,
             searcher_staff_id=setup.searcher_staff_id,
             witness_staff_id=setup.witness_staff_id,
@@ -112,23 +99,20 @@ class SearchDesk:
             adjustments=recorded.adjustments,
             witness_adult=setup.witness_adult,
         )
-        operator, at = self.staff.operator_id(), self.host.clock()
 
-        def saved(result: LaneOutcome | SearchNotAllowed) -> None:
-            if isinstance(result, SearchNotAllowed):
-                self.host.notify(
-                    plain("\n".join(result.reasons)), title="Search not recorded", severity="error"
-                )
-                self.after(row.learner_id)
-                return
-            self.lane.apply(result)
-            self.host.notify("Search recorded.", title="Saved")
-            tell_dsl_now(self.host)
-            self.after(row.learner_id)
-
-        self.host.submit(
-            lambda: self.host.keeper.record_search(form, at=at, staff_id=operator), saved
+    async def _save(self, form: SearchForm) -> None:
+        operator, at, keeper = self.staff.operator_id(), self.host.clock(), self.host.keeper
+        result = await self.staff.written(
+            lambda: keeper.record_search(form, at=at, staff_id=operator)
         )
+        if isinstance(result, SearchNotAllowed):
+            self.host.notify(
+                plain("\n".join(result.reasons)), title="Search not recorded", severity="error"
+            )
+            return
+        self.lane.apply(result)
+        self.host.notify("Search recorded.", title="Saved")
+        tell_dsl_now(self.host)
 
 
 __all__ = ["SearchDesk", "tell_dsl_now"]

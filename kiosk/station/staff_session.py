@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 from textual.screen import Screen
@@ -14,17 +16,24 @@ from textual.timer import Timer
 
 from kiosk.arrivals import BadgeOwner
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.domain.people import Role
+from kiosk.domain.people import Role, StaffMember
 from kiosk.domain.search import duty_warnings
 from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
-from kiosk.station.host import DeskHost
+from kiosk.station.host import DeskHost, answered
 from kiosk.views import DutyClosed, PinEntered
 
 OFFICE_ROLES = (Role.OFFICE, Role.DSL)
+FLOWS = "staff-flow"  # the worker group of the staff's multi-step flows: one at a time
+
+T = TypeVar("T")
+
+
+class StaffLocked(Exception):
+    """Staff were locked out mid-flow: the flow ends, and opens nothing over the learners."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class StaffSession:
         self.duty = Duty()
         self.operator: str | None = None  # the staff_id acting at the desk, while unlocked
         self._lock_timer: Timer | None = None
+        self._flow: Any = None  # the staff flow's worker, if one is under way
         self.routes: StaffRoutes | None = None  # set once the desks are built
         # The session a plain sign-in station is in (its staff are signed off when it ends).
         self._session: tuple[date, SchoolSession | None] | None = None
@@ -76,6 +86,29 @@ class StaffSession:
         if self.unlocked:
             self.host.push_screen(screen, then)
 
+    # --- multi-step flows -------------------------------------------------------------------
+
+    def flow(self, steps: Coroutine[Any, Any, None]) -> None:
+        """A multi-step staff flow as one Textual worker, awaiting each screen's answer
+        (`ask`) and each saved step (`answered`) in turn. A new flow replaces one still
+        open (its screens were closed under it), and the lock ends it."""
+        self._flow = self.host.run_worker(_until_locked(steps), group=FLOWS, exclusive=True)
+
+    async def ask(self, screen: Screen[T]) -> T | None:
+        """A staff screen's answer, or the flow ends if staff were locked out before it."""
+        if not self.unlocked:
+            raise StaffLocked
+        answer: T | None = await self.host.push_screen_wait(screen)
+        return answer
+
+    async def written(self, job: Callable[[], T]) -> T:
+        """A writer job's result, awaited by a flow."""
+        return await answered(lambda then: self.host.submit(job, then))
+
+    async def read(self, job: Callable[[], T]) -> T:
+        """A read that may wait on the network (the hub), off the UI thread, awaited."""
+        return await answered(lambda then: self.host.read(job, then))
+
     # --- signing on and off -----------------------------------------------------------------
 
     def staff_badge(self, owner: BadgeOwner, message: str = "") -> None:
@@ -90,40 +123,44 @@ class StaffSession:
             # so the screens under it are not left behind once they are on duty.
             self.host.back_to_idle()
 
-        def entered(result: PinEntered | None) -> None:
-            if result is None:
+        self.flow(self._sign_on(owner.first_name, record_id, message))
+
+    async def _sign_on(self, first_name: str, record_id: int, message: str) -> None:
+        """The PIN pad until the PIN is right, the pad is closed, or the badge locks."""
+        while True:
+            pad = PinPadScreen(first_name, message)
+            # A PIN pad left open closes by itself after the idle time, as staff screens do.
+            self.host.set_timer(
+                self.host.config.policy.staff_idle_lock_seconds, partial(self._close_pad, pad)
+            )
+            entered: PinEntered | None = await self.host.push_screen_wait(pad)  # not signed on
+            if entered is None:
                 self.host.back_to_idle()
                 self.show_lane()  # cancelled: whoever was signed on is back at the queue
                 return
-            pin, at = result.pin, self.host.clock()
             # A wrong try is written (it counts towards the lockout): on the writer thread.
-            self.host.submit(
-                lambda: sign_on(self.host.book.sessions, record_id, pin, at=at), checked
-            )
-
-        def checked(outcome: SignOn) -> None:
-            if outcome.accepted and outcome.member is not None:
-                self.duty = self.duty.signed_on(outcome.member)
-                self.operator = outcome.member.staff_id
-                staff_id, zone = outcome.member.staff_id, self.host.config.school.zone
-                self._presence(
-                    lambda db, station, at: record_sign_on(
-                        db, staff_id, station=station, at=at, zone=zone
-                    )
+            outcome: SignOn = await self.written(
+                partial(
+                    sign_on, self.host.book.sessions, record_id, entered.pin, at=self.host.clock()
                 )
-                self.touch()
-                self.show_duty()
-            elif outcome.locked:
+            )
+            if outcome.accepted and outcome.member is not None:
+                self._signed_on(outcome.member)
+                return
+            if outcome.locked:
                 self.host.greet("Badge locked", outcome.message, tone="next")
-            else:
-                self.staff_badge(owner, outcome.message)
+                return
+            message = outcome.message
 
-        pad = PinPadScreen(owner.first_name, message)
-        self.host.push_screen(pad, entered)  # not yet signed on
-        # A PIN pad left open closes by itself after the idle time, as staff screens do.
-        self.host.set_timer(
-            self.host.config.policy.staff_idle_lock_seconds, lambda: self._close_pad(pad)
+    def _signed_on(self, member: StaffMember) -> None:
+        self.duty = self.duty.signed_on(member)
+        self.operator = staff_id = member.staff_id
+        zone = self.host.config.school.zone
+        self._presence(
+            lambda db, station, at: record_sign_on(db, staff_id, station=station, at=at, zone=zone)
         )
+        self.touch()
+        self.show_duty()
 
     def _close_pad(self, pad: PinPadScreen) -> None:
         if pad.is_current:
@@ -141,6 +178,9 @@ class StaffSession:
         """Idle too long: staff screens close; staff on duty stay on duty but sign on again."""
         self.operator = None
         self._lock_timer = None
+        if self._flow is not None:
+            self._flow.cancel()  # the flow's screens close below; its saved steps stand
+            self._flow = None
         self.host.back_to_idle()
 
     def sign_off(self) -> None:
@@ -238,4 +278,9 @@ class StaffSession:
             self.sign_off()
 
 
-__all__ = ["OFFICE_ROLES", "StaffRoutes", "StaffSession"]
+async def _until_locked(steps: Coroutine[Any, Any, None]) -> None:
+    with suppress(StaffLocked):
+        await steps
+
+
+__all__ = ["FLOWS", "OFFICE_ROLES", "StaffLocked", "StaffRoutes", "StaffSession"]
