@@ -19,6 +19,7 @@ from kiosk.screens.lane import LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.office import OfficeScreen
 from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.station.staff_session import FLOWS
 from tests.app.steps import (
     AISHA,
     BETHAN,
@@ -49,6 +50,9 @@ async def locked(st, pilot) -> None:
     """Nobody touches the screen until the idle lock has closed the staff screens."""
     assert await eventually(pilot, lambda: not st.app.desk.unlocked, LOCK_SECONDS * 10)
     assert await eventually(pilot, lambda: isinstance(st.app.screen, IdleScreen), 10.0)
+    # The staff flow under way ended with the lock: nothing waits on a screen now closed.
+    flows = [w for w in st.app.workers if w.group == FLOWS]
+    assert await eventually(pilot, lambda: all(w.is_finished for w in flows)), flows
 
 
 async def morning_goes_on(st, pilot) -> None:
