@@ -68,7 +68,7 @@ def _through(keeper: LaneKeeper, learner_id: int) -> None:
     tapped = datetime.now(UTC)
     keeper.arrive(learner_id, "L", tapped)
     passed = datetime.now(UTC)
-    keeper.handle(ArchPassed(passed), staff_id=None, now=passed)
+    keeper.handle(ArchPassed(passed), by=None, now=passed)
 
 
 def lag_p99_ms(folder: Path, hub_url: str) -> float:

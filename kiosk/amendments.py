@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import Code
+from kiosk.domain.people import StaffRef
 from records.models import LearnerRecord, MarkAmendmentRecord, SessionMarkRecord, StaffRecord
 from records.queries import active_staff
 from records.register import audit_mark, mark_problem
@@ -76,7 +77,7 @@ def amend_mark(
     minutes_late: int | None,
     comment: str | None,
     reason: str,
-    by_staff_id: str,
+    by: StaffRef,
     at: datetime,
 ) -> Amendment:
     """Change a mark, keeping what it was, the reason, when and who, and audit its new content.
@@ -89,7 +90,7 @@ def amend_mark(
     if not reason:
         raise AmendmentError("give the reason for the amendment (--reason); nothing was changed")
     new_code = _code(code)
-    staff = _amender(session, by_staff_id)
+    staff = _amender(session, by)
     mark = _amendable(session, mark_id)
     minutes_late, comment = _new_content(mark, new_code, minutes_late, comment)
 
@@ -139,14 +140,14 @@ def _code(code: str) -> Code:
         raise AmendmentError(f"{code!r} is not a code the kiosk writes ({codes})") from None
 
 
-def _amender(session: Session, by_staff_id: str) -> StaffRecord:
+def _amender(session: Session, by: StaffRef) -> StaffRecord:
     """The member of staff amending, who must be active and hold an amending role."""
     staff = active_staff(
-        session, by_staff_id, AmendmentError, "no active member of staff with staff_id {!r}"
+        session, by.staff_id, AmendmentError, "no active member of staff with staff_id {!r}"
     )
     if not AMENDING_ROLES & staff.role_set:
         raise AmendmentError(
-            f"{by_staff_id} may not amend the register: that needs the office, dsl or admin role"
+            f"{by.staff_id} may not amend the register: that needs the office, dsl or admin role"
         )
     return staff
 

@@ -22,6 +22,7 @@ from kiosk.domain.attendance import (
 )
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.badges import Holder, badge_keys
+from kiosk.domain.people import StaffRef
 from kiosk.domain.roster import display_first_name
 from kiosk.notify import dsl_told_of_refusal
 from kiosk.notify_queue import queue_influence, queue_refusal
@@ -33,6 +34,7 @@ from records.models import (
     SessionMarkRecord,
     StaffRecord,
 )
+from records.queries import staff_by_staff_id
 from records.register import audit_mark
 
 
@@ -106,7 +108,7 @@ def admit(
     arrived_at: datetime,
     admitted_at: datetime,
     school: SchoolConfig,
-    by_staff_id: int | None = None,
+    by: StaffRef | None = None,
     late_reason: str = "",
 ) -> Admission:
     """Write the session mark for a learner's first admission; a later one changes nothing.
@@ -115,6 +117,7 @@ def admit(
     learner late; a refusal earlier in the session is overridden by the admission (CONTRACT.md).
     """
     learner = session.get_one(LearnerRecord, learner_id)
+    staff = _recorder(session, by)
     day, school_session = _when(school, arrived_at)
     times = _times(school, school_session)
     stored = _stored_mark(session, learner_id, day, school_session)
@@ -148,7 +151,7 @@ def admit(
         "admitted_at": admitted_at,
         "late_reason": late_reason.strip(),
         "late_detention": detention.required,
-        "recorded_by_id": by_staff_id,
+        "recorded_by_id": None if staff is None else staff.id,
         "updated_at": admitted_at,
     }
     new = None
@@ -170,7 +173,7 @@ def admit(
         session,
         stored,
         at=admitted_at,
-        actor_staff_id=_staff_id(session, by_staff_id),
+        actor_staff_id=None if staff is None else staff.staff_id,
         action="learner.admitted",
     )
     return Admission(learner_id, first_name, day, school_session, mark, True, detention.required)
@@ -183,7 +186,7 @@ def refuse(
     at: datetime,
     kind: RefusalKind,
     school: SchoolConfig,
-    by_staff_id: int | None,
+    by: StaffRef | None,
     note: str = "",
     dsl_told_by_recorder: bool = False,
 ) -> Mark:
@@ -195,6 +198,7 @@ def refuse(
     is delivered, or when `dsl_told_by_recorder` (the member of staff told them themselves).
     """
     learner = session.get_one(LearnerRecord, learner_id)
+    staff = _recorder(session, by)
     day, school_session = _when(school, at)
     mark = mark_for_refusal(kind)
     refusal = RefusalRecord(
@@ -203,13 +207,13 @@ def refuse(
         session=school_session.value,
         refused_at=at,
         kind=kind.value,
-        recorded_by_id=by_staff_id,
+        recorded_by_id=None if staff is None else staff.id,
         note=note,
     )
     session.add(refusal)
     influence = kind is RefusalKind.INFLUENCE
     action = "learner.not_admitted_influence" if influence else f"learner.refused_{kind.value}"
-    _mark_refused(session, learner_id, day, school_session, mark, at, by_staff_id, action, note)
+    _mark_refused(session, learner_id, day, school_session, mark, at, staff, action, note)
     who = f"{learner.forename} {learner.surname} ({learner.mis_id}, {learner.reg_group})"
     queue_refusal(
         session,
@@ -230,14 +234,14 @@ def refuse(
             learner.mis_id,
             at=at,
             school=school,
-            by_staff_id=by_staff_id,
+            staff=staff,
             note=note,
             dsl_told_by_recorder=dsl_told_by_recorder,
         )
     append_audit(
         session,
         at=at,
-        actor_staff_id=_staff_id(session, by_staff_id),
+        actor_staff_id=None if staff is None else staff.staff_id,
         action=action,
         entity="learners",
         entity_id=learner.mis_id,
@@ -253,7 +257,7 @@ def _mark_refused(
     school_session: SchoolSession,
     mark: Mark,
     at: datetime,
-    by_staff_id: int | None,
+    staff: StaffRecord | None,
     action: str,
     note: str,
 ) -> None:
@@ -268,7 +272,7 @@ def _mark_refused(
             minutes_late=0,
             comment=mark.comment,
             arrived_at=at,
-            recorded_by_id=by_staff_id,
+            recorded_by_id=None if staff is None else staff.id,
             updated_at=at,
         )
         session.add(stored)
@@ -276,7 +280,7 @@ def _mark_refused(
             session,
             stored,
             at=at,
-            actor_staff_id=_staff_id(session, by_staff_id),
+            actor_staff_id=None if staff is None else staff.staff_id,
             action=action,
             extra={"note": note},
         )
@@ -290,13 +294,12 @@ def _tell_dsl_of_influence(
     *,
     at: datetime,
     school: SchoolConfig,
-    by_staff_id: int | None,
+    staff: StaffRecord | None,
     note: str,
     dsl_told_by_recorder: bool,
 ) -> None:
     """R28: a drug and substance incident, so the DSL is sent a message too; the refusal says
     they were told only once it is delivered, or when the recorder told them themselves."""
-    staff = None if by_staff_id is None else session.get_one(StaffRecord, by_staff_id)
     recorder = f"{staff.forename} {staff.surname} ({staff.staff_id})" if staff else ""
     queue_influence(
         session,
@@ -342,5 +345,11 @@ def _stored_mark(
     ).first()
 
 
-def _staff_id(session: Session, record_id: int | None) -> str | None:
-    return None if record_id is None else session.get_one(StaffRecord, record_id).staff_id
+def _recorder(session: Session, by: StaffRef | None) -> StaffRecord | None:
+    """The member of staff who recorded it; None for a learner's own tap."""
+    if by is None:
+        return None
+    staff = staff_by_staff_id(session, by.staff_id)
+    if staff is None:
+        raise ValueError(f"no member of staff with staff_id {by.staff_id!r}")
+    return staff

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import RefusalKind
+from kiosk.domain.people import StaffRef
 from kiosk.on_site import AwaitingCollection
 from records.audit import append_audit
 from records.models import LearnerRecord, RefusalRecord
@@ -74,17 +75,17 @@ def record_collected(
     collected_by: str,
     *,
     at: datetime,
-    by_staff_id: str,
+    by: StaffRef,
     zone: tzinfo,
 ) -> Collected:
     """Record that a parent or carer (`collected_by`: their name and relation) collected a
-    learner not admitted under the influence, at `at`, handed over by `by_staff_id`."""
+    learner not admitted under the influence, at `at`, handed over by `by`."""
     who = " ".join(collected_by.split())
     if not who:
         raise CollectionError("Write who collected them: their name and relation (mother).")
     if len(who) > LONGEST_COLLECTOR:
         raise CollectionError(f"At most {LONGEST_COLLECTOR} characters for who collected them.")
-    staff = active_staff(session, by_staff_id, CollectionError)
+    staff = active_staff(session, by.staff_id, CollectionError)
     refusal = session.get(RefusalRecord, refusal_id)
     if refusal is None or refusal.kind != RefusalKind.INFLUENCE.value:
         raise CollectionError("No learner waiting to be collected is recorded with that number.")

@@ -18,6 +18,7 @@ from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind, SessionTimes, decide_session_mark
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.csvsafe import spreadsheet_safe
+from kiosk.domain.people import StaffRef
 from records.audit import append_audit
 from records.csvfiles import write_csv
 from records.models import (
@@ -350,7 +351,7 @@ def record_search_log_read(
     session: Session,
     *,
     at: datetime,
-    by_staff_id: str | None,
+    by: StaffRef | None,
     first: date | None,
     last: date | None,
     where: str,
@@ -359,7 +360,7 @@ def record_search_log_read(
     """R35: write who read the search log, when, over which days and where (a page, a download,
     the command line) into the audit log, in the caller's transaction, so that the read and its
     record stand or fall together. `first`/`last` None: a list not bounded by dates (pending).
-    `by_staff_id` None (a script run without `--by`): the operating-system account is named."""
+    `by` None (a script run without `--by`): the operating-system account is named."""
     detail: dict[str, object] = {
         "from": "" if first is None else first.isoformat(),
         "to": "" if last is None else last.isoformat(),
@@ -367,11 +368,11 @@ def record_search_log_read(
         "rows": rows,
     }
     actor = None
-    if by_staff_id is None:
+    if by is None:
         detail["account"] = getpass.getuser()
     else:
         actor = active_staff(
-            session, by_staff_id, ExportError, "no active member of staff with staff id {!r}"
+            session, by.staff_id, ExportError, "no active member of staff with staff id {!r}"
         ).staff_id
     span = "pending" if first is None or last is None else f"{first}..{last}"
     append_audit(

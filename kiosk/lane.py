@@ -25,6 +25,7 @@ from kiosk.domain import lane as rules
 from kiosk.domain.attendance import Code, mark_for_admission
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.badges import Holder
+from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
 from kiosk.domain.station import RefusalPolicy
@@ -34,7 +35,6 @@ from kiosk.screenings import record_screening
 from kiosk.searches import SearchForm, SearchNotAllowed, record_search
 from kiosk.views import LaneRow, LaneView
 from records.models import PhoneHandinRecord, ScreeningRecord, VisitEventRecord
-from records.queries import staff_by_staff_id
 from records.visits import events_of_session
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ class LaneKeeper:
             taken_elsewhere=taken,
             phone_in_today=phone_in,
         )
-        return self.handle(event, staff_id=None, now=at)
+        return self.handle(event, by=None, now=at)
 
     def phone_badge(self, uid: str, read_at: datetime) -> LaneOutcome:
         """A badge at the phone station's own reader: that learner's phone is in their slot."""
@@ -219,9 +219,7 @@ class LaneKeeper:
             owner = badge_owner(db, uid, on=read_at.astimezone(self.config.school.zone).date())
         if owner.kind is not Holder.LEARNER or owner.record_id is None:
             return self._refused("That badge is not a learner's.", read_at)
-        return self.handle(
-            rules.PhoneStationTapped(read_at, owner.record_id), staff_id=None, now=read_at
-        )
+        return self.handle(rules.PhoneStationTapped(read_at, owner.record_id), by=None, now=read_at)
 
     def tick(self, now: datetime) -> LaneOutcome:
         """Time passing: learners waiting too long come to staff; a session's end empties the
@@ -238,7 +236,7 @@ class LaneKeeper:
         self,
         event: rules.Event,
         *,
-        staff_id: str | None,
+        by: StaffRef | None,
         now: datetime,
         also: Callable[[Session], None] | None = None,
     ) -> LaneOutcome:
@@ -255,11 +253,7 @@ class LaneKeeper:
         if stepped.rejected is not None or (stepped.lane is self.lane and also is None):
             # Refused, or nothing changed (a second tap only reminds): nothing to record.
             return LaneOutcome(stepped.effects, self.view(now))
-        by = None
         with self.sessions.begin() as db:
-            if staff_id is not None:
-                staff = staff_by_staff_id(db, staff_id)
-                by = None if staff is None else staff.id
             db.add(
                 VisitEventRecord(
                     station=self.station,
@@ -268,7 +262,7 @@ class LaneKeeper:
                     at=event.at,
                     kind=type(event).__name__,
                     learner_id=getattr(event, "learner_id", None),
-                    staff_id=staff_id,
+                    staff_id=None if by is None else by.staff_id,
                     payload=_payload(event),
                     recorded_at=now,
                 )
@@ -276,12 +270,12 @@ class LaneKeeper:
             if also is not None:
                 also(db)
             for effect in stepped.effects:
-                self._save(db, effect, event.at, day, staff_id, by)
+                self._save(db, effect, event.at, day, by)
         self.lane = stepped.lane
         return LaneOutcome(stepped.effects, self.view(now))
 
     def record_search(
-        self, form: SearchForm, *, at: datetime, staff_id: str
+        self, form: SearchForm, *, at: datetime, by: StaffRef
     ) -> LaneOutcome | SearchNotAllowed:
         """A search, and the lane moving on because of it, in one transaction or not at all."""
         day = at.astimezone(self.config.school.zone).date()
@@ -297,15 +291,13 @@ class LaneKeeper:
                 db,
                 replace(form, screening_id=screening),
                 at=at,
-                recorded_by_staff_id=staff_id,
+                by=by,
                 zone=self.config.school.zone,
                 training=self.config.policy.training,
             )
 
         try:
-            return self.handle(
-                rules.SearchRecorded(at, form.learner_id), staff_id=staff_id, now=at, also=write
-            )
+            return self.handle(rules.SearchRecorded(at, form.learner_id), by=by, now=at, also=write)
         except SearchNotAllowed as exc:
             return exc
 
@@ -315,8 +307,7 @@ class LaneKeeper:
         effect: rules.Effect,
         at: datetime,
         day: date,
-        staff_id: str | None,
-        by: int | None,
+        by: StaffRef | None,
     ) -> None:
         school = self.config.school
         if isinstance(effect, rules.SavePhone):
@@ -327,7 +318,7 @@ class LaneKeeper:
                 at=at,
                 slot=effect.slot,
                 no_phone=effect.no_phone,
-                received_by_staff_id=staff_id if effect.by_staff else None,
+                by=by if effect.by_staff else None,
             )
         elif isinstance(effect, rules.SaveScreening):
             record_screening(
@@ -337,7 +328,7 @@ class LaneKeeper:
                 at=at,
                 method=effect.method,
                 result=effect.result,
-                operator_staff_id=staff_id if effect.by_staff else None,
+                by=by if effect.by_staff else None,
                 zone=effect.zone,
                 randomly_selected=self.config.policy.screening == "random",
             )
@@ -348,7 +339,7 @@ class LaneKeeper:
                 arrived_at=effect.arrived_at,
                 admitted_at=at,
                 school=school,
-                by_staff_id=by if effect.by_staff else None,
+                by=by if effect.by_staff else None,
                 late_reason=effect.late_reason,
             )
         elif isinstance(effect, rules.SaveRefusal):
@@ -358,7 +349,7 @@ class LaneKeeper:
                 at=at,
                 kind=effect.kind,
                 school=school,
-                by_staff_id=by,
+                by=by,
                 note=effect.note,
                 dsl_told_by_recorder=effect.dsl_told,
             )

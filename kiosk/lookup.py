@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kiosk.domain.people import StaffRef
 from kiosk.domain.roster import display_first_name
 from kiosk.enrolment import enrol_badge
 from kiosk.views import LearnerMatch
@@ -43,7 +44,7 @@ def find_learners(session: Session, text: str, *, on: date, limit: int = 50) -> 
 
 
 def enrol_learner_badge(
-    session: Session, learner_id: int, badge: str, *, at: datetime, by_staff_id: str
+    session: Session, learner_id: int, badge: str, *, at: datetime, by: StaffRef
 ) -> bool:
     """Give an unknown card to a learner (replacing any they had); False if it is someone's."""
     learner = session.get_one(LearnerRecord, learner_id)
@@ -52,7 +53,7 @@ def enrol_learner_badge(
     append_audit(
         session,
         at=at,
-        actor_staff_id=by_staff_id,
+        actor_staff_id=by.staff_id,
         action="badge.enrolled",
         entity="learners",
         entity_id=learner.mis_id,

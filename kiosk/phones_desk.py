@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.items import permission_problem
+from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import (
     ConfiscatedItem,
     ConfiscationOutcome,
@@ -62,11 +63,11 @@ def hand_in(
     at: datetime,
     slot: str,
     no_phone: bool,
-    received_by_staff_id: str | None,
+    by: StaffRef | None,
 ) -> HandedIn:
     """Record a phone put in a numbered slot, pouch or envelope, or the learner's "no phone".
 
-    `received_by_staff_id` is None when the learner's own tap at the phone station recorded it.
+    `by` is None when the learner's own tap at the phone station recorded it.
     """
     slot = slot.strip()
     if not no_phone and not slot:
@@ -83,7 +84,7 @@ def hand_in(
         ).first()
         if taken is not None:
             raise PhoneDeskError(f"Slot {slot} already holds a phone today: choose another.")
-    staff = None if received_by_staff_id is None else _staff(session, received_by_staff_id)
+    staff = None if by is None else _staff(session, by.staff_id)
     record = PhoneHandinRecord(
         learner_id=learner_id,
         date=day,
@@ -112,7 +113,7 @@ class Returned:
 
 
 def return_phone(
-    session: Session, learner_id: int, *, day: date, at: datetime, returned_by_staff_id: str
+    session: Session, learner_id: int, *, day: date, at: datetime, by: StaffRef
 ) -> Returned:
     """Give a phone back: from which slot, by whom; a confiscated phone waits for its hold."""
     record = session.scalars(
@@ -137,7 +138,7 @@ def return_phone(
             raise PhoneDeskError(
                 f"Confiscated {item.noun}: held until the end of {record.hold_until}."
             )
-    staff = _staff(session, returned_by_staff_id)
+    staff = _staff(session, by.staff_id)
     record.returned_at = at
     record.returned_by_id = staff.id
     append_audit(
@@ -159,7 +160,7 @@ def confiscate(
     day: date,
     at: datetime,
     slot: str,
-    by_staff_id: str,
+    by: StaffRef,
     note: str = "",
     zone: tzinfo | None = None,
     item: ConfiscatedItem = ConfiscatedItem.PHONE,
@@ -167,7 +168,7 @@ def confiscate(
     """A phone or earphones seen in use later in the day: held by occurrence (seed 003's
     escalation, which counts the occasions of either). Earphones are refused for a learner the
     roster permits them (R33)."""
-    staff = _staff(session, by_staff_id)
+    staff = _staff(session, by.staff_id)
     learner = _learner(session, learner_id)
     problem = permission_problem(item.category, earphones_permitted=learner.earphones_permitted)
     if problem:
@@ -228,7 +229,7 @@ def confiscate_phone(
     learner_id: int,
     *,
     at: datetime,
-    by_staff_id: str,
+    by: StaffRef,
     zone: tzinfo,
     slot: str = "",
     note: str = "",
@@ -241,14 +242,14 @@ def confiscate_phone(
     for a learner the roster permits them (R33)."""
     _learner(session, learner_id)
     # Only an active member of staff confiscates here: confiscate() asks only that they exist.
-    active_staff(session, by_staff_id, PhoneDeskError)
+    active_staff(session, by.staff_id, PhoneDeskError)
     return confiscate(
         session,
         learner_id,
         day=at.astimezone(zone).date(),
         at=at,
         slot=slot,
-        by_staff_id=by_staff_id,
+        by=by,
         note=note,
         zone=zone,
         item=item,
@@ -269,7 +270,7 @@ def phone_collected_by_parent(
     *,
     at: datetime,
     collected_by: str,
-    by_staff_id: str,
+    by: StaffRef,
 ) -> CollectedByParent:
     """A parent or carer collects a phone held for them: who collected it, when, and which
     member of staff handed it over are recorded, and it leaves the held list."""
@@ -288,7 +289,7 @@ def phone_collected_by_parent(
     ).first()
     if record is None:
         raise PhoneDeskError("No confiscated phone or earphones are held for this learner.")
-    staff = active_staff(session, by_staff_id, PhoneDeskError)
+    staff = active_staff(session, by.staff_id, PhoneDeskError)
     record.returned_at = at
     record.returned_by_id = staff.id
     record.collected_by = who

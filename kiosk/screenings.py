@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from kiosk.domain.people import StaffRef
 from records.audit import append_audit
 from records.models import ScreeningRecord
 from records.queries import staff_by_staff_id
@@ -22,21 +23,21 @@ def record_screening(
     at: datetime,
     method: str,
     result: str,
-    operator_staff_id: str | None,
+    by: StaffRef | None,
     zone: str | None = None,
     randomly_selected: bool = False,
 ) -> int:
     """Write one screening in the caller's transaction and return its id (a search may cite it).
 
-    `operator_staff_id` is None for an arch that reported a passage with nobody at the screen.
+    `by` is None for an arch that reported a passage with nobody at the screen.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if result not in RESULTS:
         raise ValueError(f"result must be one of {', '.join(RESULTS)}, got {result!r}")
-    operator = None if operator_staff_id is None else staff_by_staff_id(session, operator_staff_id)
-    if operator_staff_id is not None and operator is None:
-        raise ValueError(f"no member of staff with staff_id {operator_staff_id!r}")
+    operator = None if by is None else staff_by_staff_id(session, by.staff_id)
+    if by is not None and operator is None:
+        raise ValueError(f"no member of staff with staff_id {by.staff_id!r}")
     record = ScreeningRecord(
         learner_id=learner_id,
         date=day,

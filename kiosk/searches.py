@@ -20,7 +20,7 @@ from kiosk.domain.items import (
     check_disposition,
     permission_problem,
 )
-from kiosk.domain.people import Sex, StaffMember, parse_roles
+from kiosk.domain.people import Sex, StaffMember, StaffRef, parse_roles
 from kiosk.domain.search import (
     AppropriateAdult,
     SearchCheck,
@@ -226,7 +226,7 @@ def record_search(
     form: SearchForm,
     *,
     at: datetime,
-    recorded_by_staff_id: str,
+    by: StaffRef,
     zone: tzinfo | None = None,
     training: TrainingPolicy | None = None,
 ) -> RecordedSearch:
@@ -241,7 +241,7 @@ def record_search(
     searcher = _staff(session, form.searcher_staff_id)
     witness = _staff(session, form.witness_staff_id) if form.witness_staff_id else None
     adult = form.witness_adult if witness is None and check.witness_present else None
-    recorder = _staff(session, recorded_by_staff_id)
+    recorder = _staff(session, by.staff_id)
     search = _search_record(form, check, searcher, witness, adult, recorder, at)
     session.add(search)
     session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import sent_home_check, session_for
+from kiosk.domain.people import StaffRef
 from kiosk.exports import sign_out_comment
 from kiosk.notify_queue import queue_attendance
 from kiosk.roll import latest_sign_outs, on_site_ids
@@ -46,7 +47,7 @@ def sign_out(
     *,
     at: datetime,
     reason: str,
-    by_staff_id: str,
+    by: StaffRef,
     school: SchoolConfig,
 ) -> SignedOut:
     """Record that a learner on site has left, and why; audited. The caller commits."""
@@ -58,7 +59,7 @@ def sign_out(
     sent_home = sent_home_check(reason)
     if not sent_home.allowed:
         raise SignOutError(" ".join(sent_home.reasons))
-    staff = active_staff(session, by_staff_id, SignOutError)
+    staff = active_staff(session, by.staff_id, SignOutError)
     learner = session.get(LearnerRecord, learner_id)
     if learner is None:
         raise SignOutError("No such learner.")

@@ -16,6 +16,7 @@ from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import open_school_book
 from kiosk.domain.attendance import Code
+from kiosk.domain.people import StaffRef
 
 
 def add_commands(
@@ -98,7 +99,7 @@ def cmd_mark_amend(args: argparse.Namespace) -> int:
                 minutes_late=args.minutes,
                 comment=args.comment,
                 reason=args.reason,
-                by_staff_id=args.by,
+                by=StaffRef(args.by),
                 at=_now(),
             )
         except AmendmentError as exc:

@@ -16,6 +16,7 @@ from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
 from kiosk.database import Book, open_school_book
+from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import ConfiscatedItem
 from kiosk.notify import pending, send_pending
 from kiosk.phones_desk import (
@@ -200,7 +201,7 @@ def cmd_phone_confiscate(args: argparse.Namespace) -> int:
             session,
             learner_id,
             at=_now(),
-            by_staff_id=args.by,
+            by=StaffRef(args.by),
             zone=config.school.zone,
             slot=args.slot,
             note=args.note,
@@ -219,7 +220,7 @@ def cmd_phone_collected(args: argparse.Namespace) -> int:
         _config(args),
         args.mis_id,
         lambda session, learner_id: phone_collected_by_parent(
-            session, learner_id, at=_now(), collected_by=args.collector, by_staff_id=args.by
+            session, learner_id, at=_now(), collected_by=args.collector, by=StaffRef(args.by)
         ),
     )
     if done is None:

@@ -15,6 +15,7 @@ from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.csvsafe import spreadsheet_safe
+from kiosk.domain.people import StaffRef
 from kiosk.exports import (
     ATTENDANCE_HEADER,
     SEARCH_HEADER,
@@ -152,8 +153,9 @@ def cmd_export_searches(args: argparse.Namespace) -> int:
     # R35: the export is recorded (who, when, which days) before a row leaves the book.
     with school_book(config) as book, book.sessions.begin() as session:
         rows = list(search_rows(session, first=args.first, last=args.last, zone=config.school.zone))
+        by = None if args.by is None else StaffRef(args.by)
         record_search_log_read(
-            session, at=_now(), by_staff_id=args.by, first=args.first, last=args.last,
+            session, at=_now(), by=by, first=args.first, last=args.last,
             where=f"kiosk export searches to {args.out or 'standard output'}", rows=len(rows),
         )  # fmt: skip
     _write(args.out, SEARCH_HEADER, rows)

@@ -59,6 +59,18 @@ def parse_roles(text: str) -> frozenset[Role]:
 
 
 @dataclass(frozen=True)
+class StaffRef:
+    """Who acted, as every use case is told (`by=`): the school's staff id, the one reference
+    the staff CSV, the MIS, the logs and every door share (a database key differs from door
+    to door, and a bare string says nothing of what it is)."""
+
+    staff_id: str
+
+    def __str__(self) -> str:
+        return self.staff_id
+
+
+@dataclass(frozen=True)
 class StaffMember:
     """A member of staff as the rules need them: who they are, their sex and their roles.
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from kiosk.domain.people import Role, StaffMember
+from kiosk.domain.people import Role, StaffMember, StaffRef
 from kiosk.searches import staff_member
 from records.keys import session_key
 from records.pins import hash_pin, verify_pin
@@ -43,6 +43,11 @@ class Signed:
     @property
     def is_dsl(self) -> bool:
         return Role.DSL in self.roles
+
+    @property
+    def by(self) -> StaffRef:
+        """Who acts from this browser, as the use cases are told (`by=`)."""
+        return StaffRef(self.staff_id)
 
 
 def check_credentials(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.items import Disposition
+from kiosk.domain.people import StaffRef
 from kiosk.domain.search_record import PARENT_TOLD_HOW, parent_informed_problems
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
@@ -80,7 +81,7 @@ def _staff(session: Session, staff_id: str) -> StaffRecord:
 
 
 def add_police_reference(
-    session: Session, item_id: int, reference: str, *, at: datetime, by_staff_id: str
+    session: Session, item_id: int, reference: str, *, at: datetime, by: StaffRef
 ) -> str:
     """Write the police reference on an item handed over without one; returns it as kept."""
     given = " ".join(reference.split())
@@ -93,7 +94,7 @@ def add_police_reference(
         raise FollowUpError("No item handed to the police is recorded with that number.")
     if item.police_reference:
         raise FollowUpError(f"This item already has its reference ({item.police_reference}).")
-    staff = _staff(session, by_staff_id)
+    staff = _staff(session, by.staff_id)
     item.police_reference = given
     append_audit(
         session,
@@ -108,7 +109,7 @@ def add_police_reference(
 
 
 def record_parents_told(
-    session: Session, search_id: int, how: str, *, at: datetime, by_staff_id: str
+    session: Session, search_id: int, how: str, *, at: datetime, by: StaffRef
 ) -> None:
     """The parents of a searched learner were told after the search was recorded: how, when
     (`at`) and who says so. A search already saying they were told is left as it is."""
@@ -123,7 +124,7 @@ def record_parents_told(
         raise FollowUpError("No search is recorded with that number.")
     if search.parent_informed:
         raise FollowUpError("The search record already says the parents were told.")
-    staff = _staff(session, by_staff_id)
+    staff = _staff(session, by.staff_id)
     search.parent_informed = True
     search.parent_informed_at = at
     search.parent_informed_how = said

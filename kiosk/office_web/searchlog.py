@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from kiosk.domain.people import StaffRef
 from kiosk.exports import record_search_log_read
 from kiosk.office_web.state import Office
 
@@ -18,7 +19,7 @@ T = TypeVar("T")
 
 def read_search_log(
     office: Office,
-    staff_id: str,
+    by: StaffRef,
     job: Callable[[Session], T],
     *,
     first: date | None,
@@ -26,12 +27,12 @@ def read_search_log(
     where: str,
     count: Callable[[T], int] = lambda found: len(found),  # type: ignore[arg-type]
 ) -> T:
-    """`job`'s rows, with an audit entry naming `staff_id`, the days, `where` (the page) and how
+    """`job`'s rows, with an audit entry naming `by`, the days, `where` (the page) and how
     many searches were shown (`count`)."""
     with office.book.sessions.begin() as session:
         found = job(session)
         record_search_log_read(
-            session, at=office.clock(), by_staff_id=staff_id, first=first, last=last,
+            session, at=office.clock(), by=by, first=first, last=last,
             where=where, rows=count(found),
         )  # fmt: skip
     return found

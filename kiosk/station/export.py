@@ -76,7 +76,7 @@ class OfficeExports:
                     record_search_log_read(
                         session,
                         at=now,
-                        by_staff_id=self.staff.operator,
+                        by=self.staff.operator,
                         first=day,
                         last=day,
                         where="the kiosk's office screen: export",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kiosk.domain import lane as rules
+from kiosk.domain.people import StaffRef
 from kiosk.lane import LaneOutcome
 from kiosk.screens.greeting import UNTIL_REPLACED, tone_for
 from kiosk.screens.lane import LaneChoice, LaneScreen
@@ -55,14 +56,14 @@ class LaneFront:
             host.submit(lambda: host.keeper.tick(host.clock()), self.apply)
 
     def event(
-        self, event: rules.Event, staff_id: str | None, then: Callable[[LaneOutcome], None]
+        self, event: rules.Event, by: StaffRef | None, then: Callable[[LaneOutcome], None]
     ) -> None:
         def done(outcome: LaneOutcome) -> None:
             self.apply(outcome)
             then(outcome)
 
         host = self.host
-        host.submit(lambda: host.keeper.handle(event, staff_id=staff_id, now=host.clock()), done)
+        host.submit(lambda: host.keeper.handle(event, by=by, now=host.clock()), done)
 
     def arrive(self, learner_id: int, first_name: str, at: datetime) -> None:
         """Staff found a learner by name (a forgotten badge): the visit starts now."""

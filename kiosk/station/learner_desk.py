@@ -260,11 +260,11 @@ class LearnerDesk:
         if picked is None:
             self.staff.show_lane()
             return
-        learner_id, operator = picked.learner_id, self.staff.operator_id()
+        learner_id, operator = picked.learner_id, self.staff.by()
 
         def enrol() -> bool:
             with self.host.book.sessions.begin() as db:
-                return enrol_learner_badge(db, learner_id, uid, at=read_at, by_staff_id=operator)
+                return enrol_learner_badge(db, learner_id, uid, at=read_at, by=operator)
 
         enrolled = await self.staff.written(enrol)
         if enrolled:

@@ -66,14 +66,14 @@ class OfficeDesk:
         if not view.searches:
             return view
         # R35: the day's searches reach the screen only once the read is recorded.
-        day, operator = now.astimezone(config.school.zone).date(), self.staff.operator_id()
+        day, operator = now.astimezone(config.school.zone).date(), self.staff.by()
 
         def recorded() -> OfficeView:
             with self.host.book.sessions.begin() as db:
                 record_search_log_read(
                     db,
                     at=now,
-                    by_staff_id=operator,
+                    by=operator,
                     first=day,
                     last=day,
                     where="the kiosk's office screen",
@@ -86,7 +86,7 @@ class OfficeDesk:
     async def _office_step(self, action: OfficeAction) -> str:
         """A phone desk step in its own transaction on the writer: what the office then says."""
         learner_id, text = action.learner_id, action.text
-        at, operator = self.host.clock(), self.staff.operator_id()
+        at, operator = self.host.clock(), self.staff.by()
         zone = self.host.config.school.zone
         if learner_id is None:
             return ""
@@ -94,7 +94,7 @@ class OfficeDesk:
             day = at.astimezone(zone).date()
 
             def step(db: Session) -> str:
-                back = return_phone(db, learner_id, day=day, at=at, returned_by_staff_id=operator)
+                back = return_phone(db, learner_id, day=day, at=at, by=operator)
                 return f"Returned from slot {back.slot or '-'}."
 
             return await self._phone_job(step, "Not returned")
@@ -109,7 +109,7 @@ class OfficeDesk:
 
             def step(db: Session) -> str:
                 outcome = confiscate_phone(
-                    db, learner_id, at=at, by_staff_id=operator, zone=zone, slot=text, item=item
+                    db, learner_id, at=at, by=operator, zone=zone, slot=text, item=item
                 )
                 return " ".join(outcome.said)
 
@@ -118,7 +118,7 @@ class OfficeDesk:
 
             def step(db: Session) -> str:
                 done = phone_collected_by_parent(
-                    db, learner_id, at=at, collected_by=text, by_staff_id=operator
+                    db, learner_id, at=at, collected_by=text, by=operator
                 )
                 return f"Collected by {done.collected_by}."
 
@@ -193,7 +193,7 @@ class OfficeDesk:
 
     async def _signed_out(self, choice: SignOutChosen) -> str:
         """Signed out, or what stopped it."""
-        config, at, operator = self.host.config, self.host.clock(), self.staff.operator_id()
+        config, at, operator = self.host.config, self.host.clock(), self.staff.by()
 
         def job() -> str:
             try:
@@ -203,7 +203,7 @@ class OfficeDesk:
                         choice.learner_id,
                         at=at,
                         reason=choice.reason,
-                        by_staff_id=operator,
+                        by=operator,
                         school=config.school,
                     )
             except SignOutError as exc:
@@ -218,7 +218,7 @@ class OfficeDesk:
     async def _collected(self, choice: ParentCollected) -> str:
         """R28: a parent or carer collected a learner not admitted: who, when, handed over by
         whom. Saved, or what stopped it."""
-        at, operator = self.host.clock(), self.staff.operator_id()
+        at, operator = self.host.clock(), self.staff.by()
         zone = self.host.config.school.zone
 
         def job() -> tuple[bool, str]:
@@ -229,7 +229,7 @@ class OfficeDesk:
                         choice.refusal_id,
                         choice.collected_by,
                         at=at,
-                        by_staff_id=operator,
+                        by=operator,
                         zone=zone,
                     )
             except CollectionError as exc:

@@ -101,10 +101,8 @@ class SearchDesk:
         )
 
     async def _save(self, form: SearchForm) -> None:
-        operator, at, keeper = self.staff.operator_id(), self.host.clock(), self.host.keeper
-        result = await self.staff.written(
-            lambda: keeper.record_search(form, at=at, staff_id=operator)
-        )
+        operator, at, keeper = self.staff.by(), self.host.clock(), self.host.keeper
+        result = await self.staff.written(lambda: keeper.record_search(form, at=at, by=operator))
         if isinstance(result, SearchNotAllowed):
             self.host.notify(
                 plain("\n".join(result.reasons)), title="Search not recorded", severity="error"

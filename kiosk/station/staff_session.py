@@ -16,7 +16,7 @@ from textual.timer import Timer
 
 from kiosk.arrivals import BadgeOwner
 from kiosk.domain.attendance import Session as SchoolSession
-from kiosk.domain.people import Role, StaffMember
+from kiosk.domain.people import Role, StaffMember, StaffRef
 from kiosk.domain.search import duty_warnings
 from kiosk.duty import Duty, SignOn, sign_on
 from kiosk.screens.duty import DutyScreen
@@ -54,7 +54,7 @@ class StaffSession:
     def __init__(self, host: DeskHost) -> None:
         self.host = host
         self.duty = Duty()
-        self.operator: str | None = None  # the staff_id acting at the desk, while unlocked
+        self.operator: StaffRef | None = None  # who acts at the desk, while unlocked
         self._lock_timer: Timer | None = None
         self._flow: Any = None  # the staff flow's worker, if one is under way
         self.routes: StaffRoutes | None = None  # set once the desks are built
@@ -65,12 +65,14 @@ class StaffSession:
     def unlocked(self) -> bool:
         return self.operator is not None
 
-    def operator_id(self) -> str:
+    def by(self) -> StaffRef:
+        """Who acts at the desk, as the use cases are told (`by=`)."""
         assert self.operator is not None, "staff screens are only open while signed on"
         return self.operator
 
     def operator_has(self, *roles: Role) -> bool:
-        member = next((m for m in self.duty.members if m.staff_id == self.operator), None)
+        operator = None if self.operator is None else self.operator.staff_id
+        member = next((m for m in self.duty.members if m.staff_id == operator), None)
         return member is not None and any(role in member.roles for role in roles)
 
     @property
@@ -114,7 +116,7 @@ class StaffSession:
     def staff_badge(self, owner: BadgeOwner, message: str = "") -> None:
         assert owner.record_id is not None
         record_id = owner.record_id
-        if self.operator == owner.staff_id and not message:
+        if self.operator == StaffRef(owner.staff_id) and not message:
             self.touch()  # already signed on: the badge opens the staff home
             self.show_lane()
             return
@@ -154,7 +156,7 @@ class StaffSession:
 
     def _signed_on(self, member: StaffMember) -> None:
         self.duty = self.duty.signed_on(member)
-        self.operator = staff_id = member.staff_id
+        self.operator, staff_id = StaffRef(member.staff_id), member.staff_id
         zone = self.host.config.school.zone
         self._presence(
             lambda db, station, at: record_sign_on(db, staff_id, station=station, at=at, zone=zone)
@@ -186,8 +188,8 @@ class StaffSession:
     def sign_off(self) -> None:
         """The member of staff at the screen signs off: off duty, and the screens close."""
         if self.operator is not None:
-            self.duty = self.duty.signed_off(self.operator)
-            leaving = self.operator
+            leaving = self.operator.staff_id
+            self.duty = self.duty.signed_off(leaving)
             self._presence(
                 lambda db, station, at: record_sign_off(db, leaving, station=station, at=at)
             )

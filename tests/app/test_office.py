@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel
 from kiosk.phones_desk import hand_in
 from kiosk.screens.office import OfficeScreen
@@ -37,11 +38,11 @@ def a_morning(st) -> None:
                 "blade seen in bag", "knife", "nothing found",
                 exception=UrgentException(True, True, "Blade seen; no female staff on site"),
             ),
-            at=MORNING, recorded_by_staff_id="S02",
+            at=MORNING, by=StaffRef("S02"),
         )  # fmt: skip
         hand_in(
             session, chidi, day=DAY, at=MORNING, slot="7", no_phone=False,
-            received_by_staff_id="S03",
+            by=StaffRef("S03"),
         )  # fmt: skip
 
 

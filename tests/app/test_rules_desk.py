@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from kiosk.domain.people import StaffRef
 from kiosk.domain.station import RefusalPolicy
 from kiosk.screens.lane import LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
@@ -100,13 +101,13 @@ async def test_r31_r32_a_phone_is_confiscated_then_collected_by_a_parent_from_th
         ).one()
         for day in (16, 18):  # two earlier confiscations this term
             earlier = MORNING.replace(day=day)
-            confiscate(session, chidi, day=earlier.date(), at=earlier, slot="", by_staff_id="S05")
+            confiscate(session, chidi, day=earlier.date(), at=earlier, slot="", by=StaffRef("S05"))
             session.flush()
         for record in session.scalars(select(PhoneHandinRecord)):
             record.returned_at = record.handed_in_at  # given back after each hold
         hand_in(
             session, chidi, day=MORNING.date(), at=MORNING, slot="7", no_phone=False,
-            received_by_staff_id="S03",
+            by=StaffRef("S03"),
         )  # fmt: skip
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await open_office(desk, pilot, HELEN)
@@ -158,7 +159,7 @@ async def test_r33_earphones_seen_in_use_are_taken_at_the_kiosk_unless_the_roste
         for slot, learner in zip(("7", "8"), learners.values(), strict=True):
             hand_in(
                 session, learner.id, day=MORNING.date(), at=MORNING, slot=slot, no_phone=False,
-                received_by_staff_id="S03",
+                by=StaffRef("S03"),
             )  # fmt: skip
         permitted = learners["A1002"].id
 

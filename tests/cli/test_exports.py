@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kiosk.arrivals import admit, refuse
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind
+from kiosk.domain.people import StaffRef
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
 
 LONDON = ZoneInfo("Europe/London")
@@ -69,7 +70,7 @@ def morning(session: Session) -> None:
         at=at(8, 45),
         kind=RefusalKind.SCREENING,
         school=SCHOOL,
-        by_staff_id=None,
+        by=None,
     )
     session.commit()
     refuse(
@@ -78,7 +79,7 @@ def morning(session: Session) -> None:
         at=at(8, 41),
         kind=RefusalKind.SCREENING,
         school=SCHOOL,
-        by_staff_id=None,
+        by=None,
     )
     admit(
         session, learner(session, "A8"), arrived_at=at(8, 55), admitted_at=at(8, 55), school=SCHOOL
@@ -369,7 +370,7 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
     bethan = school.scalars(select(StaffRecord).where(StaffRecord.staff_id == "S3")).one()
     refuse(
         school, learner(school, "A6"), at=at(8, 41), kind=RefusalKind.INFLUENCE, school=SCHOOL,
-        by_staff_id=bethan.id, note="smelt of cannabis",
+        by=StaffRef(bethan.staff_id), note="smelt of cannabis",
     )  # fmt: skip
     school.commit()
     code, out, err = upgraded("export", "attendance", "--date", DAY.isoformat())
@@ -395,7 +396,7 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
     kept = [(r.name, r.admitted) for r in fire_roll(school, school=SCHOOL, now=at(9, 0)).learners]
     assert ("Absent, Abe", "08:41, not admitted: kept apart for a parent") in kept
     done = record_collected(
-        school, refusal.id, " Ada  Absent, mother ", at=at(9, 20), by_staff_id="S3", zone=LONDON
+        school, refusal.id, " Ada  Absent, mother ", at=at(9, 20), by=StaffRef("S3"), zone=LONDON
     )
     school.commit()
     assert (done.collected_by, done.at) == ("Ada Absent, mother", "09:20")
@@ -403,7 +404,7 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
     gone = fire_roll(school, school=SCHOOL, now=at(9, 30)).learners
     assert "Absent, Abe" not in [r.name for r in gone]
     with pytest.raises(CollectionError, match="already collected"):
-        record_collected(school, refusal.id, "someone else", at=at(9, 30), by_staff_id="S3",
+        record_collected(school, refusal.id, "someone else", at=at(9, 30), by=StaffRef("S3"),
                          zone=LONDON)  # fmt: skip
     school.rollback()
     school.expire_all()

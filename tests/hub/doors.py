@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kiosk.config import Config, parse_config
 from kiosk.database import Book, open_book
+from kiosk.domain.people import StaffRef
 from kiosk.lane import LaneKeeper
 from kiosk.roster_import import import_learners, import_staff
 from records.database import upgrade
@@ -188,7 +189,7 @@ def admit(door: Door, learner_id: int, tapped_at: datetime) -> None:
     if learner_id not in {row.learner_id for row in arrived.view.rows}:
         return  # already in through another door (the hub said so): greeted, nothing to do
     passed = tapped_at + timedelta(seconds=5)
-    outcome = door.keeper.handle(ArchPassed(passed), staff_id=None, now=passed)
+    outcome = door.keeper.handle(ArchPassed(passed), by=None, now=passed)
     assert not outcome.rejected, outcome.rejected
 
 
@@ -202,10 +203,10 @@ def refuse(door: Door, learner_id: int, tapped_at: datetime) -> None:
     if learner_id not in {row.learner_id for row in arrived.view.rows}:
         return  # already in through another door: there is nothing here to refuse
     said = tapped_at + timedelta(seconds=3)
-    door.keeper.handle(RefusalStated(said, learner_id), staff_id=None, now=said)
+    door.keeper.handle(RefusalStated(said, learner_id), by=None, now=said)
     confirmed = said + timedelta(seconds=3)
     outcome = door.keeper.handle(
-        RefusalConfirmed(confirmed, learner_id), staff_id=STAFF_ID, now=confirmed
+        RefusalConfirmed(confirmed, learner_id), by=StaffRef(STAFF_ID), now=confirmed
     )
     assert not outcome.rejected, outcome.rejected
 

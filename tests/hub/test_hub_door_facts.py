@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select, text
 from kiosk.amendments import amend_mark, find_mark
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.lane import ArchPassed, PhoneStationTapped, PhoneTaken
+from kiosk.domain.people import StaffRef
 from kiosk.enrolment import enrol_badge
 from kiosk.hub import hub_attendance_rows, publish_roster, sync_once
 from kiosk.office import HUB_NO_ROSTER, HUB_OFFLINE, school_office_view
@@ -93,9 +94,9 @@ def hand_in_phone(door: Door, mis_id: str, tapped_at: Any) -> str:
     slot = slot_given(door, mis_id, tapped_at)
     learner_id = local_ids(door)[mis_id]
     stored = tapped_at + timedelta(seconds=10)
-    door.keeper.handle(PhoneStationTapped(stored, learner_id), staff_id=None, now=stored)
+    door.keeper.handle(PhoneStationTapped(stored, learner_id), by=None, now=stored)
     passed = stored + timedelta(seconds=5)
-    outcome = door.keeper.handle(ArchPassed(passed), staff_id=None, now=passed)
+    outcome = door.keeper.handle(ArchPassed(passed), by=None, now=passed)
     assert not outcome.rejected, outcome.rejected
     return slot
 
@@ -131,11 +132,11 @@ def test_staff_cannot_put_a_phone_by_hand_in_a_slot_a_door_sharing_the_cabinet_u
         learner_id, by_hand = local_ids(side)["M0003"], at(8, 23)
 
         refused = side.keeper.handle(
-            PhoneTaken(by_hand, learner_id, slot="1"), staff_id=STAFF_ID, now=by_hand
+            PhoneTaken(by_hand, learner_id, slot="1"), by=StaffRef(STAFF_ID), now=by_hand
         )
         assert refused.rejected == "Slot 1 holds a phone from another door."
         taken = side.keeper.handle(
-            PhoneTaken(by_hand, learner_id, slot="3"), staff_id=STAFF_ID, now=by_hand
+            PhoneTaken(by_hand, learner_id, slot="3"), by=StaffRef(STAFF_ID), now=by_hand
         )
         assert not taken.rejected
     finally:
@@ -176,7 +177,7 @@ def test_a_phone_given_back_frees_its_slot_at_the_door_sharing_the_cabinet(
                 local_ids(main)["M0001"],
                 day=DAY,
                 at=at(8, 30),
-                returned_by_staff_id=STAFF_ID,
+                by=StaffRef(STAFF_ID),
             )
         sync(main, hub)
         sync(side, hub)
@@ -200,7 +201,7 @@ def test_a_learner_signed_out_at_one_door_is_signed_out_in_the_hub_export_and_ro
             local_ids(main)["M0004"],
             at=at(9, 15),
             reason="dentist",
-            by_staff_id=STAFF_ID,
+            by=StaffRef(STAFF_ID),
             school=main.config.school,
         )
     sync(main, hub)
@@ -242,7 +243,7 @@ def test_a_learner_who_came_in_at_the_side_gate_is_signed_out_at_reception(
                 local_ids(main)["M0006"],
                 at=when,
                 reason=reason,
-                by_staff_id=STAFF_ID,
+                by=StaffRef(STAFF_ID),
                 school=main.config.school,
             ).comment
 
@@ -268,7 +269,7 @@ def test_a_learner_admitted_nowhere_cannot_be_signed_out(
             local_ids(main)["M0007"],
             at=at(10, 5),
             reason="dentist",
-            by_staff_id=STAFF_ID,
+            by=StaffRef(STAFF_ID),
             school=main.config.school,
         )
 
@@ -287,7 +288,7 @@ def test_a_mark_amended_at_a_door_is_the_hubs_mark(doors: dict[str, Door], hub: 
             minutes_late=None,
             comment="bus late: the school's own bus",
             reason="the school bus was late",
-            by_staff_id=STAFF_ID,
+            by=StaffRef(STAFF_ID),
             at=at(9, 20),
         )
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from kiosk.amendments import amend_mark, find_mark
 from kiosk.check import check_hub
+from kiosk.domain.people import StaffRef
 from kiosk.hub import hub_engine, publish_roster, sync_once
 from kiosk.signout import sign_out
 from kiosk.staff import check_pin, set_pin
@@ -213,7 +214,7 @@ def amend_to_present(door: Door, mis_id: str, by: str) -> None:
             minutes_late=None,
             comment="bus late",
             reason="the school bus was late",
-            by_staff_id=by,
+            by=StaffRef(by),
             at=at(9, 20),
         )
 
@@ -233,7 +234,7 @@ def test_a_door_syncing_as_its_own_login_sends_its_rows_and_keeps_its_amendments
             local_ids(side)["M0001"],
             at=at(9, 15),
             reason="dentist",
-            by_staff_id=STAFF_ID,
+            by=StaffRef(STAFF_ID),
             school=side.config.school,
         )
     first = sync_as_itself(side)

@@ -17,6 +17,7 @@ from kiosk.check import check_hub
 from kiosk.cli.hub import add_commands
 from kiosk.cli.io import run_command
 from kiosk.config import Config
+from kiosk.domain.people import StaffRef
 from kiosk.hub import SyncWorker, already_in, hub_engine, sync_once
 from records.hub import HubEventRecord, hub_session_marks
 from records.models import StaffRecord, VisitEventRecord
@@ -213,7 +214,7 @@ def test_r7_a_searchers_training_date_reaches_every_door_and_a_refusals_comment_
         session.scalars(select(StaffRecord)).one().search_trained_on = date(2026, 9, 1)
         learner = session.scalars(select(LearnerRecord).where(LearnerRecord.mis_id == "M0003"))
         not_admitted(session, learner.one().id, at=at(8, 41), kind=RefusalKind.INFLUENCE,
-                     school=main.config.school, by_staff_id=None)  # fmt: skip
+                     school=main.config.school, by=None)  # fmt: skip
     publish_roster(main.book.sessions, hub, at(7, 30))
     sync(main, hub)
     new = make_door(tmp_path / "sixth", "sixth", hub_url)
@@ -259,10 +260,10 @@ def test_r33_a_learners_earphones_permission_reaches_every_door_and_a_confiscati
         assert permitted == ["M0003"]
         refused = pytest.raises(PhoneDeskError, match="permission for earphones")
         with refused, new.book.sessions.begin() as session:
-            confiscate_phone(session, ids["M0003"], at=at(11, 0), by_staff_id="S01",
+            confiscate_phone(session, ids["M0003"], at=at(11, 0), by=StaffRef("S01"),
                              zone=LONDON, item=ConfiscatedItem.EARPHONES)  # fmt: skip
         with new.book.sessions.begin() as session:
-            confiscate_phone(session, ids["M0004"], at=at(11, 5), by_staff_id="S01",
+            confiscate_phone(session, ids["M0004"], at=at(11, 5), by=StaffRef("S01"),
                              zone=LONDON, slot="E2", item=ConfiscatedItem.EARPHONES)  # fmt: skip
         sync(new, hub)
     finally:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import Hold
 from kiosk.phones import outstanding_phones
 from kiosk.phones_desk import PhoneDeskError, confiscate, hand_in, return_phone
@@ -23,7 +24,7 @@ def handin(book, mis_id: str, slot: str = "", *, no_phone: bool = False):
             at=NOW,
             slot=slot,
             no_phone=no_phone,
-            received_by_staff_id="S03",
+            by=StaffRef("S03"),
         )
 
 
@@ -38,7 +39,7 @@ def test_phone_handed_in_is_outstanding_until_returned_from_its_slot(school) -> 
             learner_id(school, "A1001"),
             day=DAY,
             at=NOW + timedelta(hours=7),
-            returned_by_staff_id="S05",
+            by=StaffRef("S05"),
         )
     assert back.slot == "12"
     with school.sessions() as session:
@@ -63,9 +64,7 @@ def test_hand_in_mistakes_are_refused_with_a_reason(school, first, second, messa
 
 def test_returning_a_phone_that_is_not_held_is_refused(school) -> None:
     with pytest.raises(PhoneDeskError, match="No phone"), school.sessions.begin() as session:
-        return_phone(
-            session, learner_id(school, "A1001"), day=DAY, at=NOW, returned_by_staff_id="S05"
-        )
+        return_phone(session, learner_id(school, "A1001"), day=DAY, at=NOW, by=StaffRef("S05"))
 
 
 def test_confiscations_escalate_and_the_third_waits_for_a_parent(school) -> None:
@@ -79,7 +78,7 @@ def test_confiscations_escalate_and_the_third_waits_for_a_parent(school) -> None
                     day=DAY + timedelta(days=7 * n),
                     at=NOW + timedelta(days=7 * n),
                     slot=f"C{n}",
-                    by_staff_id="S04",
+                    by=StaffRef("S04"),
                 )
             )
     assert [o.hold for o in holds] == [Hold.END_OF_DAY, Hold.SECOND_DAY, Hold.PARENT_COLLECTS]
@@ -90,7 +89,7 @@ def test_confiscations_escalate_and_the_third_waits_for_a_parent(school) -> None
             learner_id(school, "A1001"),
             day=DAY + timedelta(days=20),
             at=NOW + timedelta(days=20),
-            returned_by_staff_id="S05",
+            by=StaffRef("S05"),
         )
 
 
@@ -107,7 +106,7 @@ def test_a_third_confiscation_tells_the_attendance_officer(school) -> None:
                 day=DAY + timedelta(days=n),
                 at=NOW + timedelta(days=n),
                 slot="",
-                by_staff_id="S04",
+                by=StaffRef("S04"),
             )
     with school.sessions() as session:
         queued = session.scalars(select(NotificationRecord)).all()

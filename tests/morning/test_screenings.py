@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel
 from kiosk.screenings import record_screening
 from kiosk.searches import SearchForm, record_search
@@ -23,7 +24,7 @@ def test_an_arch_alarm_is_recorded_with_its_zone_and_the_search_cites_it(school)
             at=NOW,
             method="arch",
             result="alarm",
-            operator_staff_id="S04",
+            by=StaffRef("S04"),
             zone="left ankle",
         )
         done = record_search(
@@ -40,7 +41,7 @@ def test_an_arch_alarm_is_recorded_with_its_zone_and_the_search_cites_it(school)
                 screening_id=screening_id,
             ),
             at=NOW,
-            recorded_by_staff_id="S02",
+            by=StaffRef("S02"),
         )
     with school.sessions() as session:
         screening = session.get_one(ScreeningRecord, screening_id)
@@ -61,5 +62,5 @@ def test_an_unknown_result_is_refused(school) -> None:
             at=NOW,
             method="arch",
             result="beeped",
-            operator_staff_id="S04",
+            by=StaffRef("S04"),
         )

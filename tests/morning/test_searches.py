@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.domain.items import Disposition, ItemCategory
+from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel, UrgentException
 from kiosk.searches import FoundItem, SearchForm, SearchNotAllowed, record_search, who_may_search
 from records.models import FoundItemRecord, SearchRecord
@@ -35,7 +36,7 @@ def searches(book) -> int:
 
 def record(book, search_form: SearchForm, by: str = "S01"):
     with book.sessions.begin() as session:
-        return record_search(session, search_form, at=NOW, recorded_by_staff_id=by)
+        return record_search(session, search_form, at=NOW, by=StaffRef(by))
 
 
 def test_duty_panel_names_the_female_searchers_and_witnesses_for_a_female_learner(school) -> None:

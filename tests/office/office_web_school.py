@@ -8,6 +8,7 @@ from pathlib import Path
 from kiosk.arrivals import admit
 from kiosk.config import load_config
 from kiosk.database import open_school_book
+from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel, UrgentException
 from kiosk.searches import SearchForm, record_search
 from kiosk.staff import set_pin
@@ -65,7 +66,7 @@ def make_school(folder: Path, port: int, now: datetime) -> Path:
                     "blade seen in bag", "knife", "nothing found",
                     exception=UrgentException(True, True, "Blade seen; nobody else free"),
                 ),
-                at=now - timedelta(minutes=1), recorded_by_staff_id="DS1",
+                at=now - timedelta(minutes=1), by=StaffRef("DS1"),
             )  # fmt: skip
     finally:
         book.close()

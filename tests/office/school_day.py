@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kiosk.arrivals import admit, refuse
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind
+from kiosk.domain.people import StaffRef
 from kiosk.signout import sign_out
 from kiosk.staff_presence import record_sign_on
 from records.models import LearnerRecord, StaffRecord
@@ -80,9 +81,9 @@ def school_day(book: Book) -> Day:
             at=MORNING + timedelta(minutes=9),
             kind=RefusalKind.SCREENING,
             school=SCHOOL,
-            by_staff_id=None,
+            by=None,
         )
         sign_out(
-            session, gone, at=SIGNED_OUT_AT, reason="appointment", by_staff_id="OF1", school=SCHOOL
+            session, gone, at=SIGNED_OUT_AT, reason="appointment", by=StaffRef("OF1"), school=SCHOOL
         )
     return Day(book.learner_id, refused, gone, absent)

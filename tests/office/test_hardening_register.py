@@ -17,6 +17,7 @@ from kiosk.cli.io import run_command
 from kiosk.cli.marks import add_commands as add_mark_commands
 from kiosk.cli.office import add_commands as add_office_commands
 from kiosk.config import SchoolConfig
+from kiosk.domain.people import StaffRef
 from records.audit import AuditRecord, append_audit
 from records.audit_anchor import wait_for_anchors
 from records.database import make_sessionmaker
@@ -101,7 +102,7 @@ def kiosk(book: Book, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Kio
             arrived_at=ARRIVED_AT,
             admitted_at=ARRIVED_AT,
             school=SchoolConfig(),
-            by_staff_id=book.searcher_id,
+            by=StaffRef("S1"),  # the book's searcher
         )
         assert admission.mark.code.value == "U"
         mark_id = session.scalars(select(SessionMarkRecord.id)).one()

@@ -616,7 +616,7 @@ def test_r28_a_learner_not_admitted_under_the_influence_is_collected_from_the_of
         session.add(learner)
         session.flush()
         refuse(session, learner.id, at=NOW.replace(hour=8, minute=45),
-               kind=RefusalKind.INFLUENCE, school=config.school, by_staff_id=None)  # fmt: skip
+               kind=RefusalKind.INFLUENCE, school=config.school, by=None)  # fmt: skip
 
     _in_book(desk, not_admitted)
     desk.sign_in("OF1", OFFICE_PIN)

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.database import open_school_book
+from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import ConfiscatedItem
 from kiosk.phones import outstanding_phones
 from kiosk.phones_desk import (
@@ -43,7 +44,7 @@ def _permit(book: Book, permitted: bool) -> None:
 def _confiscate(book: Book, item: ConfiscatedItem, at: datetime = AT, slot: str = "E1"):
     with book.sessions.begin() as session:
         return confiscate_phone(
-            session, book.learner_id, at=at, by_staff_id="S2", zone=ZONE, slot=slot, item=item
+            session, book.learner_id, at=at, by=StaffRef("S2"), zone=ZONE, slot=slot, item=item
         )
 
 
@@ -105,12 +106,12 @@ def test_r33_phones_and_earphones_escalate_together_and_the_officer_is_told_it_i
     # Not back to the learner: the refusal says what is held and who must collect it.
     back = AT + timedelta(days=15)
     with pytest.raises(PhoneDeskError) as refused, book.sessions.begin() as session:
-        return_phone(session, book.learner_id, day=back.date(), at=back, returned_by_staff_id="S2")
+        return_phone(session, book.learner_id, day=back.date(), at=back, by=StaffRef("S2"))
     assert str(refused.value) == "Confiscated earphones: a parent or carer must collect them."
     with book.sessions.begin() as session:
         collected = phone_collected_by_parent(
             session, book.learner_id, at=AT + timedelta(days=15), collected_by="Niamh (mother)",
-            by_staff_id="S2",
+            by=StaffRef("S2"),
         )  # fmt: skip
     assert collected.item is ConfiscatedItem.EARPHONES
     with book.sessions() as session:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.items import Disposition, ItemCategory
+from kiosk.domain.people import StaffRef
 from kiosk.office_web.followups import (
     FollowUpError,
     add_police_reference,
@@ -80,7 +81,7 @@ def test_r18_a_police_hand_over_is_pending_until_its_reference_is_added(book: Bo
 
     with book.sessions.begin() as session:
         add_police_reference(
-            session, pending.item_id, "CAD 4411/23", at=AT + timedelta(hours=2), by_staff_id="S1"
+            session, pending.item_id, "CAD 4411/23", at=AT + timedelta(hours=2), by=StaffRef("S1")
         )
     with book.sessions() as session:
         assert police_references_to_follow(session, ZONE) == []
@@ -98,11 +99,11 @@ def test_r23_a_search_whose_parents_are_not_told_is_listed_until_they_are(book: 
     assert line.search_id == str(search_id)
 
     with book.sessions.begin() as session, pytest.raises(FollowUpError):
-        record_parents_told(session, search_id, "  ", at=AT, by_staff_id="S1")  # how is required
+        record_parents_told(session, search_id, "  ", at=AT, by=StaffRef("S1"))  # how is required
     told_at = AT + timedelta(hours=3)
     with book.sessions.begin() as session:
         record_parents_told(
-            session, search_id, "phone, to his father", at=told_at, by_staff_id="S1"
+            session, search_id, "phone, to his father", at=told_at, by=StaffRef("S1")
         )
     with book.sessions() as session:
         assert searches_parents_not_told(session, DAY, DAY, ZONE) == []

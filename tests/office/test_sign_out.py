@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.domain.attendance import Session as SchoolSession
+from kiosk.domain.people import StaffRef
 from kiosk.exports import ATTENDANCE_HEADER, attendance_rows
 from kiosk.on_site import Roll, RollGroup, RollLearner, SignOutChosen, sign_out_reason
 from kiosk.roll import fire_roll
@@ -45,7 +46,7 @@ def test_a_sign_out_is_added_to_a_late_comment(book: Book) -> None:
     day = school_day(book)
     late = datetime(2025, 3, 3, 10, 30, tzinfo=UTC)
     with book.sessions.begin() as session:
-        sign_out(session, day.admitted, at=late, reason="illness", by_staff_id="S1", school=SCHOOL)
+        sign_out(session, day.admitted, at=late, reason="illness", by=StaffRef("S1"), school=SCHOOL)
 
     rows = _export(book)
 
@@ -86,7 +87,7 @@ def test_only_a_learner_on_site_can_be_signed_out_and_only_with_a_reason(
             getattr(day, who),
             at=ALARM_AT,
             reason=reason,
-            by_staff_id="OF1",
+            by=StaffRef("OF1"),
             school=SCHOOL,
         )
 
@@ -96,7 +97,7 @@ def test_an_unknown_member_of_staff_cannot_sign_a_learner_out(book: Book) -> Non
 
     with book.sessions.begin() as session, pytest.raises(SignOutError, match="staff_id 'X9'"):
         sign_out(
-            session, day.admitted, at=ALARM_AT, reason="illness", by_staff_id="X9", school=SCHOOL
+            session, day.admitted, at=ALARM_AT, reason="illness", by=StaffRef("X9"), school=SCHOOL
         )
 
 
@@ -104,7 +105,7 @@ def test_a_signed_out_learner_leaves_the_roll(book: Book) -> None:
     day = school_day(book)
     with book.sessions.begin() as session:
         sign_out(
-            session, day.admitted, at=ALARM_AT, reason="illness", by_staff_id="S1", school=SCHOOL
+            session, day.admitted, at=ALARM_AT, reason="illness", by=StaffRef("S1"), school=SCHOOL
         )
 
     with book.sessions() as session:
@@ -173,12 +174,12 @@ def test_r29_sent_home_without_a_formal_suspension_is_refused(book: Book) -> Non
     with refused, book.sessions.begin() as session:
         sign_out(
             session, day.admitted, at=ALARM_AT, reason="sent home: swearing",
-            by_staff_id="S1", school=SCHOOL,
+            by=StaffRef("S1"), school=SCHOOL,
         )  # fmt: skip
     with book.sessions.begin() as session:
         sign_out(
             session, day.admitted, at=ALARM_AT, reason="sent home: formal suspension (code E)",
-            by_staff_id="S1", school=SCHOOL,
+            by=StaffRef("S1"), school=SCHOOL,
         )  # fmt: skip
     with book.sessions() as session:
         told = [(n.role, n.subject) for n in session.scalars(select(NotificationRecord))]

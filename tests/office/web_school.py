@@ -11,6 +11,7 @@ from kiosk.config import Config, load_config
 from kiosk.database import open_school_book
 from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.items import Disposition, FoundItem, ItemCategory
+from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel, UrgentException
 from kiosk.domain.search_record import Consent
 from kiosk.phones_desk import hand_in
@@ -113,9 +114,9 @@ def make_school(
             admit(session, ola, arrived_at=_at(DAY, 12, 55), admitted_at=_at(DAY, 12, 56),
                   school=school)  # fmt: skip
             refuse(session, rae, at=_at(DAY, 8, 40), kind=RefusalKind.SCREENING, school=school,
-                   by_staff_id=None)  # fmt: skip
+                   by=None)  # fmt: skip
             hand_in(session, amir, day=DAY, at=_at(DAY, 8, 21), slot="12", no_phone=False,
-                    received_by_staff_id="OF1")  # fmt: skip
+                    by=StaffRef("OF1"))  # fmt: skip
             record_search(
                 session,
                 SearchForm(
@@ -127,7 +128,7 @@ def make_school(
                     exception=UrgentException(True, True, "Blade seen; nobody else free"),
                     consent=Consent.YES,
                 ),
-                at=_at(DAY, 8, 25), recorded_by_staff_id="DS1",
+                at=_at(DAY, 8, 25), by=StaffRef("DS1"),
             )  # fmt: skip
     finally:
         book.close()

@@ -109,7 +109,7 @@ async def searches(request: Request, who: Signed) -> Response:
         return list(search_rows(session, first=span.first, last=span.last, zone=zone))
 
     def read() -> list[tuple[str, ...]]:
-        return read_search_log(office, who.staff_id, rows_of, first=span.first, last=span.last,
+        return read_search_log(office, who.by, rows_of, first=span.first, last=span.last,
                                where="office web: search log download")  # fmt: skip
 
     try:

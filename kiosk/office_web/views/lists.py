@@ -171,9 +171,7 @@ async def collected(request: Request, who: Signed) -> Response:
         return back(request, "/lists/collection", "Not recorded: no learner chosen.")
 
     def job(session: Any) -> Any:
-        return record_collected(
-            session, refusal_id, collector, at=at, by_staff_id=who.staff_id, zone=zone
-        )
+        return record_collected(session, refusal_id, collector, at=at, by=who.by, zone=zone)
 
     def said(done: Any) -> str:
         log.info("office web: %s recorded refusal %d collected", who.staff_id, refusal_id)

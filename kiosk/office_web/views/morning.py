@@ -65,7 +65,7 @@ def _read(office: Office, day: date, school_session: SchoolSession, who: Signed,
             return job(session)
     # R35: the DSL opening the day's searches is a read of the search log, and recorded.
     return read_search_log(
-        office, who.staff_id, job, first=day, last=day,
+        office, who.by, job, first=day, last=day,
         where=f"office web: the day's searches ({school_session.value})",
         count=lambda found: len(found[0].searches),
     )  # fmt: skip

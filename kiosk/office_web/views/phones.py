@@ -91,7 +91,7 @@ async def phone_returned(request: Request, who: Signed) -> Response:
     day = at.astimezone(office.config.school.zone).date()
 
     def job(session: Any) -> Any:
-        return return_phone(session, learner_id, day=day, at=at, returned_by_staff_id=who.staff_id)
+        return return_phone(session, learner_id, day=day, at=at, by=who.by)
 
     def said(done: Any) -> str:
         log.info("office web: %s handed back learner %d's phone", who.staff_id, learner_id)
@@ -113,7 +113,7 @@ async def phone_collected(request: Request, who: Signed) -> Response:
 
     def job(session: Any) -> Any:
         return phone_collected_by_parent(
-            session, learner_id, at=at, collected_by=collector, by_staff_id=who.staff_id
+            session, learner_id, at=at, collected_by=collector, by=who.by
         )
 
     def said(done: Any) -> str:
@@ -144,7 +144,7 @@ async def phone_confiscated(request: Request, who: Signed) -> Response:
                 if learner_id is None:
                     return "Not confiscated: choose a learner from the list (name and MIS id)."
                 outcome = confiscate_phone(
-                    session, learner_id, at=at, by_staff_id=who.staff_id, zone=zone,
+                    session, learner_id, at=at, by=who.by, zone=zone,
                     slot=slot, note=note, item=item,
                 )  # fmt: skip
         except PhoneDeskError as exc:

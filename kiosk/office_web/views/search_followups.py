@@ -43,7 +43,7 @@ async def police(request: Request, who: Signed) -> Response:
     zone = office.config.school.zone
     found = await run_in_threadpool(
         lambda: read_search_log(
-            office, who.staff_id, lambda s: police_references_to_follow(s, zone),
+            office, who.by, lambda s: police_references_to_follow(s, zone),
             first=None, last=None, where="office web: police hand-overs pending",
         )
     )  # fmt: skip
@@ -78,7 +78,7 @@ async def police_reference(request: Request, who: Signed) -> Response:
         return back(request, "/lists/police", "Not added: no item chosen.")
 
     def job(session: Any) -> str:
-        return add_police_reference(session, item_id, reference, at=at, by_staff_id=who.staff_id)
+        return add_police_reference(session, item_id, reference, at=at, by=who.by)
 
     def said(kept: str) -> str:
         log.info("office web: %s added a police reference to item %d", who.staff_id, item_id)
@@ -98,7 +98,7 @@ async def parents_not_told(request: Request, who: Signed) -> Response:
         return searches_parents_not_told(session, span.first, span.last, zone)
 
     found = await run_in_threadpool(
-        lambda: read_search_log(office, who.staff_id, not_told, first=span.first,
+        lambda: read_search_log(office, who.by, not_told, first=span.first,
                                 last=span.last, where="office web: searches, parents not told")
     )  # fmt: skip
     rows: list[Row] = [
@@ -135,7 +135,7 @@ async def parents_told(request: Request, who: Signed) -> Response:
         return back(request, url, "Not recorded: no search chosen.")
 
     def job(session: Any) -> None:
-        record_parents_told(session, search_id, how, at=at, by_staff_id=who.staff_id)
+        record_parents_told(session, search_id, how, at=at, by=who.by)
 
     def said(_: None) -> str:
         log.info("office web: %s recorded parents told of search %d", who.staff_id, search_id)
