@@ -284,15 +284,27 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     # --- the writer and reads: work off the UI thread ------------------------------------------
 
     def submit(
-        self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
+        self,
+        job: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        urgent: bool = False,
+        failed: Callable[[BaseException], None] | None = None,
     ) -> None:
-        """Database work for the writer thread; `then(result)` runs back here, in order."""
-        self.writer.submit(job, then, urgent=urgent)
+        """Database work for the writer thread; `then(result)` runs back here, in order (or
+        `failed(error)`, after staff or the learner are told nothing was recorded)."""
+        self.writer.submit(job, then, urgent=urgent, failed=failed)
         self.status.show()
 
-    def read(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        """A read that may wait on the network (the hub); `then(result)` runs back here."""
-        read_off_thread(self, job, then)
+    def read(
+        self,
+        job: Callable[[], Any],
+        then: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """A read that may wait on the network (the hub); `then(result)` runs back here (or
+        `failed(error)`, once staff are told it could not be read)."""
+        read_off_thread(self, job, then, failed)
 
     def _showing(self) -> bool:
         """Screens can still be shown: not while the app is closing (its stack emptied)."""
@@ -321,6 +333,8 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
             )
         else:
             self.greet(NOT_SAVED.headline, NOT_SAVED.next_step, tone="staff")
+        if message.failed is not None:
+            message.failed(error)
 
     def _tick(self) -> None:
         self.status.show()  # the hub's line moves on by itself

@@ -43,12 +43,14 @@ class JobFailed(Message):
     """A writer job failed for good: nothing it would have written was written."""
 
     error: BaseException
+    # What the job's submitter does instead of `then`, besides the app's own notice.
+    failed: Callable[[BaseException], None] | None = None
 
 
 class Writer:
     def __init__(self, post: Callable[[Message], object]) -> None:
         self._post = post
-        # (rank, order, job, then, name): urgent jobs first, else first come, first served.
+        # (rank, order, job, (then, failed), name): urgent first, else first come first served.
         self._jobs: queue.PriorityQueue[tuple[int, int, Any, Any, str]] = queue.PriorityQueue()
         self._order = itertools.count()
         # Set by stop(): after it a locked database is waited out only until then.
@@ -66,25 +68,29 @@ class Writer:
         *,
         urgent: bool = False,
         name: str = "",
+        failed: Callable[[BaseException], None] | None = None,
     ) -> None:
-        """Run `job` in turn; `name` says in the log what failed (else the job's own name)."""
+        """Run `job` in turn; `name` says in the log what failed (else the job's own name),
+        and `failed(error)` runs on the UI thread instead of `then` if it fails for good."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="kiosk-writer", daemon=True)
             self._thread.start()
         self.waiting += 1
         name = name or getattr(job, "__qualname__", type(job).__name__)
-        self._jobs.put((_URGENT if urgent else _IN_TURN, next(self._order), job, then, name))
+        answers = (then, failed)
+        self._jobs.put((_URGENT if urgent else _IN_TURN, next(self._order), job, answers, name))
 
     def _run(self) -> None:
         while True:
-            _, _, job, then, name = self._jobs.get()
+            _, _, job, answers, name = self._jobs.get()
             if job is None:
                 return
+            then, failed = answers
             try:
                 result = self._until_done(job)
             except Exception as exc:  # a job's failure must not stop the writer
                 log.exception("a database job failed: %s", name)
-                self._post(JobFailed(exc))
+                self._post(JobFailed(exc, failed))
                 continue
             self._post(JobDone(then, result))
 

@@ -54,8 +54,19 @@ class DeskHost(Protocol):
     def greet(self, headline: str, next_step: str, *, tone: Tone) -> None: ...
     def back_to_idle(self) -> None: ...
     def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None: ...
-    def submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
-    def read(self, job: Callable[[], Any], then: Callable[[Any], None]) -> None: ...
+    def submit(
+        self,
+        job: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None: ...
+    def read(
+        self,
+        job: Callable[[], Any],
+        then: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None: ...
 
 
 class StationHost(DeskHost, Protocol):
@@ -84,24 +95,43 @@ class StationHost(DeskHost, Protocol):
     def set_interval(self, interval: float, callback: Callable[[], Any]) -> Timer: ...
     def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
     def submit(
-        self, job: Callable[[], Any], then: Callable[[Any], None], *, urgent: bool = False
+        self,
+        job: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        urgent: bool = False,
+        failed: Callable[[BaseException], None] | None = None,
     ) -> None: ...
 
 
 T = TypeVar("T")
 
 
-async def answered(start: Callable[[Callable[[T], None]], object]) -> T:
-    """A step that answers through a callback (the writer, the lane, a read), awaited by a
-    staff flow. An answer that comes after the flow was cancelled (the lock) is dropped."""
+class StepFailed(Exception):
+    """A staff flow's step failed for good (a write not recorded, a read not made): staff
+    were told; the flow ends at the queue."""
+
+
+Then = Callable[[T], None]
+Failed = Callable[[BaseException], None]
+
+
+async def answered(start: Callable[[Then[T], Failed], object]) -> T:
+    """A step that answers through callbacks (the writer, the lane, a read), awaited by a
+    staff flow: `start(then, failed)`, where `failed` raises `StepFailed` in the flow. An
+    answer that comes after the flow was cancelled (the lock) is dropped."""
     future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
 
     def then(result: T) -> None:
         if not future.done():
             future.set_result(result)
 
-    start(then)
+    def failed(error: BaseException) -> None:
+        if not future.done():
+            future.set_exception(StepFailed(str(error)))
+
+    start(then, failed)
     return await future
 
 
-__all__ = ["DeskHost", "StationHost", "answered"]
+__all__ = ["DeskHost", "StationHost", "StepFailed", "answered"]

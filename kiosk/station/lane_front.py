@@ -56,14 +56,18 @@ class LaneFront:
             host.submit(lambda: host.keeper.tick(host.clock()), self.apply)
 
     def event(
-        self, event: rules.Event, by: StaffRef | None, then: Callable[[LaneOutcome], None]
+        self,
+        event: rules.Event,
+        by: StaffRef | None,
+        then: Callable[[LaneOutcome], None],
+        failed: Callable[[BaseException], None] | None = None,
     ) -> None:
         def done(outcome: LaneOutcome) -> None:
             self.apply(outcome)
             then(outcome)
 
         host = self.host
-        host.submit(lambda: host.keeper.handle(event, by=by, now=host.clock()), done)
+        host.submit(lambda: host.keeper.handle(event, by=by, now=host.clock()), done, failed=failed)
 
     def arrive(self, learner_id: int, first_name: str, at: datetime) -> None:
         """Staff found a learner by name (a forgotten badge): the visit starts now."""

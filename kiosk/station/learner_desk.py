@@ -172,7 +172,7 @@ class LearnerDesk:
 
     async def _saved(self, event: lane.Event) -> LaneOutcome:
         outcome: LaneOutcome = await answered(
-            lambda then: self.lane.event(event, self.staff.operator, then)
+            lambda then, failed: self.lane.event(event, self.staff.operator, then, failed)
         )
         return outcome
 

@@ -12,18 +12,25 @@ from textual.app import App
 log = logging.getLogger(__name__)
 
 
-def read_off_thread(app: App[Any], job: Callable[[], Any], then: Callable[[Any], None]) -> None:
+def read_off_thread(
+    app: App[Any],
+    job: Callable[[], Any],
+    then: Callable[[Any], None],
+    failed: Callable[[BaseException], None] | None = None,
+) -> None:
     """Run `job` on a worker thread; `then(result)` runs back on the UI thread. A read that
-    fails is logged and staff are asked to try again."""
+    fails is logged, staff are asked to try again, and `failed(error)` runs instead."""
 
     def work() -> None:
         try:
             result = job()
-        except Exception:
+        except Exception as error:
             log.exception("a read for the staff screen failed")
             app.call_from_thread(
                 app.notify, "The record could not be read. Try again.", severity="error"
             )
+            if failed is not None:
+                app.call_from_thread(failed, error)
             return
         app.call_from_thread(then, result)
 

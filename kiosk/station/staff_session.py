@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -13,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker
 
 from kiosk.arrivals import BadgeOwner
 from kiosk.domain.attendance import Session as SchoolSession
@@ -23,7 +23,7 @@ from kiosk.screens.duty import DutyScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
-from kiosk.station.host import DeskHost, answered
+from kiosk.station.host import DeskHost, StepFailed, answered
 from kiosk.views import DutyClosed, PinEntered
 
 OFFICE_ROLES = (Role.OFFICE, Role.DSL)
@@ -56,7 +56,7 @@ class StaffSession:
         self.duty = Duty()
         self.operator: StaffRef | None = None  # who acts at the desk, while unlocked
         self._lock_timer: Timer | None = None
-        self._flow: Any = None  # the staff flow's worker, if one is under way
+        self._flow: Worker[None] | None = None  # the staff flow under way, if any
         self.routes: StaffRoutes | None = None  # set once the desks are built
         # The session a plain sign-in station is in (its staff are signed off when it ends).
         self._session: tuple[date, SchoolSession | None] | None = None
@@ -94,7 +94,15 @@ class StaffSession:
         """A multi-step staff flow as one Textual worker, awaiting each screen's answer
         (`ask`) and each saved step (`answered`) in turn. A new flow replaces one still
         open (its screens were closed under it), and the lock ends it."""
-        self._flow = self.host.run_worker(_until_locked(steps), group=FLOWS, exclusive=True)
+        self._flow = self.host.run_worker(self._until_ended(steps), group=FLOWS, exclusive=True)
+
+    async def _until_ended(self, steps: Coroutine[Any, Any, None]) -> None:
+        try:
+            await steps
+        except StaffLocked:
+            pass  # the learners' screen is up: nothing more to show
+        except StepFailed:
+            self.show_lane()  # staff were told what failed: the queue, to try again
 
     async def ask(self, screen: Screen[T]) -> T | None:
         """A staff screen's answer, or the flow ends if staff were locked out before it."""
@@ -105,11 +113,11 @@ class StaffSession:
 
     async def written(self, job: Callable[[], T]) -> T:
         """A writer job's result, awaited by a flow."""
-        return await answered(lambda then: self.host.submit(job, then))
+        return await answered(lambda then, failed: self.host.submit(job, then, failed=failed))
 
     async def read(self, job: Callable[[], T]) -> T:
         """A read that may wait on the network (the hub), off the UI thread, awaited."""
-        return await answered(lambda then: self.host.read(job, then))
+        return await answered(lambda then, failed: self.host.read(job, then, failed))
 
     # --- signing on and off -----------------------------------------------------------------
 
@@ -156,8 +164,8 @@ class StaffSession:
 
     def _signed_on(self, member: StaffMember) -> None:
         self.duty = self.duty.signed_on(member)
-        self.operator, staff_id = StaffRef(member.staff_id), member.staff_id
-        zone = self.host.config.school.zone
+        staff_id, zone = member.staff_id, self.host.config.school.zone
+        self.operator = StaffRef(staff_id)
         self._presence(
             lambda db, station, at: record_sign_on(db, staff_id, station=station, at=at, zone=zone)
         )
@@ -278,11 +286,6 @@ class StaffSession:
             routes.dismiss_alarm()
         else:  # "lock": the station returns to the learners' screen
             self.sign_off()
-
-
-async def _until_locked(steps: Coroutine[Any, Any, None]) -> None:
-    with suppress(StaffLocked):
-        await steps
 
 
 __all__ = ["FLOWS", "OFFICE_ROLES", "StaffLocked", "StaffRoutes", "StaffSession"]
