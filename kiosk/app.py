@@ -49,6 +49,7 @@ from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice, LaneDemo
 from kiosk.screens.office import ExportRequested
 from kiosk.station.export import OfficeExports
+from kiosk.station.host import Failed, Then
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.learner_desk import LearnerDesk
 from kiosk.station.office_desk import OfficeDesk
@@ -289,21 +290,14 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         then: Callable[[Any], None],
         *,
         urgent: bool = False,
-        failed: Callable[[BaseException], None] | None = None,
+        failed: Failed | None = None,
     ) -> None:
-        """Database work for the writer thread; `then(result)` runs back here, in order (or
-        `failed(error)`, after staff or the learner are told nothing was recorded)."""
+        """Database work for the writer thread; `then(result)` (or `failed`) runs back here."""
         self.writer.submit(job, then, urgent=urgent, failed=failed)
         self.status.show()
 
-    def read(
-        self,
-        job: Callable[[], Any],
-        then: Callable[[Any], None],
-        failed: Callable[[BaseException], None] | None = None,
-    ) -> None:
-        """A read that may wait on the network (the hub); `then(result)` runs back here (or
-        `failed(error)`, once staff are told it could not be read)."""
+    def read(self, job: Callable[[], Any], then: Then[Any], failed: Failed | None = None) -> None:
+        """A read that may wait on the network (the hub); `then` (or `failed`) runs back here."""
         read_off_thread(self, job, then, failed)
 
     def _showing(self) -> bool:

@@ -134,4 +134,4 @@ async def answered(start: Callable[[Then[T], Failed], object]) -> T:
     return await future
 
 
-__all__ = ["DeskHost", "StationHost", "StepFailed", "answered"]
+__all__ = ["DeskHost", "Failed", "StationHost", "StepFailed", "Then", "answered"]
