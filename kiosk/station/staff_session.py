@@ -66,8 +66,10 @@ class StaffSession:
         return self.operator is not None
 
     def by(self) -> StaffRef:
-        """Who acts at the desk, as the use cases are told (`by=`)."""
-        assert self.operator is not None, "staff screens are only open while signed on"
+        """Who acts at the desk, as the use cases are told (`by=`); in a flow that outlived
+        the lock (a read that came back after it), the flow ends here."""
+        if self.operator is None:
+            raise StaffLocked
         return self.operator
 
     def operator_has(self, *roles: Role) -> bool:
