@@ -49,7 +49,7 @@ from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice, LaneDemo
 from kiosk.screens.office import ExportRequested
 from kiosk.station.export import OfficeExports
-from kiosk.station.host import Failed, Then
+from kiosk.station.host import Failed, Job, Then
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.learner_desk import LearnerDesk
 from kiosk.station.office_desk import OfficeDesk
@@ -285,18 +285,13 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
     # --- the writer and reads: work off the UI thread ------------------------------------------
 
     def submit(
-        self,
-        job: Callable[[], Any],
-        then: Callable[[Any], None],
-        *,
-        urgent: bool = False,
-        failed: Failed | None = None,
+        self, job: Job, then: Then[Any], *, urgent: bool = False, failed: Failed | None = None
     ) -> None:
         """Database work for the writer thread; `then(result)` (or `failed`) runs back here."""
         self.writer.submit(job, then, urgent=urgent, failed=failed)
         self.status.show()
 
-    def read(self, job: Callable[[], Any], then: Then[Any], failed: Failed | None = None) -> None:
+    def read(self, job: Job, then: Then[Any], failed: Failed | None = None) -> None:
         """A read that may wait on the network (the hub); `then` (or `failed`) runs back here."""
         read_off_thread(self, job, then, failed)
 

@@ -22,6 +22,11 @@ from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.writer import Writer
 
+T = TypeVar("T")
+Job = Callable[[], Any]
+Then = Callable[[T], None]  # a step's answer, back on the UI thread
+Failed = Callable[[BaseException], None]  # its failure for good, once staff are told
+
 
 class DeskHost(Protocol):
     """What a staff desk needs: the book, the clock, the writer, and screens to push."""
@@ -54,19 +59,8 @@ class DeskHost(Protocol):
     def greet(self, headline: str, next_step: str, *, tone: Tone) -> None: ...
     def back_to_idle(self) -> None: ...
     def show_lane(self, *, office: bool, then: Callable[[LaneChoice | None], None]) -> None: ...
-    def submit(
-        self,
-        job: Callable[[], Any],
-        then: Callable[[Any], None],
-        *,
-        failed: Callable[[BaseException], None] | None = None,
-    ) -> None: ...
-    def read(
-        self,
-        job: Callable[[], Any],
-        then: Callable[[Any], None],
-        failed: Callable[[BaseException], None] | None = None,
-    ) -> None: ...
+    def submit(self, job: Job, then: Then[Any], *, failed: Failed | None = None) -> None: ...
+    def read(self, job: Job, then: Then[Any], failed: Failed | None = None) -> None: ...
 
 
 class StationHost(DeskHost, Protocol):
@@ -95,25 +89,13 @@ class StationHost(DeskHost, Protocol):
     def set_interval(self, interval: float, callback: Callable[[], Any]) -> Timer: ...
     def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
     def submit(
-        self,
-        job: Callable[[], Any],
-        then: Callable[[Any], None],
-        *,
-        urgent: bool = False,
-        failed: Callable[[BaseException], None] | None = None,
+        self, job: Job, then: Then[Any], *, urgent: bool = False, failed: Failed | None = None
     ) -> None: ...
-
-
-T = TypeVar("T")
 
 
 class StepFailed(Exception):
     """A staff flow's step failed for good (a write not recorded, a read not made): staff
     were told; the flow ends at the queue."""
-
-
-Then = Callable[[T], None]
-Failed = Callable[[BaseException], None]
 
 
 async def answered(start: Callable[[Then[T], Failed], object]) -> T:
@@ -134,4 +116,4 @@ async def answered(start: Callable[[Then[T], Failed], object]) -> T:
     return await future
 
 
-__all__ = ["DeskHost", "Failed", "StationHost", "StepFailed", "Then", "answered"]
+__all__ = ["DeskHost", "Failed", "Job", "StationHost", "StepFailed", "Then", "answered"]

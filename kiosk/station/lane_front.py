@@ -12,7 +12,7 @@ from kiosk.lane import LaneOutcome
 from kiosk.screens.greeting import UNTIL_REPLACED, tone_for
 from kiosk.screens.lane import LaneChoice, LaneScreen
 from kiosk.screens.text import plain
-from kiosk.station.host import StationHost
+from kiosk.station.host import Failed, StationHost
 from kiosk.station.staff_session import StaffSession
 from kiosk.views import LaneView
 
@@ -60,7 +60,7 @@ class LaneFront:
         event: rules.Event,
         by: StaffRef | None,
         then: Callable[[LaneOutcome], None],
-        failed: Callable[[BaseException], None] | None = None,
+        failed: Failed | None = None,
     ) -> None:
         def done(outcome: LaneOutcome) -> None:
             self.apply(outcome)

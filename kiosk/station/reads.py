@@ -4,19 +4,20 @@ own, so neither the screen nor the writer waits for them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+
+from kiosk.station.host import Failed, Job, Then
 
 log = logging.getLogger(__name__)
 
 
 def read_off_thread(
     app: App[Any],
-    job: Callable[[], Any],
-    then: Callable[[Any], None],
-    failed: Callable[[BaseException], None] | None = None,
+    job: Job,
+    then: Then[Any],
+    failed: Failed | None = None,
 ) -> None:
     """Run `job` on a worker thread; `then(result)` runs back on the UI thread. A read that
     fails is logged, staff are asked to try again, and `failed(error)` runs instead."""

@@ -37,6 +37,14 @@ def add_dsl(book: Book) -> None:
         )
 
 
+def school_key_file(folder: Path) -> Path:
+    """The school's key file (`[database] key_file`): its key in hex, readable by its owner only."""
+    key_file = folder / "kiosk.key"
+    key_file.write_text(KEY.hex() + "\n", encoding="ascii")
+    key_file.chmod(0o600)
+    return key_file
+
+
 def pin_hash(book: Book, staff_id: str) -> str | None:
     with book.sessions() as session:
         return session.scalars(
@@ -206,9 +214,7 @@ def test_upgrading_with_the_key_seals_the_staff_already_there(tmp_path: Path) ->
                 ),
                 {"pin": hash_pin("9753", KEY), "now": NOW.isoformat()},
             )
-        key_file = tmp_path / "kiosk.key"
-        key_file.write_text(KEY.hex() + "\n", encoding="ascii")
-        key_file.chmod(0o600)
+        key_file = school_key_file(tmp_path)
 
         upgrade(url, key_file=key_file)
 
@@ -227,9 +233,7 @@ def test_check_names_the_staff_whose_rows_are_not_sealed_and_says_how_to_fix_it(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'kiosk.db'}"
     upgrade(url)  # without the key: nothing to seal with
-    key_file = tmp_path / "kiosk.key"
-    key_file.write_text(KEY.hex() + "\n", encoding="ascii")
-    key_file.chmod(0o600)
+    key_file = school_key_file(tmp_path)
     book = open_book(url)  # S1 and S2, added without the key
     book.engine.dispose()
     config = parse_config(
@@ -314,9 +318,7 @@ def test_r7_rows_sealed_before_the_training_date_was_sealed_still_sign_on_after_
                     "now": NOW.isoformat(),
                     "seal": old_seal(sealed_as.split(":")[0], "dsl" if ":" in sealed_as else roles,
                                      pin)})  # fmt: skip
-        key_file = tmp_path / "kiosk.key"
-        key_file.write_text(KEY.hex() + "\n", encoding="ascii")
-        key_file.chmod(0o600)
+        key_file = school_key_file(tmp_path)
 
         upgrade(url, key_file=key_file)
 
