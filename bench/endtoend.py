@@ -30,13 +30,13 @@ from sqlalchemy import insert, text
 
 from drivers import StartedClock
 from drivers.framing import encode_frame
-from kiosk.app import KioskApp
 from kiosk.cli import main as cli
 from kiosk.config import Config, load_config
 from kiosk.database import open_book
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import attendance_rows
-from kiosk.launch import build_production
+from kiosk.station.app import KioskApp
+from kiosk.station.launch import build_production
 from records.audit import AuditRecord
 from records.models import SessionMarkRecord
 

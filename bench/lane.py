@@ -40,16 +40,16 @@ from textual.widget import Widget
 
 from bench.endtoend import Pty, percentile
 from drivers.framing import encode_frame
-from kiosk.app import KioskApp
 from kiosk.cli import main as cli
 from kiosk.config import Config, load_config
 from kiosk.domain.lane import Need, Tell
-from kiosk.launch import build_production
+from kiosk.people.pins import set_pin
 from kiosk.screens.lane import LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
-from kiosk.staff import set_pin
+from kiosk.station.app import KioskApp
+from kiosk.station.launch import build_production
 from kiosk.views import LaneRow
 from records.models import LearnerRecord
 

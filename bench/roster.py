@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.database import open_book
-from kiosk.roster_import import import_learners
+from kiosk.people.roster_import import import_learners
 from records.database import upgrade
 
 LEARNERS = 50_000  # target: imported in at most 30 s

@@ -23,9 +23,9 @@ from bench.endtoend import percentile
 from kiosk.config import Config, parse_config
 from kiosk.database import Book, open_book
 from kiosk.domain.lane import ArchPassed
+from kiosk.door.lane import LaneKeeper
 from kiosk.hub import SyncWorker, hub_engine, sync_once
-from kiosk.lane import LaneKeeper
-from kiosk.roster_import import import_learners
+from kiosk.people.roster_import import import_learners
 from records.database import upgrade
 from records.hub import HubEventRecord, upgrade_hub
 from records.models import LearnerRecord, VisitEventRecord

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kiosk.checkin import sign_in
 from kiosk.config import SchoolConfig
 from kiosk.database import open_book
+from kiosk.door.checkin import sign_in
 from records.database import upgrade
 from records.models import BadgeRecord, LearnerRecord
 

@@ -19,10 +19,10 @@ from kiosk.config import Config, ConfigError, config_path, load_config
 from kiosk.database import Book, DatabaseError, open_school_book
 from kiosk.exports import ExportError, ExportWriteError
 from kiosk.mis.credentials import CredentialsError
-from kiosk.notify import NotifyError
-from kiosk.retention import PurgeRefused
-from kiosk.roster_import import ImportFileError, MassLeaveRefused
-from kiosk.staff import PinError
+from kiosk.notify.send import NotifyError
+from kiosk.people.pins import PinError
+from kiosk.people.roster_import import ImportFileError, MassLeaveRefused
+from kiosk.upkeep.retention import PurgeRefused
 from records.database import sqlite_path
 from records.keys import KeyFileError
 

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from kiosk.amendments import AmendmentError, amend_mark, find_mark
 from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config
 from kiosk.cli.io import parse_date as _date
 from kiosk.cli.io import say as _say
@@ -17,6 +16,7 @@ from kiosk.config import Config
 from kiosk.database import open_school_book
 from kiosk.domain.attendance import Code
 from kiosk.domain.people import StaffRef
+from kiosk.office.amendments import AmendmentError, amend_mark, find_mark
 
 
 def add_commands(

@@ -18,14 +18,14 @@ from kiosk.config import Config
 from kiosk.database import Book, open_school_book
 from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import ConfiscatedItem
-from kiosk.notify import pending, send_pending
-from kiosk.phones_desk import (
+from kiosk.notify.send import pending, send_pending
+from kiosk.phones.desk import (
     PhoneDeskError,
     confiscate_phone,
     held_confiscations,
     phone_collected_by_parent,
 )
-from kiosk.retention import purge, purge_configured
+from kiosk.upkeep.retention import purge, purge_configured
 from records.audit import (
     AuditBreak,
     append_audit,

@@ -16,7 +16,7 @@ from kiosk.clock import utc_now as _now
 from kiosk.database import open_school_book
 from kiosk.domain.csvsafe import spreadsheet_safe
 from kiosk.exports import write_export_file
-from kiosk.roll import ROLL_HEADER, roll_rows, roll_text, school_roll
+from kiosk.office.roll import ROLL_HEADER, roll_rows, roll_text, school_roll
 from records.csvfiles import write_csv
 from records.keys import KeyFileError
 

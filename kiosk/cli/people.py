@@ -16,8 +16,8 @@ from kiosk.cli.io import error as _error
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
-from kiosk.roster_import import ImportReport, import_learners, import_staff
-from kiosk.staff import set_pin
+from kiosk.people.pins import set_pin
+from kiosk.people.roster_import import ImportReport, import_learners, import_staff
 
 
 def add_commands(

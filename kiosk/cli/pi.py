@@ -7,14 +7,6 @@ import ipaddress
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.backup import (
-    DEFAULT_BACKUP_FOLDER,
-    DEFAULT_KEEP_DAYS,
-    BackupError,
-    backup_sqlite,
-    database_file,
-    ensure_backup_folder,
-)
 from kiosk.cli.io import (
     OK,
     REJECTED,
@@ -24,6 +16,14 @@ from kiosk.cli.io import (
     command_config,
     error,
     say,
+)
+from kiosk.upkeep.backup import (
+    DEFAULT_BACKUP_FOLDER,
+    DEFAULT_KEEP_DAYS,
+    BackupError,
+    backup_sqlite,
+    database_file,
+    ensure_backup_folder,
 )
 
 
@@ -80,7 +80,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
     """`kiosk run` from the start, started again whenever it ends; the browser attaches to it."""
     import sys
 
-    from kiosk.panel_serve import serve_panel
+    from kiosk.serve.panel import serve_panel
 
     config = command_config(args)
     host, _, port = args.listen.rpartition(":")

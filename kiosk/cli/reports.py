@@ -24,7 +24,7 @@ from kiosk.exports import (
     search_rows,
     write_export_file,
 )
-from kiosk.phones import outstanding_phones
+from kiosk.phones.held import outstanding_phones
 from records.csvfiles import write_csv
 
 

@@ -95,7 +95,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kiosk.check import run_checks
+    from kiosk.upkeep.check import run_checks
 
     config = command_config(args)
     problems = 0
@@ -107,7 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kiosk.launch import run_production, start_logging
+    from kiosk.station.launch import run_production, start_logging
 
     # Logging first: a config that cannot be used must reach the journal too, not only the
     # screen that goes dark when the kiosk stops.
@@ -121,6 +121,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kiosk.launch import run_demo
+    from kiosk.station.launch import run_demo
 
     return run_demo(Path(args.db) if args.db else None)

@@ -178,8 +178,8 @@ def _apply_enrolments(
     by_mis: dict[str, LearnerRecord],
     by_staff: dict[str, StaffRecord],
 ) -> int:
-    """Cards enrolled at the doors, oldest first, as `kiosk.enrolment.enrol_badge` does at one:
-    the card's keys go to the person, and the person's older cards go. A key enrolled later
+    """Cards enrolled at the doors, oldest first, as `kiosk.people.enrolment.enrol_badge` does at
+    one: the card's keys go to the person, and the person's older cards go. A key enrolled later
     (here or at another door) than the enrolment at hand keeps its owner."""
     changed = 0
     for row in sorted(enrolments, key=lambda r: (utc(r["enrolled_at"]), r["id"])):

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kiosk.mis.provider import Provider
-from kiosk.roster_import import LEARNER_REQUIRED, ImportReport, import_learners
+from kiosk.people.roster_import import LEARNER_REQUIRED, ImportReport, import_learners
 from records.csvfiles import write_csv
 
 COLUMNS = (

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
 from kiosk.domain.people import Role, StaffMember, StaffRef
-from kiosk.searches import staff_member
+from kiosk.door.searches import staff_member
 from records.keys import session_key
 from records.pins import hash_pin, verify_pin
 from records.queries import staff_by_staff_id

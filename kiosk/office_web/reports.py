@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import SEARCH_HEADER, search_rows
-from kiosk.notify import DSL, pending
-from kiosk.office import LATE_CODES, OFFICE_OUTBOX_ROLES
+from kiosk.notify.send import DSL, pending
+from kiosk.office.overview import LATE_CODES, OFFICE_OUTBOX_ROLES
 from records.models import LearnerRecord, SessionMarkRecord
 from records.queries import learner_by_mis_id, on_roll
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.exports import SEARCH_HEADER, search_rows
-from kiosk.office import LATE_CODES
+from kiosk.office.overview import LATE_CODES
 from kiosk.office_web.charts import Chart, Series
 from kiosk.views import OfficeView
 from records.models import LearnerRecord, RefusalRecord, SessionMarkRecord

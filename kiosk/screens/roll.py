@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
 
-from kiosk.on_site import Roll
+from kiosk.office.on_site import Roll
 from kiosk.screens.text import TextCell, cells
 
 RollChoice = Literal["refresh"]

@@ -16,7 +16,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Static
 
 from kiosk.domain.attendance import FORMAL_SUSPENSION, SENT_HOME, SUSPENSION_CODE
-from kiosk.on_site import (
+from kiosk.office.on_site import (
     OTHER,
     SIGN_OUT_REASONS,
     AwaitingCollection,

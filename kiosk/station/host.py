@@ -12,15 +12,15 @@ from textual.timer import Timer
 
 from kiosk.config import Config
 from kiosk.database import Book
-from kiosk.devices import Devices
 from kiosk.domain import lane as rules
+from kiosk.door.lane import LaneKeeper
 from kiosk.hub import SyncWorker
-from kiosk.known_badges import KnownBadges
-from kiosk.lane import LaneKeeper
 from kiosk.screens.greeting import GreetingScreen, Tone
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice
-from kiosk.writer import Writer
+from kiosk.station.devices import Devices
+from kiosk.station.known_badges import KnownBadges
+from kiosk.station.writer import Writer
 
 T = TypeVar("T")
 Job = Callable[[], Any]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kiosk.domain import lane as rules
 from kiosk.domain.people import StaffRef
-from kiosk.lane import LaneOutcome
+from kiosk.door.lane import LaneOutcome
 from kiosk.screens.greeting import UNTIL_REPLACED, tone_for
 from kiosk.screens.lane import LaneChoice, LaneScreen
 from kiosk.screens.text import plain

@@ -12,8 +12,8 @@ from kiosk.domain.attendance import RefusalKind, late_detention, mark_for_admiss
 from kiosk.domain.lane import Need
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.station import Progress, next_step
-from kiosk.lane import LaneOutcome
-from kiosk.lookup import enrol_learner_badge, find_learners
+from kiosk.door.lane import LaneOutcome
+from kiosk.people.lookup import enrol_learner_badge, find_learners
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.influence import InfluenceScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen

@@ -9,23 +9,23 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from kiosk.collection import CollectionError, awaiting_collection, record_collected
 from kiosk.domain.phones import ConfiscatedItem
 from kiosk.exports import record_search_log_read
-from kiosk.office import school_office_view
-from kiosk.on_site import AwaitingCollection, ParentCollected, Roll, SignOutChosen
-from kiosk.phones_desk import (
+from kiosk.office.collection import CollectionError, awaiting_collection, record_collected
+from kiosk.office.on_site import AwaitingCollection, ParentCollected, Roll, SignOutChosen
+from kiosk.office.overview import school_office_view
+from kiosk.office.roll import school_roll
+from kiosk.office.signout import SignOutError, sign_out
+from kiosk.phones.desk import (
     PhoneDeskError,
     confiscate_phone,
     phone_collected_by_parent,
     return_phone,
 )
-from kiosk.roll import school_roll
 from kiosk.screens.office import OfficeScreen
 from kiosk.screens.roll import RollScreen
 from kiosk.screens.sign_out import SignOutScreen
 from kiosk.screens.text import plain
-from kiosk.signout import SignOutError, sign_out
 from kiosk.station.host import DeskHost
 from kiosk.station.staff_session import OFFICE_ROLES, StaffSession
 from kiosk.views import OfficeAction, OfficeView

@@ -4,11 +4,11 @@ at once of a serious incident."""
 from __future__ import annotations
 
 from kiosk.domain.items import categories_for
-from kiosk.notify import SendReport, send_dsl_now
+from kiosk.door.searches import SearchForm, SearchNotAllowed, who_may_search
+from kiosk.notify.send import SendReport, send_dsl_now
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
 from kiosk.screens.text import plain
-from kiosk.searches import SearchForm, SearchNotAllowed, who_may_search
 from kiosk.station.host import DeskHost
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.staff_session import StaffSession

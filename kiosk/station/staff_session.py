@@ -14,15 +14,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
-from kiosk.arrivals import BadgeOwner
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.people import Role, StaffMember, StaffRef
 from kiosk.domain.search import duty_warnings
-from kiosk.duty import Duty, SignOn, sign_on
+from kiosk.door.arrivals import BadgeOwner
+from kiosk.people.duty import Duty, SignOn, sign_on
+from kiosk.people.presence import record_all_signed_off, record_sign_off, record_sign_on
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.pin_pad import PinPadScreen
-from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
 from kiosk.station.host import DeskHost, StepFailed, answered
 from kiosk.views import DutyClosed, PinEntered
 

@@ -7,7 +7,7 @@ import itertools
 import logging
 import time
 
-from kiosk.devices import Devices
+from kiosk.station.devices import Devices
 from kiosk.station.host import StationHost
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,8 @@
 One path for every tap: a PIN pad left open closes, unknown cards are turned away without the
 database, the tap is recorded on the writer in the order read, and staff and unknown cards go
 to the staff session whichever way it was recorded. Only the recording and a learner's answer
-differ: a plain sign-in station admits on the tap (kiosk.checkin); otherwise the tap is a lane
-event (kiosk.lane) and the lane's outcome is the answer.
+differ: a plain sign-in station admits on the tap (kiosk.door.checkin); otherwise the tap is a lane
+event (kiosk.door.lane) and the lane's outcome is the answer.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from textual.timer import Timer
 
-from kiosk.arrivals import BadgeOwner
-from kiosk.checkin import (
+from kiosk.domain import lane as rules
+from kiosk.domain.badges import Holder
+from kiosk.door.arrivals import BadgeOwner
+from kiosk.door.checkin import (
     DISK_FULL,
     NOT_SAVED,
     SAVING,
@@ -28,9 +30,7 @@ from kiosk.checkin import (
     is_locked,
     sign_in,
 )
-from kiosk.domain import lane as rules
-from kiosk.domain.badges import Holder
-from kiosk.lane import LaneOutcome
+from kiosk.door.lane import LaneOutcome
 from kiosk.screens.greeting import tone_for
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.station.host import StationHost

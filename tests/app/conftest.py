@@ -12,10 +12,10 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from drivers import ManualClock, SimulatedDetector, SimulatedReader, simulated_outputs
-from kiosk.app import KioskApp, make_app
 from kiosk.config import DetectorConfig, PolicyConfig
-from kiosk.devices import Devices
-from kiosk.launch import demo_badges, prepare_demo
+from kiosk.station.app import KioskApp, make_app
+from kiosk.station.devices import Devices
+from kiosk.station.launch import demo_badges, prepare_demo
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Digits
 
-import kiosk.app
-from kiosk.device_inbox import wire_devices
+import kiosk.station.app
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneScreen
+from kiosk.station.device_inbox import wire_devices
 from tests.app.conftest import LaneStation
 from tests.app.steps import (
     AISHA,
@@ -43,9 +43,9 @@ STAFF_NEEDED = "Staff needed at the arch"
 def lane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LaneStation]:
     # Shorter than at the door, so the test does not stand and wait: the answer's least time,
     # a next step's hold, and the lane's tick (which sounds the buzzer again).
-    monkeypatch.setattr(kiosk.app, "GREETING_SECONDS", 0.3)
-    monkeypatch.setattr(kiosk.app, "STEP_HOLD_SECONDS", 0.6)
-    monkeypatch.setattr(kiosk.app, "LANE_TICK_SECONDS", 0.5)
+    monkeypatch.setattr(kiosk.station.app, "GREETING_SECONDS", 0.3)
+    monkeypatch.setattr(kiosk.station.app, "STEP_HOLD_SECONDS", 0.6)
+    monkeypatch.setattr(kiosk.station.app, "LANE_TICK_SECONDS", 0.5)
     st = LaneStation(tmp_path)
     # The phone station and the arch are fitted after the app is built: wire them to it too.
     wire_devices(st.devices, st.app.inbox.deliver)

@@ -244,7 +244,7 @@ async def test_a_forgotten_badge_is_found_by_name_and_the_learner_goes_through(d
 
 
 async def test_an_unknown_badge_is_enrolled_to_its_learner_on_the_spot(desk) -> None:
-    from kiosk.arrivals import badge_owner
+    from kiosk.door.arrivals import badge_owner
     from kiosk.screens.find_learner import FindLearnerScreen
 
     async with desk.app.run_test(size=(100, 30)) as pilot:

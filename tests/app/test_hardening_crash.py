@@ -15,7 +15,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from kiosk.crash import CRASHED, LogsCrashes, run_app
+from kiosk.station.crash import CRASHED, LogsCrashes, run_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +47,11 @@ class Closed(Tapped):
 
 
 def crash_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "kiosk.crash" and r.levelno == logging.CRITICAL]
+    return [
+        r
+        for r in caplog.records
+        if r.name == "kiosk.station.crash" and r.levelno == logging.CRITICAL
+    ]
 
 
 async def test_an_error_in_the_app_is_logged_with_its_traceback_when_it_happens(caplog) -> None:
@@ -97,9 +101,9 @@ driver = "none"
 # tap and draws nowhere (the test has no terminal).
 RUN = """\
 import sys
-import kiosk.launch
+import kiosk.station.launch
 from tests.app.test_hardening_crash import Tapped
-kiosk.launch.build_production = lambda config, **_: Tapped()
+kiosk.station.launch.build_production = lambda config, **_: Tapped()
 from kiosk.cli import main
 sys.exit(main(["run", "--config", sys.argv[1]]))
 """

@@ -143,7 +143,7 @@ async def test_staff_are_signed_off_when_the_day_ends(mode, desk, station) -> No
     the fire roll must not list a member of staff who went home."""
     from datetime import timedelta
 
-    from kiosk.roll import school_roll
+    from kiosk.office.roll import school_roll
 
     st = desk if mode == "lane" else station
     st.clock.advance((9 * 60 + 29) * 60)  # 17:59

@@ -18,8 +18,8 @@ from drivers.framing import encode_frame
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.demo import DEMO_LEARNERS
-from kiosk.launch import build_production
 from kiosk.screens.greeting import GreetingScreen
+from kiosk.station.launch import build_production
 from records.models import LearnerRecord, SessionMarkRecord
 from tests.drivers.driverfakes import PtyDevice
 
@@ -155,7 +155,7 @@ async def test_the_arch_on_a_serial_line_records_an_alarm_for_the_learner_called
     # A school morning, whatever the time the suite runs.
     app = build_production(load_config(config_path), clock=ManualClock(MORNING_AT))
     with app.book.sessions.begin() as session:
-        from kiosk.staff import set_pin
+        from kiosk.people.pins import set_pin
 
         set_pin(session, "S03", "2580", now=datetime.now(ZoneInfo("UTC")))
     try:

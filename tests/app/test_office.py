@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel
-from kiosk.phones_desk import hand_in
+from kiosk.door.searches import SearchForm, record_search
+from kiosk.phones.desk import hand_in
 from kiosk.screens.office import OfficeScreen
-from kiosk.searches import SearchForm, record_search
 from records.models import LearnerRecord, PhoneHandinRecord
 from tests.app.conftest import MORNING
 from tests.app.test_desk_flow import sign_on

@@ -91,7 +91,7 @@ async def test_r31_r32_a_phone_is_confiscated_then_collected_by_a_parent_from_th
     the attendance officer is told; "collected by parent" takes it off the held list."""
     from textual.widgets import Input
 
-    from kiosk.phones_desk import confiscate, hand_in
+    from kiosk.phones.desk import confiscate, hand_in
     from records.models import LearnerRecord, PhoneHandinRecord
     from tests.app.test_office import HELEN, open_office
 
@@ -144,7 +144,7 @@ async def test_r33_earphones_seen_in_use_are_taken_at_the_kiosk_unless_the_roste
     """R33 at the door's own office screen: "Take earphones" records earphones (not a phone)
     for a learner without permission; for one the roster permits, nothing is taken and staff
     are told why."""
-    from kiosk.phones_desk import hand_in
+    from kiosk.phones.desk import hand_in
     from records.models import LearnerRecord, PhoneHandinRecord
     from tests.app.test_office import HELEN, open_office
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 from textual.message import Message
 
-from kiosk.writer import JobDone, JobFailed, Writer
+from kiosk.station.writer import JobDone, JobFailed, Writer
 
 
 def collecting() -> tuple[list[Message], Writer]:
@@ -24,7 +24,7 @@ def test_a_job_that_fails_is_named_in_the_log_and_the_next_still_runs(
     def record_the_search() -> None:
         raise ValueError("the searcher is not authorised")
 
-    with caplog.at_level(logging.ERROR, logger="kiosk.writer"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.station.writer"):
         writer.submit(record_the_search, lambda _: None)
         writer.submit(lambda: "saved", lambda _: None, name="sign-in B00007")
         assert writer.stop(timeout=5) == 0

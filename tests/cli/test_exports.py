@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from kiosk.arrivals import admit, refuse
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.people import StaffRef
+from kiosk.door.arrivals import admit, refuse
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
 
 LONDON = ZoneInfo("Europe/London")
@@ -360,9 +360,9 @@ def test_r28_under_the_influence_is_O_in_the_export_with_the_dsl_told_and_the_pa
     """R28: not admitted, suspected under the influence: O with its own comment in the
     attendance export, the attendance officer and the DSL sent messages (the record says the
     DSL is told only once it is delivered), and the parent collecting recorded, once."""
-    from kiosk.collection import CollectionError, awaiting_collection, record_collected
-    from kiosk.notify import dsl_told_of_refusal
-    from kiosk.roll import fire_roll
+    from kiosk.notify.send import dsl_told_of_refusal
+    from kiosk.office.collection import CollectionError, awaiting_collection, record_collected
+    from kiosk.office.roll import fire_roll
     from records.models import NotificationRecord, RefusalRecord
 
     staff = "staff_id,surname,forename,sex,roles,badge\nS3,Evans,Bethan,F,screener,\n"

@@ -79,8 +79,10 @@ def test_a_cycle_and_a_use_case_importing_textual_planted_in_a_copy_break_the_co
         shutil.copytree(ROOT / package, tmp_path / package)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     with (tmp_path / "kiosk" / "hub" / "health.py").open("a", encoding="utf-8") as handle:
-        handle.write("\nfrom kiosk import check as _planted_cycle  # kiosk.check imports hub\n")
-    with (tmp_path / "kiosk" / "office.py").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\nfrom kiosk.upkeep import check as _planted_cycle  # kiosk.upkeep.check imports hub\n"
+        )
+    with (tmp_path / "kiosk" / "office" / "overview.py").open("a", encoding="utf-8") as handle:
         handle.write("\nimport textual as _planted_ui\n")
     done = subprocess.run(
         [str(lint_imports), "--no-cache"],
@@ -95,4 +97,4 @@ def test_a_cycle_and_a_use_case_importing_textual_planted_in_a_copy_break_the_co
     assert "no import cycles in production code: every module can be read before those " in report
     assert "use it BROKEN" in report, "the planted cycle is caught"
     assert "no Textual, no screens, no web framework BROKEN" in report
-    assert "kiosk.office -> textual" in report
+    assert "kiosk.office.overview -> textual" in report

@@ -11,8 +11,8 @@ from pathlib import Path
 from kiosk.config import Config, parse_config
 from kiosk.database import Book, open_book
 from kiosk.domain.people import StaffRef
-from kiosk.lane import LaneKeeper
-from kiosk.roster_import import import_learners, import_staff
+from kiosk.door.lane import LaneKeeper
+from kiosk.people.roster_import import import_learners, import_staff
 from records.database import upgrade
 from tests.pgserver import PostgresServer
 

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select, text
 
-from kiosk.amendments import amend_mark, find_mark
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.lane import ArchPassed, PhoneStationTapped, PhoneTaken
 from kiosk.domain.people import StaffRef
-from kiosk.enrolment import enrol_badge
 from kiosk.hub import hub_attendance_rows, publish_roster, sync_once
-from kiosk.office import HUB_NO_ROSTER, HUB_OFFLINE, school_office_view
-from kiosk.roll import hub_fire_roll, school_roll
-from kiosk.signout import SignOutError, sign_out
-from kiosk.staff_presence import record_sign_off, record_sign_on
+from kiosk.office.amendments import amend_mark, find_mark
+from kiosk.office.overview import HUB_NO_ROSTER, HUB_OFFLINE, school_office_view
+from kiosk.office.roll import hub_fire_roll, school_roll
+from kiosk.office.signout import SignOutError, sign_out
+from kiosk.people.enrolment import enrol_badge
+from kiosk.people.presence import record_sign_off, record_sign_on
 from records.models import LearnerRecord
 from tests.hub.doors import (
     AFTER_REGISTER,
@@ -163,7 +163,7 @@ def test_doors_with_cabinets_of_their_own_number_their_slots_apart(
 def test_a_phone_given_back_frees_its_slot_at_the_door_sharing_the_cabinet(
     tmp_path: Path, hub_url: str, hub: Engine, roster: tuple[Path, Path]
 ) -> None:
-    from kiosk.phones_desk import return_phone
+    from kiosk.phones.desk import return_phone
 
     main = phone_door(tmp_path, "main", hub_url, roster, store="cabinet")
     side = phone_door(tmp_path, "side", hub_url, roster, store="cabinet")

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 
-from kiosk.amendments import amend_mark, find_mark
-from kiosk.check import check_hub
 from kiosk.domain.people import StaffRef
 from kiosk.hub import hub_engine, publish_roster, sync_once
-from kiosk.signout import sign_out
-from kiosk.staff import check_pin, set_pin
+from kiosk.office.amendments import amend_mark, find_mark
+from kiosk.office.signout import sign_out
+from kiosk.people.pins import check_pin, set_pin
+from kiosk.upkeep.check import check_hub
 from records.hub import add_hub_login
 from records.keys import session_key
 from records.queries import staff_by_staff_id

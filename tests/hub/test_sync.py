@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
-from kiosk.check import check_hub
 from kiosk.cli.hub import add_commands
 from kiosk.cli.io import run_command
 from kiosk.config import Config
 from kiosk.domain.people import StaffRef
 from kiosk.hub import SyncWorker, already_in, hub_engine, sync_once
+from kiosk.upkeep.check import check_hub
 from records.hub import HubEventRecord, hub_session_marks
 from records.models import StaffRecord, VisitEventRecord
 from tests.hub.doors import (
@@ -204,8 +204,8 @@ def test_r7_a_searchers_training_date_reaches_every_door_and_a_refusals_comment_
     that comment, not "refused"."""
     from datetime import date
 
-    from kiosk.arrivals import refuse as not_admitted
     from kiosk.domain.attendance import INFLUENCE_COMMENT, RefusalKind
+    from kiosk.door.arrivals import refuse as not_admitted
     from kiosk.hub import publish_roster
     from records.models import LearnerRecord
 
@@ -241,7 +241,7 @@ def test_r33_a_learners_earphones_permission_reaches_every_door_and_a_confiscati
     from kiosk.domain.phones import ConfiscatedItem
     from kiosk.hub import publish_roster
     from kiosk.hub.export import hub_outstanding_phones
-    from kiosk.phones_desk import PhoneDeskError, confiscate_phone
+    from kiosk.phones.desk import PhoneDeskError, confiscate_phone
     from records.models import LearnerRecord
 
     main = doors["main"]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kiosk.database import Book, open_book
 from kiosk.demo import DEMO_LEARNERS, DEMO_STAFF
-from kiosk.roster_import import import_learners, import_staff
+from kiosk.people.roster_import import import_learners, import_staff
 from records.models import LearnerRecord
 
 NOW = datetime(2026, 11, 23, 8, 45, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from kiosk.duty import Duty, sign_on
-from kiosk.staff import set_pin
+from kiosk.people.duty import Duty, sign_on
+from kiosk.people.pins import set_pin
 from records.models import AuditRecord, StaffRecord
 from tests.morning.conftest import NOW
 

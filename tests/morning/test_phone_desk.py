@@ -8,8 +8,8 @@ import pytest
 
 from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import Hold
-from kiosk.phones import outstanding_phones
-from kiosk.phones_desk import PhoneDeskError, confiscate, hand_in, return_phone
+from kiosk.phones.desk import PhoneDeskError, confiscate, hand_in, return_phone
+from kiosk.phones.held import outstanding_phones
 from tests.morning.conftest import NOW, learner_id
 
 DAY = date(2026, 11, 23)  # a Monday

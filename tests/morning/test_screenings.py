@@ -8,8 +8,8 @@ import pytest
 
 from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel
-from kiosk.screenings import record_screening
-from kiosk.searches import SearchForm, record_search
+from kiosk.door.screenings import record_screening
+from kiosk.door.searches import SearchForm, record_search
 from records.models import ScreeningRecord, SearchRecord
 from tests.morning.conftest import NOW, learner_id
 

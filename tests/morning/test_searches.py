@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 from kiosk.domain.items import Disposition, ItemCategory
 from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel, UrgentException
-from kiosk.searches import FoundItem, SearchForm, SearchNotAllowed, record_search, who_may_search
+from kiosk.door.searches import (
+    FoundItem,
+    SearchForm,
+    SearchNotAllowed,
+    record_search,
+    who_may_search,
+)
 from records.models import FoundItemRecord, SearchRecord
 from tests.morning.conftest import NOW, learner_id
 
@@ -156,7 +162,7 @@ def test_r33_earphones_are_confiscated_only_from_a_learner_without_permission(
     with it cannot be recorded as confiscated, on one without it they can."""
     import csv
 
-    from kiosk.roster_import import import_learners
+    from kiosk.people.roster_import import import_learners
     from records.models import LearnerRecord
     from tests.morning.conftest import DEMO_LEARNERS
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.arrivals import admit
 from kiosk.config import SchoolConfig
+from kiosk.door.arrivals import admit
 from records.models import SessionMarkRecord
 from tests.morning.conftest import NOW, learner_id
 

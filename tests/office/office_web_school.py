@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from kiosk.arrivals import admit
 from kiosk.config import load_config
 from kiosk.database import open_school_book
 from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel, UrgentException
-from kiosk.searches import SearchForm, record_search
-from kiosk.staff import set_pin
+from kiosk.door.arrivals import admit
+from kiosk.door.searches import SearchForm, record_search
+from kiosk.people.pins import set_pin
 from records.database import upgrade
 from tests.office.school_day import learner, staff
 

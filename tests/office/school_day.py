@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from kiosk.arrivals import admit, refuse
 from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.people import StaffRef
-from kiosk.signout import sign_out
-from kiosk.staff_presence import record_sign_on
+from kiosk.door.arrivals import admit, refuse
+from kiosk.office.signout import sign_out
+from kiosk.people.presence import record_sign_on
 from records.models import LearnerRecord, StaffRecord
 from tests.records.recordbook import Book
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.check import run_checks
 from kiosk.cli import main
 from kiosk.config import load_config
+from kiosk.upkeep.check import run_checks
 from tests.office.test_hardening_register import CONFIG, Kiosk, anchor_file
 from tests.office.test_hardening_register import kiosk as kiosk  # the fixture
 

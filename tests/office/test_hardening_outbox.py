@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from kiosk.config import SchoolConfig
-from kiosk.notify_queue import (
+from kiosk.notify.queue import (
     queue_exception_used,
     queue_police_item,
     queue_refusal,
     queue_third_confiscation,
 )
-from kiosk.office import office_view
+from kiosk.office.overview import office_view
 from tests.records.recordbook import Book
 
 AT = datetime(2025, 3, 3, 8, 50, tzinfo=UTC)

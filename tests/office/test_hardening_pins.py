@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from kiosk.check import run_checks
 from kiosk.config import ConfigError, parse_config
-from kiosk.duty import sign_on
-from kiosk.roster_import import import_staff
-from kiosk.staff import UNSEALED_MESSAGE, PinError, check_pin, set_pin
+from kiosk.people.duty import sign_on
+from kiosk.people.pins import UNSEALED_MESSAGE, PinError, check_pin, set_pin
+from kiosk.people.roster_import import import_staff
+from kiosk.upkeep.check import run_checks
 from records.database import make_engine, make_sessionmaker, upgrade
 from records.models import StaffRecord
 from records.pins import hash_pin, verify_pin

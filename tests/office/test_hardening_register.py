@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.arrivals import admit
 from kiosk.cli.io import run_command
 from kiosk.cli.marks import add_commands as add_mark_commands
 from kiosk.cli.office import add_commands as add_office_commands
 from kiosk.config import SchoolConfig
 from kiosk.domain.people import StaffRef
+from kiosk.door.arrivals import admit
 from records.audit import AuditRecord, append_audit
 from records.audit_anchor import wait_for_anchors
 from records.database import make_sessionmaker

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.config import ConfigError, NotifyConfig, parse_config
-from kiosk.notify import backoff, next_attempt_at, pending, send_pending
-from kiosk.notify_queue import (
+from kiosk.notify.queue import (
     queue_exception_used,
     queue_police_item,
     queue_refusal,
     queue_third_confiscation,
 )
+from kiosk.notify.send import backoff, next_attempt_at, pending, send_pending
 from records.models import NotificationRecord
 from tests.office.conftest import MailServer, Office
 from tests.records.recordbook import Book

@@ -22,10 +22,10 @@ from starlette.testclient import TestClient
 from kiosk.cli.io import KioskError
 from kiosk.cli.office_web import cmd_office
 from kiosk.database import open_school_book
-from kiosk.duty import sign_on
 from kiosk.exports import ATTENDANCE_HEADER
 from kiosk.office_web import make_office_web
 from kiosk.office_web.reports import DETENTION_HEADER
+from kiosk.people.duty import sign_on
 from records.queries import staff_by_staff_id
 from tests.office.conftest import MailServer
 from tests.office.web_school import (
@@ -606,8 +606,8 @@ def test_r28_a_learner_not_admitted_under_the_influence_is_collected_from_the_of
 ) -> None:
     """R28: the office lists learners not admitted under the influence until a parent or
     carer collects them; the collection is recorded (who, when, by whom) and audited."""
-    from kiosk.arrivals import refuse
     from kiosk.domain.attendance import RefusalKind
+    from kiosk.door.arrivals import refuse
     from records.models import LearnerRecord, RefusalRecord
 
     def not_admitted(session, config) -> None:  # type: ignore[no-untyped-def]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import kiosk.cli.office_web
-from kiosk.arrivals import admit
 from kiosk.cli.io import run_command
 from kiosk.cli.office_web import add_commands
-from kiosk.roll import fire_roll
-from kiosk.staff_presence import record_all_signed_off, record_sign_off, record_sign_on
+from kiosk.door.arrivals import admit
+from kiosk.office.roll import fire_roll
+from kiosk.people.presence import record_all_signed_off, record_sign_off, record_sign_on
 from records.keys import load_or_create_key
 from tests.office.school_day import ALARM_AT, MORNING, SCHOOL, school_day
 from tests.records.recordbook import Book
@@ -186,7 +186,7 @@ async def test_the_roll_screen_shows_each_group_and_asks_for_a_fresh_roll(book: 
 
 def test_with_the_hub_out_of_reach_the_roll_is_this_doors_and_says_so(book: Book) -> None:
     from kiosk.config import Config, HubConfig
-    from kiosk.roll import HUB_OFFLINE, school_roll
+    from kiosk.office.roll import HUB_OFFLINE, school_roll
     from tests.pgserver import free_port
 
     school_day(book)

@@ -16,14 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.database import open_school_book
 from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import ConfiscatedItem
-from kiosk.phones import outstanding_phones
-from kiosk.phones_desk import (
+from kiosk.phones.desk import (
     PhoneDeskError,
     confiscate_phone,
     held_confiscations,
     phone_collected_by_parent,
     return_phone,
 )
+from kiosk.phones.held import outstanding_phones
 from records.audit import AuditRecord
 from records.database import make_engine, upgrade
 from records.models import LearnerRecord, NotificationRecord, PhoneHandinRecord

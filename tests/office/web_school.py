@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from kiosk.arrivals import admit, refuse
 from kiosk.config import Config, load_config
 from kiosk.database import open_school_book
 from kiosk.domain.attendance import RefusalKind
@@ -14,9 +13,10 @@ from kiosk.domain.items import Disposition, FoundItem, ItemCategory
 from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel, UrgentException
 from kiosk.domain.search_record import Consent
-from kiosk.phones_desk import hand_in
-from kiosk.searches import SearchForm, record_search
-from kiosk.staff import set_pin
+from kiosk.door.arrivals import admit, refuse
+from kiosk.door.searches import SearchForm, record_search
+from kiosk.people.pins import set_pin
+from kiosk.phones.desk import hand_in
 from records.database import upgrade
 from records.models import LearnerRecord
 from tests.office.school_day import staff

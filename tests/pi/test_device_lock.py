@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from kiosk.device_lock import DevicesBusy, hold_devices
+from kiosk.station.device_lock import DevicesBusy, hold_devices
 
 
 def test_a_second_kiosk_waits_and_is_refused_while_the_first_holds_the_devices(tmp_path) -> None:
@@ -21,7 +21,7 @@ def test_a_second_kiosk_waits_and_is_refused_while_the_first_holds_the_devices(t
                 f"""
                 import sys
                 from pathlib import Path
-                from kiosk.device_lock import hold_devices
+                from kiosk.station.device_lock import hold_devices
                 held = hold_devices(Path({str(lock)!r}))
                 print("held", flush=True)
                 sys.stdin.readline()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backup import backup_sqlite, ensure_backup_folder
+from kiosk.upkeep.backup import backup_sqlite, ensure_backup_folder
 from records.database import upgrade
 
 NOW = datetime(2026, 11, 23, 2, 30, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""`kiosk.backup`: online SQLite backups while the kiosk writes, checked, named by day, pruned."""
+"""`kiosk.upkeep.backup`: online SQLite backups while the kiosk writes, checked, named by day,
+pruned."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.backup import BackupError, backup_sqlite, database_file, prune_backups
+from kiosk.upkeep.backup import BackupError, backup_sqlite, database_file, prune_backups
 from records.audit import AuditRecord, append_audit, verify_audit
 from records.database import make_engine, make_sessionmaker, upgrade
 

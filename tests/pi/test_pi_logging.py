@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import launch
+from kiosk.station import launch
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.systemd_notify import Notifier, notify, watchdog_interval
+from kiosk.station.systemd_notify import Notifier, notify, watchdog_interval
 from tests.drivers.driverfakes import PtyDevice
 
 

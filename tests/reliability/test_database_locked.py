@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from drivers.framing import encode_frame
 from kiosk.config import load_config
-from kiosk.launch import build_production
+from kiosk.station.launch import build_production
 from tests.reliability.conftest import WAIT_SECONDS, badge, mis_id
 
 LOCK_SECONDS = 6.5  # longer than the 5 s busy_timeout, so the kiosk must retry, not give up

@@ -10,9 +10,9 @@ import time
 from sqlalchemy import event
 
 from drivers.framing import encode_frame
-from kiosk.app import DISK_FULL_STATUS
 from kiosk.config import load_config
-from kiosk.launch import build_production
+from kiosk.station.app import DISK_FULL_STATUS
+from kiosk.station.launch import build_production
 from tests.reliability.conftest import WAIT_SECONDS, badge, mis_id
 
 LEARNERS = 400

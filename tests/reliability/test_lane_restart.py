@@ -15,7 +15,7 @@ from drivers.clock import ManualClock
 from drivers.framing import encode_frame
 from kiosk.config import load_config
 from kiosk.domain.attendance import Session, mark_for_admission
-from kiosk.launch import build_production
+from kiosk.station.launch import build_production
 from tests.reliability.conftest import WAIT_SECONDS, KioskProcess, LaneSchool, badge, mis_id
 
 # Who is where when the power goes (learner numbers in the generated roster).

@@ -27,7 +27,7 @@ from drivers.wiegand_formats import CORPORATE_1000, H10301
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.domain.lane import Need
-from kiosk.launch import build_production
+from kiosk.station.launch import build_production
 from tests.drivers.driverfakes import PtyDevice
 from tests.drivers.osdpfakes import KEY, OsdpPeripheral
 from tests.drivers.wiegandfakes import TickedMockPin, WiegandWire, ticked_factory

@@ -18,7 +18,7 @@ from gpiozero.pins.mock import MockFactory
 from drivers.wiegand_formats import CORPORATE_1000, H10301
 from kiosk.cli import main
 from kiosk.config import load_config
-from kiosk.launch import build_production
+from kiosk.station.launch import build_production
 from tests.drivers.driverfakes import PtyDevice
 from tests.drivers.osdpfakes import KEY, OTHER_KEY, OsdpPeripheral
 from tests.drivers.wiegandfakes import WiegandWire, ticked_factory

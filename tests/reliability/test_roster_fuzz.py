@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from kiosk.database import Book, open_book
-from kiosk.roster_import import ImportFileError, import_learners
+from kiosk.people.roster_import import ImportFileError, import_learners
 from records.database import upgrade
 from records.models import BadgeRecord, LearnerRecord
 

@@ -1,7 +1,7 @@
 """The demo on the panel: `kiosk demo` served the way `kiosk panel` serves `kiosk run`.
 
 `kiosk panel` always runs `kiosk run`; the demo's simulated hardware comes with `kiosk demo`. So
-the panel's own server (kiosk.panel_serve, its page and its supervision) is started here on the
+the panel's own server (kiosk.serve.panel, its page and its supervision) is started here on the
 demo's command line, and Debian's headless Chromium opens it at the 7-inch panel's size, font and
 touch, as kiosk-panel.service and the panel's browser do. A finger is Chromium's own touch input.
 """
@@ -36,7 +36,7 @@ WAIT_SECONDS = 30.0  # a bound for a busy machine; a passing step returns as soo
 # The panel's own server and page (with its touch-drag script), on the demo's command line.
 SERVE = """
 import sys
-from kiosk import panel_serve
+from kiosk.serve import panel as panel_serve
 panel_serve.serve_panel(sys.argv[1:], host="127.0.0.1", port={port}, title="Demo")
 """
 

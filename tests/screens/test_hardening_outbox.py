@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import PolicyConfig
-from kiosk.notify_queue import queue_exception_used, queue_police_item, queue_refusal
+from kiosk.notify.queue import queue_exception_used, queue_police_item, queue_refusal
 from kiosk.screens.office import OfficeScreen
 from tests.app.conftest import LONDON, MORNING, Station
 from tests.app.test_desk_flow import sign_on

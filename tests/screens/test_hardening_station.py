@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select, update
 from textual.widgets import DataTable
 
-from kiosk.app import make_app
 from kiosk.cli import main
 from kiosk.config import PolicyConfig
 from kiosk.screens.greeting import GreetingScreen
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.office import OfficeScreen
+from kiosk.station.app import make_app
 from records.models import LearnerRecord, SessionMarkRecord
 from tests.app.conftest import MORNING, Station
 from tests.app.steps import settled

@@ -13,7 +13,7 @@ from kiosk.domain.items import ItemCategory
 from kiosk.domain.lane import Need
 from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.domain.search import AppropriateAdult, duty_warnings, search_requirement
-from kiosk.on_site import (
+from kiosk.office.on_site import (
     AwaitingCollection,
     ParentCollected,
     Roll,

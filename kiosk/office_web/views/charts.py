@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import ExportError
-from kiosk.office import school_office_view
+from kiosk.office.overview import school_office_view
 from kiosk.office_web.auth import EVERYONE, Signed
 from kiosk.office_web.charts import Chart
 from kiosk.office_web.render import render, staff_page

@@ -20,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiosk.collection import CollectionError, awaiting_collection, record_collected
-from kiosk.notify import NotifyError, send_pending
+from kiosk.door.searches import searchers_training
+from kiosk.notify.send import NotifyError, send_pending
+from kiosk.office.collection import CollectionError, awaiting_collection, record_collected
 from kiosk.office_web.auth import EVERYONE, Signed
 from kiosk.office_web.guard import checked_form
 from kiosk.office_web.render import back, render, staff_page
@@ -29,7 +30,6 @@ from kiosk.office_web.reports import late_detentions, persistent_lates, undelive
 from kiosk.office_web.state import Office, office_of
 from kiosk.office_web.tables import Column, Row, table
 from kiosk.office_web.views.params import day_of, session_of
-from kiosk.searches import searchers_training
 
 log = logging.getLogger(__name__)
 _Done = TypeVar("_Done")

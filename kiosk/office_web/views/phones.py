@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk.domain.phones import ConfiscatedItem
-from kiosk.office import school_office_view
+from kiosk.office.overview import school_office_view
 from kiosk.office_web.auth import EVERYONE, Signed
 from kiosk.office_web.guard import checked_form
 from kiosk.office_web.render import back, staff_page
@@ -24,7 +24,7 @@ from kiosk.office_web.reports import learner_id_of, learners_on_roll, year_group
 from kiosk.office_web.state import office_of
 from kiosk.office_web.tables import Column, Row, table
 from kiosk.office_web.views.lists import LEARNER, Action, list_page, posted_id, reads, write
-from kiosk.phones_desk import (
+from kiosk.phones.desk import (
     PhoneDeskError,
     confiscate_phone,
     held_confiscations,

@@ -35,7 +35,7 @@ _DOOR_POLICY = (
     f"WITH CHECK (station = {_MY_STATION})"
 )
 # An amendment comes from an office login, at the office's door, under that login's own name,
-# and names an active member of staff who may amend the register (kiosk.amendments).
+# and names an active member of staff who may amend the register (kiosk.office.amendments).
 _AMENDMENT_POLICY = f"""
 CREATE POLICY hub_office_amends ON hub_amendments FOR INSERT WITH CHECK (
     station = {_MY_STATION}

@@ -9,9 +9,9 @@ from enum import StrEnum
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.arrivals import BadgeOwner, admit, badge_owner
 from kiosk.config import SchoolConfig
 from kiosk.domain.badges import Holder
+from kiosk.door.arrivals import BadgeOwner, admit, badge_owner
 
 
 class Tap(StrEnum):

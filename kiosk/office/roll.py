@@ -3,7 +3,7 @@ the hub where one is configured (every door's admissions, sign-outs and staff).
 
 A learner is on site when admitted today (any session) and not signed out since their latest
 admission; a learner refused entry, or not yet arrived, is not. Staff are on site while signed
-on at a door (kiosk.staff_presence keeps that in the book). With the hub out of reach the roll
+on at a door (kiosk.people.presence keeps that in the book). With the hub out of reach the roll
 is this door's book, and says so: it never waits for the network to be printed.
 """
 
@@ -19,7 +19,6 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kiosk.collection import not_yet_collected
 from kiosk.config import Config, SchoolConfig
 from kiosk.hub import (
     hub_latest_admissions,
@@ -27,7 +26,8 @@ from kiosk.hub import (
     hub_learners,
     hub_staff_on_site,
 )
-from kiosk.on_site import (
+from kiosk.office.collection import not_yet_collected
+from kiosk.office.on_site import (
     NO_GROUP,
     Roll,
     RollGroup,

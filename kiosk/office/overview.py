@@ -30,8 +30,8 @@ from kiosk.hub import (
     hub_marked_days,
     hub_outstanding_phones,
 )
-from kiosk.notify import ATTENDANCE, DSL, pending
-from kiosk.phones import outstanding_phones
+from kiosk.notify.send import ATTENDANCE, DSL, pending
+from kiosk.phones.held import outstanding_phones
 from kiosk.views import (
     OfficeLearnerRow,
     OfficePhoneRow,

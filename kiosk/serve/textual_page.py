@@ -5,7 +5,7 @@ out (and a browser should not tell a third party whenever the office is opened),
 here is its page without that link, with the same typeface from the fonts textual-serve ships.
 Its URLs are made from the request, so the page works the same through a TLS reverse proxy
 (which says how it was reached in X-Forwarded-Proto and X-Forwarded-Host). The panel's server
-(kiosk.panel_serve) extends it; the office is a web page of its own (kiosk.office_web).
+(kiosk.serve.panel) extends it; the office is a web page of its own (kiosk.office_web).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What each notification says and to whom: queued in the caller's transaction, never committed.
 
-Split out of kiosk.notify, which reads the outbox and sends it by email: the use cases that
+Split out of kiosk.notify.send, which reads the outbox and sends it by email: the use cases that
 refuse a learner, record a search, sign a learner out or confiscate a phone write their
 message here, with the transaction that records what happened, so a message is never lost
 and never sent for something that was rolled back.
@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy.orm import Session
 
 from kiosk.domain.phones import ConfiscatedItem
-from kiosk.notify import ATTENDANCE, DSL
+from kiosk.notify.send import ATTENDANCE, DSL
 from records.models import NotificationRecord
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from textual.message import Message
 
-from kiosk.checkin import is_locked
+from kiosk.door.checkin import is_locked
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from drivers import (
 )
 from drivers.clock import Clock, StartedClock, SystemClock
 from drivers.passage import PassageBeam
-from kiosk.app import KioskApp, make_app
 from kiosk.clock import CLOCK_FILE_VARIABLE, clock_file, school_clock
 from kiosk.config import (
     Config,
@@ -35,16 +34,17 @@ from kiosk.config import (
     RfidConfig,
     SchoolConfig,
 )
-from kiosk.crash import run_app
 from kiosk.database import Book, open_school_book
 from kiosk.demo import DEMO_LEARNERS, DEMO_PIN, DEMO_STAFF
-from kiosk.device_lock import DevicesBusy, hold_devices
-from kiosk.devices import Devices
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.roster import display_first_name
 from kiosk.domain.screening import ScreeningPolicy
-from kiosk.roster_import import import_learners, import_staff
-from kiosk.staff import set_pin
+from kiosk.people.pins import set_pin
+from kiosk.people.roster_import import import_learners, import_staff
+from kiosk.station.app import KioskApp, make_app
+from kiosk.station.crash import run_app
+from kiosk.station.device_lock import DevicesBusy, hold_devices
+from kiosk.station.devices import Devices
 from records.database import upgrade
 from records.models import BadgeRecord, LearnerRecord, StaffRecord
 

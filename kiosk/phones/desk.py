@@ -18,7 +18,7 @@ from kiosk.domain.phones import (
     confiscation_outcome,
     held_until,
 )
-from kiosk.notify_queue import queue_attendance, queue_third_confiscation
+from kiosk.notify.queue import queue_attendance, queue_third_confiscation
 from records.audit import append_audit
 from records.models import LearnerRecord, PhoneHandinRecord, StaffRecord
 from records.queries import active_staff, staff_by_staff_id

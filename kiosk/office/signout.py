@@ -12,8 +12,8 @@ from kiosk.config import SchoolConfig
 from kiosk.domain.attendance import sent_home_check, session_for
 from kiosk.domain.people import StaffRef
 from kiosk.exports import sign_out_comment
-from kiosk.notify_queue import queue_attendance
-from kiosk.roll import latest_sign_outs, on_site_ids
+from kiosk.notify.queue import queue_attendance
+from kiosk.office.roll import latest_sign_outs, on_site_ids
 from records.audit import append_audit
 from records.models import LearnerRecord, SignOutRecord
 from records.queries import active_staff

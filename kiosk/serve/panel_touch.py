@@ -13,7 +13,7 @@ button, and Textual scrolls whatever scrollable widget is under it: every scroll
 table, list and drop-down on every screen, with no change to any screen. A drag that moves less
 than two rows is left alone, so a tap (and a finger that wobbles on a button) is still a tap.
 
-It goes in the panel page's script block (kiosk.panel_serve's PANEL_PAGE), as
+It goes in the panel page's script block (kiosk.serve.panel's PANEL_PAGE), as
 `<script>{TOUCH_DRAG_SCRIPT}</script>`.
 """
 
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 TOUCH_DRAG_SCRIPT = """
 (() => {
-  // A one-finger drag on the kiosk's terminal scrolls what is under the finger (kiosk.panel_touch).
+  // A one-finger drag on the kiosk's terminal scrolls what is under the finger
+  // (kiosk.serve.panel_touch).
   const ROWS_PER_STEP = 2;
   let last = null;
   const screenOf = () => document.querySelector(".xterm-screen");

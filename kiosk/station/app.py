@@ -1,10 +1,11 @@
 """The Textual app: hardware events in through messages, the station's controllers, the outputs.
 
-Every write runs on the station's one writer thread (kiosk.writer), never on the UI thread. The
-app composes the station (kiosk.station): the tap pipeline records each tap, the lane's front
-carries out what the lane decided, and the staff session, the learner's desk and the office are
-where staff sign on and handle the exceptions. The app itself routes messages to them and owns
-what the learner sees and hears: the idle screen, the greeting, the lights and the door.
+Every write runs on the station's one writer thread (kiosk.station.writer), never on the UI
+thread. The app composes the station's controllers beside it: the tap pipeline records each tap,
+the lane's front carries out what the lane decided, and the staff session, the learner's desk and
+the office are where staff sign on and handle the exceptions. The app itself routes messages to
+them and owns what the learner sees and hears: the idle screen, the greeting, the lights and the
+door.
 """
 
 from __future__ import annotations
@@ -23,16 +24,12 @@ from textual import events
 from textual.binding import BindingType
 from textual.message import Message
 
-from kiosk.checkin import NOT_SAVED, is_disk_full
 from kiosk.config import Config
-from kiosk.crash import LogsCrashes
 from kiosk.database import Book
-from kiosk.device_inbox import DeviceInbox, wire_devices
-from kiosk.devices import Devices
 from kiosk.domain import lane as rules
+from kiosk.door.checkin import NOT_SAVED, is_disk_full
+from kiosk.door.lane import LaneKeeper
 from kiosk.hub import SyncWorker
-from kiosk.known_badges import KnownBadges
-from kiosk.lane import LaneKeeper
 from kiosk.messages import (
     ArchAlarmed,
     ArchCleared,
@@ -48,18 +45,22 @@ from kiosk.screens.greeting import GreetingScreen, Tone
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice, LaneDemo
 from kiosk.screens.office import ExportRequested
+from kiosk.station.crash import LogsCrashes
+from kiosk.station.device_inbox import DeviceInbox, wire_devices
+from kiosk.station.devices import Devices
 from kiosk.station.export import OfficeExports
 from kiosk.station.host import Failed, Job, Then
+from kiosk.station.known_badges import KnownBadges
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.learner_desk import LearnerDesk
 from kiosk.station.office_desk import OfficeDesk
 from kiosk.station.reads import read_off_thread
 from kiosk.station.staff_session import StaffRoutes, StaffSession
 from kiosk.station.status import DISK_FULL_STATUS, StatusLine
+from kiosk.station.systemd_notify import Notifier, watchdog_interval
 from kiosk.station.taps import TapPipeline
-from kiosk.systemd_notify import Notifier, watchdog_interval
+from kiosk.station.writer import JobDone, JobFailed, Writer
 from kiosk.views import LaneView
-from kiosk.writer import JobDone, JobFailed, Writer
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from textual.message import Message
 
-from kiosk.devices import Devices
 from kiosk.messages import (
     ArchAlarmed,
     ArchCleared,
@@ -23,6 +22,7 @@ from kiosk.messages import (
     PhoneBadgeScanned,
     ReaderStatusChanged,
 )
+from kiosk.station.devices import Devices
 
 
 class DeviceInbox:

@@ -1,6 +1,6 @@
 """Notifications for the attendance officer and the DSL: queued in the outbox, sent by email.
 
-What each notification says, queued in the use case's own transaction, is in kiosk.notify_queue;
+What each notification says, queued in the use case's own transaction, is in kiosk.notify.queue;
 this module reads the outbox, sends it and writes on the record that the DSL was told.
 """
 

@@ -32,13 +32,13 @@ from kiosk.domain.search import (
 )
 from kiosk.domain.search_record import Consent, consent_problems, parent_informed_problems
 from kiosk.domain.search_training import SearchTraining, TrainingPolicy, search_training
-from kiosk.notify import dsl_told
-from kiosk.notify_queue import (
+from kiosk.notify.queue import (
     queue_dsl_item,
     queue_exception_used,
     queue_physical_intervention,
     queue_police_item,
 )
+from kiosk.notify.send import dsl_told
 from records.audit import append_audit
 from records.models import FoundItemRecord, LearnerRecord, SearchRecord, StaffRecord
 from records.queries import active_staff

@@ -1,7 +1,7 @@
 """Who is on site, as plain values: the fire roll and the choices of the sign-out screen.
 
-Screens import these (and nothing below them); the use cases in kiosk.roll and kiosk.signout
-build them.
+Screens import these (and nothing below them); the use cases in kiosk.office.roll and
+kiosk.office.signout build them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class RollLearner:
     forename: str
     year_group: str
     # Local HH:MM of the latest admission today; for a learner not admitted but kept apart on
-    # site for a parent, when they were turned away and that they were (kiosk.roll.KEPT_APART).
+    # site for a parent, when they were turned away and that they were
+    # (kiosk.office.roll.KEPT_APART).
     admitted: str
 
     @property

@@ -23,8 +23,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from kiosk.office_serve import PageServer
-from kiosk.panel_touch import TOUCH_DRAG_SCRIPT
+from kiosk.serve.panel_touch import TOUCH_DRAG_SCRIPT
+from kiosk.serve.textual_page import PageServer
 
 log = logging.getLogger(__name__)
 

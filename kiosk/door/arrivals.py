@@ -24,8 +24,8 @@ from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.badges import Holder, badge_keys
 from kiosk.domain.people import StaffRef
 from kiosk.domain.roster import display_first_name
-from kiosk.notify import dsl_told_of_refusal
-from kiosk.notify_queue import queue_influence, queue_refusal
+from kiosk.notify.queue import queue_influence, queue_refusal
+from kiosk.notify.send import dsl_told_of_refusal
 from records.audit import append_audit
 from records.models import (
     BadgeRecord,

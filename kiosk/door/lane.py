@@ -19,7 +19,6 @@ from typing import Any, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.arrivals import BadgeOwner, admit, badge_owner, refuse
 from kiosk.config import Config
 from kiosk.domain import lane as rules
 from kiosk.domain.attendance import Code, mark_for_admission
@@ -29,10 +28,11 @@ from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import PhonePolicy
 from kiosk.domain.screening import ScreeningPolicy, screening_decision
 from kiosk.domain.station import RefusalPolicy
+from kiosk.door.arrivals import BadgeOwner, admit, badge_owner, refuse
+from kiosk.door.screenings import record_screening
+from kiosk.door.searches import SearchForm, SearchNotAllowed, record_search
 from kiosk.hub import already_in, slots_taken_elsewhere
-from kiosk.phones_desk import hand_in, phone_handed_in
-from kiosk.screenings import record_screening
-from kiosk.searches import SearchForm, SearchNotAllowed, record_search
+from kiosk.phones.desk import hand_in, phone_handed_in
 from kiosk.views import LaneRow, LaneView
 from records.models import PhoneHandinRecord, ScreeningRecord, VisitEventRecord
 from records.visits import events_of_session

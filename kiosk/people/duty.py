@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain.people import StaffMember
-from kiosk.searches import staff_member
-from kiosk.staff import check_pin
+from kiosk.door.searches import staff_member
+from kiosk.people.pins import check_pin
 from records.models import StaffRecord
 
 

@@ -1,4 +1,4 @@
-"""The hardware the app drives, as kiosk.launch builds it: any device may be missing."""
+"""The hardware the app drives, as kiosk.station.launch builds it: any device may be missing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Devices:
-    """The hardware the app drives; any may be missing. Built by kiosk.launch."""
+    """The hardware the app drives; any may be missing. Built by kiosk.station.launch."""
 
     reader: Any = None
     detector: Any = None

@@ -1,0 +1,1 @@
+"""Keeping a kiosk well: nightly backups, retention's deletions, and `kiosk check`."""
