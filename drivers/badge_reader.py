@@ -53,6 +53,23 @@ class ReaderCallbacks(TypedDict, total=False):
     when_offline: Callable[[ReaderOffline], object] | None
 
 
+class ReaderOptions(ReaderCallbacks, total=False):
+    """What every reader takes besides its own settings, handed on to `BadgeReader` as given
+    (so its defaults are said there once)."""
+
+    repeat_suppress_seconds: float
+    clock: Clock | None
+    name: str | None
+
+
+class SerialReaderOptions(ReaderOptions, total=False):
+    """What every serial reader takes besides its own settings, handed on to
+    `SerialBadgeReader` as given."""
+
+    baudrate: int | None
+    retry_interval: float
+
+
 class BadgeReader(Presence):
     """A badge reader: set `when_read` and receive a `BadgeRead` for each presentation.
 
@@ -186,19 +203,10 @@ class SerialBadgeReader(BadgeReader):
         port: str,
         *,
         baudrate: int | None = None,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
         retry_interval: float = 1.0,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        super().__init__(
-            port,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            **callbacks,
-        )
+        super().__init__(port, **options)
         self.baudrate = baudrate or self.default_baudrate
         self._prepare()
         self._link = SerialLink(

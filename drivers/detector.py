@@ -21,12 +21,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
-from gpiozero import DigitalInputDevice
-
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
 from drivers.events import AlarmCleared, AlarmRaised, DetectorOffline, DetectorOnline
 from drivers.floodlog import FloodCounter
+from drivers.gpio_input import TimedInput
 from drivers.presence import Presence
 from drivers.serial_link import SerialLink
 
@@ -118,14 +117,13 @@ class AlarmDetector(Presence):
             )
 
 
-class AlarmContact(AlarmDetector):
+class AlarmContact(AlarmDetector, TimedInput):
     """The arch's alarm relay on a GPIO input (see the module docstring for the wiring).
 
     `AlarmContact(17, active_high=False, bounce_time=0.05)`. A change is reported once the pin
     has held its new level for `bounce_time` seconds, so relay chatter and glitches shorter
-    than that give no event at all and each settled change gives exactly one. (gpiozero's
-    own `bounce_time` differs between pin libraries and is ignored by mock pins, so the
-    contact debounces itself.) No event is sent for the level found at start: read
+    than that give no event at all and each settled change gives exactly one (the contact
+    debounces itself: see `TimedInput`). No event is sent for the level found at start: read
     `is_alarm` after wiring up the callbacks.
     """
 
@@ -143,9 +141,7 @@ class AlarmContact(AlarmDetector):
         super().__init__(name or f"GPIO{pin}", clock=clock, **callbacks)
         self.active_high = active_high
         self.bounce_time = bounce_time or None
-        self._device = DigitalInputDevice(
-            pin, pull_up=not active_high, bounce_time=None, pin_factory=pin_factory
-        )
+        self._open_input(pin, active_high=active_high, pin_factory=pin_factory)
         self._cond = threading.Condition()
         self._deadline: float | None = None
         self._changed_at: datetime | None = None
@@ -157,11 +153,6 @@ class AlarmContact(AlarmDetector):
             self._worker.start()
         self._device.when_activated = self._edge
         self._device.when_deactivated = self._edge
-
-    @property
-    def pin(self) -> Any:
-        """The gpiozero pin (a `MockPin` under the mock factory)."""
-        return self._device.pin
 
     def _read_pin(self) -> bool:
         # gpiozero's "active" is the contact pulling against its pull resistor: LOW with the

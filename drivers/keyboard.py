@@ -10,8 +10,7 @@ import threading
 from types import ModuleType
 from typing import Any, Unpack
 
-from drivers.badge_reader import BadgeReader, ReaderCallbacks
-from drivers.clock import Clock
+from drivers.badge_reader import BadgeReader, ReaderOptions
 
 _log = logging.getLogger("drivers.keyboard")
 
@@ -93,20 +92,11 @@ class KeystrokeReader(BadgeReader):
         self,
         port: str = "",
         *,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
         min_length: int = 8,
         max_gap_seconds: float = 0.1,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        super().__init__(
-            port or "keyboard",
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            **callbacks,
-        )
+        super().__init__(port or "keyboard", **options)
         self._buffer = KeystrokeBadgeBuffer(min_length=min_length, max_gap_seconds=max_gap_seconds)
         self._feed_lock = threading.Lock()
         self._online = True
@@ -163,21 +153,12 @@ class EvdevKeyboardReader(BadgeReader):
         self,
         device: str,
         *,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
         retry_interval: float = 1.0,
         grab: bool = True,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[ReaderOptions],
     ) -> None:
         self._evdev = _import_evdev()
-        super().__init__(
-            device,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            **callbacks,
-        )
+        super().__init__(device, **options)
         self.retry_interval = retry_interval
         self.grab = grab
         self._keys = _key_map(self._evdev.ecodes)

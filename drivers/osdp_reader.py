@@ -26,8 +26,7 @@ from typing import Any, Unpack
 import osdp
 import osdp_sys
 
-from drivers.badge_reader import ReaderCallbacks, SerialBadgeReader
-from drivers.clock import Clock
+from drivers.badge_reader import SerialBadgeReader, SerialReaderOptions
 from drivers.serial_link import DeviceFault, LinkSession
 from drivers.wiegand_formats import raw_hex
 
@@ -211,14 +210,9 @@ class OsdpReader(SerialBadgeReader):
         *,
         scbk: bytes,
         address: int = 0,
-        baudrate: int | None = None,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
-        retry_interval: float = 1.0,
         online_timeout: float = 3.0,
         silence_timeout: float = 2.0,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[SerialReaderOptions],
     ) -> None:
         if not 0 <= address <= 126:
             raise ValueError(f"an OSDP address is 0 to 126, got {address}")
@@ -235,15 +229,7 @@ class OsdpReader(SerialBadgeReader):
         self.identity: ReaderIdentity | None = None
         # libosdp logs to the process's standard error, which is the kiosk's screen.
         osdp_sys.set_loglevel(osdp.LogLevel.Emergency)
-        super().__init__(
-            port,
-            baudrate=baudrate,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            retry_interval=retry_interval,
-            **callbacks,
-        )
+        super().__init__(port, **options)
 
     def show(self, signal: str) -> bool:
         """Light and beep the reader for `signal`: admitted (green, a pip), refused (red, two

@@ -244,21 +244,19 @@ class Outputs(Closing):
 
     def alarm(self) -> None:
         """Door locked at once, red flashing, the alarm pattern."""
-        if self.door is not None:
-            self.door.lock()
-        if self.lights is not None:
-            self.lights.show_red(flashing=True)
-        if self.buzzer is not None:
-            self.buzzer.alarm()
+        self._stop(flashing=True, pattern="alarm")
 
     def refused(self) -> None:
         """Door locked at once, red steady, the refusal pattern."""
+        self._stop(flashing=False, pattern="refused")
+
+    def _stop(self, *, flashing: bool, pattern: str) -> None:
         if self.door is not None:
             self.door.lock()
         if self.lights is not None:
-            self.lights.show_red()
+            self.lights.show_red(flashing=flashing)
         if self.buzzer is not None:
-            self.buzzer.refused()
+            self.buzzer.play(self.buzzer.patterns[pattern])
 
     def idle(self) -> None:
         """Lights off and buzzer silent; a door pulse in progress runs to its end."""

@@ -13,14 +13,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gpiozero import DigitalInputDevice
-
 from drivers.callbacks import fire
 from drivers.clock import Clock, SystemClock
 from drivers.events import PassageSeen
+from drivers.gpio_input import TimedInput
 
 
-class PassageBeam:
+class PassageBeam(TimedInput):
     def __init__(
         self,
         pin: int | str,
@@ -39,16 +38,9 @@ class PassageBeam:
         self._broken_since: float | None = None
         self._broken_at = self.clock.now()
         self._closed = False
-        self._device = DigitalInputDevice(
-            pin, pull_up=not active_high, bounce_time=None, pin_factory=pin_factory
-        )
+        self._open_input(pin, active_high=active_high, pin_factory=pin_factory)
         self._device.when_activated = self._broken
         self._device.when_deactivated = self._restored
-
-    @property
-    def pin(self) -> Any:
-        """The gpiozero pin (a `MockPin` under the mock factory)."""
-        return self._device.pin
 
     def _broken(self) -> None:
         with self._lock:

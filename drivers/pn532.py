@@ -8,8 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Unpack
 
-from drivers.badge_reader import ReaderCallbacks, SerialBadgeReader
-from drivers.clock import Clock
+from drivers.badge_reader import SerialBadgeReader, SerialReaderOptions
 from drivers.framing import BadFrame
 from drivers.serial_link import DeviceFault, LinkSession
 
@@ -263,17 +262,12 @@ class Pn532Reader(SerialBadgeReader):
         self,
         port: str,
         *,
-        baudrate: int | None = None,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
-        retry_interval: float = 1.0,
         poll_interval: float = 0.1,
         ack_timeout: float = 0.25,
         response_timeout: float = 1.0,
         attempts: int = 3,
         passive_activation_retries: int = 0x02,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[SerialReaderOptions],
     ) -> None:
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
@@ -282,15 +276,7 @@ class Pn532Reader(SerialBadgeReader):
         self.passive_activation_retries = passive_activation_retries
         self._framer = Pn532Framer()
         self._frames: queue.Queue[Pn532Frame] = queue.Queue()
-        super().__init__(
-            port,
-            baudrate=baudrate,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            retry_interval=retry_interval,
-            **callbacks,
-        )
+        super().__init__(port, **options)
 
     def _port_opened(self) -> None:
         self._framer = Pn532Framer()

@@ -12,7 +12,7 @@ from typing import Any, Unpack
 
 from gpiozero.pins.mock import MockFactory
 
-from drivers.badge_reader import BadgeReader, ReaderCallbacks
+from drivers.badge_reader import BadgeReader, ReaderOptions
 from drivers.clock import Clock
 from drivers.detector import AlarmDetector, DetectorCallbacks
 from drivers.events import AlarmCleared, AlarmRaised, BadgeRead, FrameRejected
@@ -32,19 +32,9 @@ class SimulatedReader(BadgeReader):
     def __init__(
         self,
         port: str = "simulated",
-        *,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        super().__init__(
-            port,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            **callbacks,
-        )
+        super().__init__(port, **options)
         self._online = True
 
     def present(self, uid: str) -> BadgeRead | None:

@@ -24,8 +24,7 @@ from typing import Any, Unpack
 
 from gpiozero import InputDevice
 
-from drivers.badge_reader import BadgeReader, ReaderCallbacks
-from drivers.clock import Clock
+from drivers.badge_reader import BadgeReader, ReaderOptions
 from drivers.wiegand_formats import (
     DEFAULT_FORMATS,
     BadWiegand,
@@ -60,20 +59,11 @@ class WiegandReader(BadgeReader):
         *,
         formats: Iterable[str] = DEFAULT_FORMATS,
         frame_gap: float = 0.025,
-        repeat_suppress_seconds: float = 3.0,
-        clock: Clock | None = None,
-        name: str | None = None,
         pin_factory: Any = None,
-        **callbacks: Unpack[ReaderCallbacks],
+        **options: Unpack[ReaderOptions],
     ) -> None:
         port = f"GPIO{d0_pin}/GPIO{d1_pin}"
-        super().__init__(
-            port,
-            repeat_suppress_seconds=repeat_suppress_seconds,
-            clock=clock,
-            name=name,
-            **callbacks,
-        )
+        super().__init__(port, **options)
         self.formats = formats_named(formats)
         self.frame_gap = frame_gap
         self._framer = EdgeFramer(gap=frame_gap)

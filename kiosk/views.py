@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from kiosk.domain.items import FoundItem
 from kiosk.domain.lane import BLOCKING, Need, Unattributed
 from kiosk.domain.phones import PhonePolicy
-from kiosk.domain.screening import ScreeningPolicy
+from kiosk.domain.screening import ScreeningPolicy, ScreeningResult
 from kiosk.domain.search import AppropriateAdult, SearchLevel, UrgentException
 from kiosk.domain.search_record import Consent
 from kiosk.domain.station import Step
@@ -30,7 +31,7 @@ class LaneRow:
     arrived_at: datetime
     phone_done: bool
     selected: bool
-    screening: str | None
+    screening: ScreeningResult | None
     search_done: bool
     late_reason: str
 
@@ -60,20 +61,20 @@ class LaneView:
         return bool(self.alarms or self.alarmed)
 
 
-ScreeningResult = Literal["clear", "alarm"]
-DeskActionKind = Literal[
-    "phone_in",
-    "no_phone",
-    "arch_clear",
-    "arch_alarm",
-    "wand_clear",
-    "wand_alarm",
-    "search",
-    "refuse",
-    "admit",
-    "send_back",
-    "influence",
-]
+class DeskActionKind(StrEnum):
+    """What staff chose on the learner's desk."""
+
+    PHONE_IN = "phone_in"
+    NO_PHONE = "no_phone"
+    ARCH_CLEAR = "arch_clear"
+    ARCH_ALARM = "arch_alarm"
+    WAND_CLEAR = "wand_clear"
+    WAND_ALARM = "wand_alarm"
+    SEARCH = "search"
+    REFUSE = "refuse"
+    ADMIT = "admit"
+    SEND_BACK = "send_back"
+    INFLUENCE = "influence"
 
 
 @dataclass(frozen=True)
@@ -250,15 +251,14 @@ class OfficeView:
         return tuple(bins)
 
 
-OfficeActionKind = Literal[
-    "return_phone",
-    "confiscate_phone",
-    "confiscate_earphones",  # R33: earphones seen in use, refused for a learner permitted them
-    "parent_collected",
-    "export_attendance",
-    "export_searches",
-    "refresh",
-]
+class OfficeActionKind(StrEnum):
+    """What staff chose for a learner on the office screen's phone tab (exports go by a message)."""
+
+    RETURN_PHONE = "return_phone"
+    CONFISCATE_PHONE = "confiscate_phone"
+    # R33: earphones seen in use, refused for a learner permitted them
+    CONFISCATE_EARPHONES = "confiscate_earphones"
+    PARENT_COLLECTED = "parent_collected"
 
 
 @dataclass(frozen=True)

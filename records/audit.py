@@ -147,6 +147,20 @@ def entry_hash(
     return SEALED_PREFIX + hmac.new(_chain_key(key), message, hashlib.sha256).hexdigest()
 
 
+def _hash_of(entry: Any, key: bytes | None) -> str:
+    """`entry_hash` of an entry's own fields: an `AuditRecord` being written, or a row read back."""
+    return entry_hash(
+        entry.prev_hash,
+        at=entry.at,
+        actor_staff_id=entry.actor_staff_id,
+        action=entry.action,
+        entity=entry.entity,
+        entity_id=entry.entity_id,
+        detail=entry.detail,
+        key=key,
+    )
+
+
 def is_sealed(entry_hash_text: str) -> bool:
     """Whether a stored hash was made with the key (not a bare sha256)."""
     return entry_hash_text.startswith(SEALED_PREFIX)
@@ -197,17 +211,8 @@ def append_audit(
         entity_id=entity_id,
         detail=detail_text,
         prev_hash=prev_hash,
-        hash=entry_hash(
-            prev_hash,
-            at=at,
-            actor_staff_id=actor_staff_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail_text,
-            key=key,
-        ),
     )
+    record.hash = _hash_of(record, key)
     session.add(record)
     session.flush()
     path = session_anchor(session)
@@ -431,16 +436,7 @@ def _check_entry(
             "is not sealed although entries before it are (the chain was recomputed without "
             "the key)",
         )
-    computed = entry_hash(
-        row.prev_hash,
-        at=row.at,
-        actor_staff_id=row.actor_staff_id,
-        action=row.action,
-        entity=row.entity,
-        entity_id=row.entity_id,
-        detail=row.detail,
-        key=key if sealed else None,
-    )
+    computed = _hash_of(row, key if sealed else None)
     if not hmac.compare_digest(computed, row.hash):
         reason = "its content does not match its hash (edited)"
         if sealed:

@@ -247,19 +247,30 @@ def make_sessionmaker(
     return sessions
 
 
-def alembic_config() -> Config:
-    """The alembic configuration, built in code so it works from an installed wheel."""
+def migrations_config(folder: Path) -> Config:
+    """The alembic configuration for the migrations in `folder`, built in code so it works
+    from an installed wheel."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(folder))
     return config
+
+
+def migrations_head(folder: Path) -> str:
+    """The newest revision of the migrations in `folder`."""
+    head = ScriptDirectory.from_config(migrations_config(folder)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {folder}")
+    return head
+
+
+def alembic_config() -> Config:
+    """The alembic configuration of the door's book."""
+    return migrations_config(MIGRATIONS)
 
 
 def head_revision() -> str:
     """The revision the code expects the database to be at."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise RuntimeError(f"no migrations found in {MIGRATIONS}")
-    return head
+    return migrations_head(MIGRATIONS)
 
 
 def upgrade(url: str, revision: str = "head", *, key_file: Path | None = None) -> None:

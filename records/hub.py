@@ -25,11 +25,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Select, exists, func, select, text
 from sqlalchemy.orm import aliased
 
-from records.database import migration_connection
+from records.database import migration_connection, migrations_config, migrations_head
 from records.hub_tables import (
     ADMISSION,
     REFUSAL,
@@ -78,16 +77,11 @@ def hub_phones_held(day: dt.date) -> Select[tuple[HubPhoneRecord]]:
 
 
 def hub_alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(HUB_MIGRATIONS))
-    return config
+    return migrations_config(HUB_MIGRATIONS)
 
 
 def hub_head_revision() -> str:
-    head = ScriptDirectory.from_config(hub_alembic_config()).get_current_head()
-    if head is None:
-        raise RuntimeError(f"no migrations found in {HUB_MIGRATIONS}")
-    return head
+    return migrations_head(HUB_MIGRATIONS)
 
 
 def upgrade_hub(url: str, revision: str = "head") -> None:

@@ -15,7 +15,7 @@ from typing import NoReturn, TypeAlias, cast
 
 from kiosk.cli import people, reports, station
 from kiosk.cli.hub import add_commands as add_hub_commands
-from kiosk.cli.io import OK, REJECTED, USAGE, KioskError, run_command
+from kiosk.cli.io import OK, REJECTED, USAGE, KioskError, SubParsers, run_command
 from kiosk.cli.io import error as _error
 from kiosk.cli.marks import add_commands as add_mark_commands
 from kiosk.cli.mis import add_commands as add_mis_commands
@@ -30,10 +30,8 @@ DISTRIBUTION = "school-entry-kiosk"
 # The name this module's error had before every command shared kiosk.cli.io's; kept for callers.
 Failure = KioskError
 
-# A group's `add_commands(sub, common)` (a string: argparse's classes are not generic at run time).
-Registrar: TypeAlias = (
-    "Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]"
-)
+# A group's `add_commands(sub, common)` (a string, as SubParsers is).
+Registrar: TypeAlias = "Callable[[SubParsers, argparse.ArgumentParser], None]"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,18 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     # Every level is a _Parser (argparse makes subparsers of the parent's class); the groups
     # take any ArgumentParser's subparsers.
-    sub = cast(
-        "argparse._SubParsersAction[argparse.ArgumentParser]",
-        parser.add_subparsers(metavar="COMMAND"),
-    )
+    sub = cast("SubParsers", parser.add_subparsers(metavar="COMMAND"))
     for add_commands in COMMAND_GROUPS:
         add_commands(sub, common)
     return parser
 
 
-def add_station_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_station_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """The station's own commands: running it, its database, people, exports, checks."""
     station.add_running_commands(sub, common)  # demo, run
     station.add_database_commands(sub, common)  # db upgrade

@@ -5,23 +5,34 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config, first_line
+from kiosk.cli.io import (
+    OK,
+    REJECTED,
+    KioskError,
+    SubParsers,
+    add_command,
+    add_group,
+    command_config,
+    first_line,
+    school_book,
+    whole_number,
+)
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
-from kiosk.database import open_school_book
+from kiosk.database import Book
 from kiosk.hub import hub_engine, publish_roster, sync_once
 from records.hub import HubLogin, HubLoginError, add_hub_login, login_name_for, upgrade_hub
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk sync` and `kiosk hub ...` on the `kiosk` parser's subcommands."""
     sync = add_command(
         sub,
@@ -32,15 +43,13 @@ def add_commands(
     )
     sync.add_argument(
         "--batch-size",
-        type=_positive,
+        type=whole_number(1),
         metavar="N",
         help="events per hub transaction (default: [hub] batch_size)",
     )
     sync.set_defaults(handler=cmd_sync)
 
-    hub = sub.add_parser("hub", parents=[common], help="the school's hub").add_subparsers(
-        metavar="ACTION"
-    )
+    hub = add_group(sub, "hub", common, help="the school's hub")
     add_command(
         hub,
         "upgrade",
@@ -92,16 +101,6 @@ def add_commands(
         login.set_defaults(handler=cmd_hub_add_login, office=office)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more: {text!r}")
-    return value
-
-
 def _hub_config(args: argparse.Namespace, *, require_database: bool = True) -> Config:
     config = command_config(args, require_database=require_database)
     if not config.hub.enabled:
@@ -112,29 +111,36 @@ def _hub_config(args: argparse.Namespace, *, require_database: bool = True) -> C
     return config
 
 
+@contextmanager
+def _book_and_hub(config: Config) -> Iterator[tuple[Book, Engine]]:
+    """This door's book and the hub's engine, both let go however the command ends."""
+    with school_book(config) as book:
+        hub = hub_engine(config.hub)
+        try:
+            yield book, hub
+        finally:
+            hub.dispose()
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     config = _hub_config(args)
-    book = open_school_book(config.database)
-    hub = hub_engine(config.hub)
-    try:
-        report = sync_once(
-            book.sessions,
-            hub,
-            config.station.name,
-            now=_now(),
-            zone=config.school.zone,
-            batch_size=args.batch_size or config.hub.batch_size,
-            store=config.station.store,
-        )
-    except SQLAlchemyError as exc:
-        raise KioskError(
-            f"the hub did not answer: {first_line(exc)}; what was sent before stays sent, "
-            "the rest goes at the next round",
-            REJECTED,
-        ) from None
-    finally:
-        hub.dispose()
-        book.close()
+    with _book_and_hub(config) as (book, hub):
+        try:
+            report = sync_once(
+                book.sessions,
+                hub,
+                config.station.name,
+                now=_now(),
+                zone=config.school.zone,
+                batch_size=args.batch_size or config.hub.batch_size,
+                store=config.station.store,
+            )
+        except SQLAlchemyError as exc:
+            raise KioskError(
+                f"the hub did not answer: {first_line(exc)}; what was sent before stays sent, "
+                "the rest goes at the next round",
+                REJECTED,
+            ) from None
     for line in report.lines():
         _say(line)
     return OK
@@ -152,15 +158,11 @@ def cmd_hub_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_hub_publish(args: argparse.Namespace) -> int:
     config = _hub_config(args)
-    book = open_school_book(config.database)
-    hub = hub_engine(config.hub)
-    try:
-        written = publish_roster(book.sessions, hub, _now())
-    except SQLAlchemyError as exc:
-        raise KioskError(f"cannot publish to the hub: {first_line(exc)}", REJECTED) from None
-    finally:
-        hub.dispose()
-        book.close()
+    with _book_and_hub(config) as (book, hub):
+        try:
+            written = publish_roster(book.sessions, hub, _now())
+        except SQLAlchemyError as exc:
+            raise KioskError(f"cannot publish to the hub: {first_line(exc)}", REJECTED) from None
     _say(f"published {written} learner, staff and badge row(s) to the hub")
     return OK
 

@@ -1,6 +1,6 @@
 """What every `kiosk` command shares: exit statuses, the one error type and the one place errors
-become a line on standard error, the config and database checks, the book, date arguments,
-output, time."""
+become a line on standard error, the config and database checks, the book, parser pieces,
+an import's outcome, output, time."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TypeAlias
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from kiosk.config import Config, ConfigError, config_path, load_config
 from kiosk.database import Book, DatabaseError, open_school_book
@@ -21,7 +23,7 @@ from kiosk.exports import ExportError, ExportWriteError
 from kiosk.mis.credentials import CredentialsError
 from kiosk.notify.send import NotifyError
 from kiosk.people.pins import PinError
-from kiosk.people.roster_import import ImportFileError, MassLeaveRefused
+from kiosk.people.roster_import import ImportFileError, ImportReport, MassLeaveRefused
 from kiosk.upkeep.retention import PurgeRefused
 from records.database import sqlite_path
 from records.keys import KeyFileError
@@ -31,6 +33,9 @@ OK, REJECTED, USAGE = 0, 1, 2
 INTERRUPTED = 130
 
 Handler = Callable[[argparse.Namespace], int]
+# A parser's subcommands, as every group registers on them (a string: argparse's classes are not
+# generic at run time).
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # Dates a command accepts: wide enough for "everything", narrow enough that turning a day into
 # an instant in any time zone (a day either side) stays inside what datetime can hold.
@@ -92,7 +97,7 @@ def first_line(exc: BaseException) -> str:
 
 
 def add_command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    sub: SubParsers,
     name: str,
     common: argparse.ArgumentParser,
     *,
@@ -109,6 +114,51 @@ def add_command(
         epilog=f"example:\n{lines}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def add_group(
+    sub: SubParsers,
+    name: str,
+    common: argparse.ArgumentParser,
+    *,
+    help: str,
+    metavar: str = "ACTION",
+) -> SubParsers:
+    """A command that only groups others (`kiosk db upgrade`'s `db`): its subcommands."""
+    group: SubParsers = sub.add_parser(name, parents=[common], help=help).add_subparsers(
+        metavar=metavar
+    )
+    return group
+
+
+def add_date_option(
+    parser: argparse.ArgumentParser,
+    flag: str = "--date",
+    *,
+    help: str,
+    required: bool = False,
+    dest: str | None = None,
+) -> None:
+    """A day given as YYYY-MM-DD, checked by `parse_date`."""
+    parser.add_argument(
+        flag, dest=dest, required=required, type=parse_date, metavar="YYYY-MM-DD", help=help
+    )
+
+
+def whole_number(least: int, unit: str = "") -> Callable[[str], int]:
+    """An option's type: a whole number (of `unit`), `least` or more."""
+    described = f"a whole number{f' of {unit}' if unit else ''}, {least} or more"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {described}: {text!r}")
+        return value
+
+    return parse
 
 
 def command_config(
@@ -135,6 +185,25 @@ def school_book(config: Config) -> Iterator[Book]:
         yield book
     finally:
         book.close()
+
+
+def settle(session: Session, dry_run: bool) -> None:
+    """Keep what the command did, or, on a dry run, nothing of it."""
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+
+
+def said_import(report: ImportReport, refused: list[str], where: str) -> int:
+    """An import's refused rows (each line saying where it came from), its notes and summary;
+    REJECTED if any row was refused."""
+    for line in refused:
+        error(line)
+    for note in report.notes:
+        error(f"{where}: {note}")
+    say(report.summary())
+    return REJECTED if refused else OK
 
 
 def check_database_url(config: Config, *, creating: bool = False) -> None:

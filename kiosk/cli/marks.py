@@ -8,24 +8,29 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config
-from kiosk.cli.io import parse_date as _date
+from kiosk.cli.io import (
+    OK,
+    REJECTED,
+    KioskError,
+    SubParsers,
+    add_command,
+    add_date_option,
+    add_group,
+    command_config,
+    school_book,
+    whole_number,
+)
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
-from kiosk.database import open_school_book
 from kiosk.domain.attendance import Code
 from kiosk.domain.people import StaffRef
 from kiosk.office.amendments import AmendmentError, amend_mark, find_mark
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk mark ...` on the `kiosk` parser's subcommands."""
-    mark = sub.add_parser("mark", parents=[common], help="the register's marks").add_subparsers(
-        metavar="ACTION"
-    )
+    mark = add_group(sub, "mark", common, help="the register's marks")
     amend = add_command(
         mark,
         "amend",
@@ -37,9 +42,7 @@ def add_commands(
         ),
     )
     amend.add_argument("mis_id", metavar="MIS_ID", help="the learner's MIS id")
-    amend.add_argument(
-        "--date", required=True, type=_date, metavar="YYYY-MM-DD", help="the day of the mark"
-    )
+    add_date_option(amend, required=True, help="the day of the mark")
     amend.add_argument(
         "--session", required=True, choices=["AM", "PM"], help="the session of the mark"
     )
@@ -48,7 +51,7 @@ def add_commands(
     )
     amend.add_argument(
         "--minutes",
-        type=_minutes,
+        type=whole_number(0, "minutes"),
         metavar="N",
         help="minutes late (L and U only; default: kept for L and U, else 0)",
     )
@@ -62,16 +65,6 @@ def add_commands(
     amend.set_defaults(handler=cmd_mark_amend)
 
 
-def _minutes(text: str) -> int:
-    try:
-        minutes = int(text)
-    except ValueError:
-        minutes = -1
-    if minutes < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number of minutes, 0 or more: {text!r}")
-    return minutes
-
-
 @contextmanager
 def sealed_sessions(config: Config) -> Iterator[Session]:
     """A session on the database, sealing what it writes with the school's key.
@@ -79,12 +72,8 @@ def sealed_sessions(config: Config) -> Iterator[Session]:
     The key file must exist: an amendment audited without the key would break a chain that is
     sealed (`kiosk db upgrade` creates the key).
     """
-    book = open_school_book(config.database)
-    try:
-        with book.sessions() as session:
-            yield session
-    finally:
-        book.close()
+    with school_book(config) as book, book.sessions() as session:
+        yield session
 
 
 def cmd_mark_amend(args: argparse.Namespace) -> int:

@@ -5,15 +5,24 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from typing import TypeAlias
 
-from kiosk.cli.io import OK, REJECTED, USAGE, add_command, command_config
+from kiosk.cli.io import (
+    OK,
+    REJECTED,
+    USAGE,
+    KioskError,
+    SubParsers,
+    add_command,
+    add_date_option,
+    add_group,
+    command_config,
+    said_import,
+    school_book,
+    settle,
+)
 from kiosk.cli.io import error as _error
-from kiosk.cli.io import parse_date as _date
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
-from kiosk.config import Config
-from kiosk.database import Book, open_school_book
 from kiosk.mis.check import check_mis
 from kiosk.mis.connect import open_provider
 from kiosk.mis.provider import MisError, NotSupported
@@ -21,13 +30,11 @@ from kiosk.mis.queue import queue_status
 from kiosk.mis.roster import pull_roster
 from kiosk.mis.send import send_round
 
-Handler = Callable[[argparse.Namespace], int]
-
 # Tests put a recording sleep here; a 429's Retry-After is waited out with it.
 sleep: Callable[[float], None] = time.sleep
 
 
-def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `mis status`, `mis send`, `mis check` and `roster pull` on the `kiosk` parser."""
     mis = add_command(
         sub, "mis", common, help="the MIS write-back ([mis])", example="kiosk mis status"
@@ -39,7 +46,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="the write-back queue: what is sent, waiting or refused",
         example="kiosk mis status --date 2026-11-23",
     )
-    status.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="one day only")
+    add_date_option(status, help="one day only")
     status.set_defaults(handler=cmd_mis_status)
     send = add_command(
         mis,
@@ -48,9 +55,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="queue the day's marks and write what is due to the MIS",
         example="kiosk mis send   # the timer runs this every few minutes",
     )
-    send.add_argument(
-        "--date", type=_date, metavar="YYYY-MM-DD", help="the day whose marks to queue (today)"
-    )
+    add_date_option(send, help="the day whose marks to queue (today)")
     send.add_argument(
         "--retry-rejected",
         action="store_true",
@@ -64,9 +69,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="read the MIS (never write): would a write work with this config?",
         example="kiosk mis check   # exit 0 only when a write would work",
     )
-    check.add_argument(
-        "--date", type=_date, metavar="YYYY-MM-DD", help="the day whose marks to read (today)"
-    )
+    add_date_option(check, help="the day whose marks to read (today)")
     check.set_defaults(handler=cmd_mis_check)
 
     pull = add_command(
@@ -80,30 +83,16 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     pull.set_defaults(handler=cmd_roster_pull)
 
 
-SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
 def _roster_actions(sub: SubParsers, common: argparse.ArgumentParser) -> SubParsers:
     """The `roster` command's actions, made if `kiosk roster import` is not registered yet."""
     roster: argparse.ArgumentParser | None = sub.choices.get("roster")
     if roster is None:
-        made: SubParsers = sub.add_parser(
-            "roster", parents=[common], help="learners"
-        ).add_subparsers(metavar="ACTION")
-        return made
+        return add_group(sub, "roster", common, help="learners")
     for action in roster._actions:
         if isinstance(action, argparse._SubParsersAction):
             return action
     found: SubParsers = roster.add_subparsers(metavar="ACTION")
     return found
-
-
-def _config(args: argparse.Namespace) -> Config:
-    return command_config(args)
-
-
-def _open(config: Config) -> Book:
-    return open_school_book(config.database)
 
 
 def _not_configured() -> None:
@@ -114,14 +103,10 @@ def _not_configured() -> None:
 
 
 def cmd_mis_status(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     zone = config.school.zone
-    book = _open(config)
-    try:
-        with book.reads() as session:
-            status = queue_status(session, day=args.date)
-    finally:
-        book.close()
+    with school_book(config) as book, book.reads() as session:
+        status = queue_status(session, day=args.date)
     provider = config.mis.provider
     held = status.count("held")
     _say(
@@ -151,15 +136,14 @@ def cmd_mis_status(args: argparse.Namespace) -> int:
 
 
 def cmd_mis_send(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     now = _now()
     day = args.date or now.astimezone(config.school.zone).date()
     if not config.mis.enabled:
         # The timer runs this at every school: without a MIS it touches nothing.
         _not_configured()
         return OK
-    book = _open(config)
-    try:
+    with school_book(config) as book:
         done = send_round(
             book.sessions,
             config.mis,
@@ -168,8 +152,6 @@ def cmd_mis_send(args: argparse.Namespace) -> int:
             retry_refused=args.retry_rejected,
             sleep=sleep,
         )
-    finally:
-        book.close()
     queued, retried, report = done.queued, done.retried, done.report
     if report is None:
         _not_configured()
@@ -186,18 +168,15 @@ def cmd_mis_send(args: argparse.Namespace) -> int:
 
 
 def cmd_mis_check(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     if not config.mis.enabled:
         _error('no MIS is configured ([mis] provider = "none"): there is nothing to check')
         return USAGE
     day = args.date or _now().astimezone(config.school.zone).date()
     provider = open_provider(config.mis, sleep=sleep)
     assert provider is not None
-    book = _open(config)
-    try:
+    with school_book(config) as book:
         found = check_mis(book.sessions, provider, today=day, overwrite=config.mis.overwrite)
-    finally:
-        book.close()
     _say(f"MIS: {found.provider} at {config.mis.base_url or 'its public address'} (read only)")
     for line in found.text():
         _say(line)
@@ -209,38 +188,25 @@ def cmd_mis_check(args: argparse.Namespace) -> int:
 
 
 def cmd_roster_pull(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     provider = open_provider(config.mis, sleep=sleep)
     if provider is None:
         _error('no MIS is configured ([mis] provider = "none"); use `kiosk roster import FILE`')
         return USAGE
     now = _now()
-    book = _open(config)
-    try:
-        with book.sessions() as session:
-            try:
-                pulled = pull_roster(
-                    session,
-                    provider,
-                    today=now.astimezone(config.school.zone).date(),
-                    now=now,
-                    dry_run=args.dry_run,
-                )
-            except NotSupported as exc:
-                _error(str(exc))
-                return USAGE
-            except MisError as exc:
-                _error(f"cannot read the roster from the MIS: {exc}")
-                return REJECTED
-            if args.dry_run:
-                session.rollback()
-            else:
-                session.commit()
-    finally:
-        book.close()
-    for source, reason in pulled.rejected:
-        _error(f"{provider.name}: {source}: {reason}")
-    for note in pulled.report.notes:
-        _error(f"{provider.name}: {note}")
-    _say(pulled.report.summary())
-    return REJECTED if pulled.rejected else OK
+    with school_book(config) as book, book.sessions() as session:
+        try:
+            pulled = pull_roster(
+                session,
+                provider,
+                today=now.astimezone(config.school.zone).date(),
+                now=now,
+                dry_run=args.dry_run,
+            )
+        except NotSupported as exc:
+            raise KioskError(str(exc), USAGE) from None
+        except MisError as exc:
+            raise KioskError(f"cannot read the roster from the MIS: {exc}", REJECTED) from None
+        settle(session, args.dry_run)
+    refused = [f"{provider.name}: {source}: {reason}" for source, reason in pulled.rejected]
+    return said_import(pulled.report, refused, provider.name)

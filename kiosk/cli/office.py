@@ -9,13 +9,22 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config
+from kiosk.cli.io import (
+    OK,
+    REJECTED,
+    KioskError,
+    SubParsers,
+    add_command,
+    add_group,
+    command_config,
+    school_book,
+    settle,
+)
 from kiosk.cli.io import error as _error
 from kiosk.cli.io import parse_date as _date
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.config import Config
-from kiosk.database import Book, open_school_book
 from kiosk.domain.people import StaffRef
 from kiosk.domain.phones import ConfiscatedItem
 from kiosk.notify.send import pending, send_pending
@@ -41,9 +50,7 @@ from records.staff_seals import broken_seals
 _Done = TypeVar("_Done")
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register the office's commands on the `kiosk` parser's subcommands.
 
     Errors become one line and CONTRACT.md's status in kiosk.cli.io.run_command, however
@@ -55,9 +62,7 @@ def add_commands(
     _add_phone_commands(sub, common)
 
 
-def _add_purge_command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def _add_purge_command(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     purge_cmd = add_command(
         sub,
         "purge",
@@ -82,12 +87,8 @@ def _add_purge_command(
     purge_cmd.set_defaults(handler=cmd_purge)
 
 
-def _add_audit_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    audit = sub.add_parser("audit", parents=[common], help="the audit log").add_subparsers(
-        metavar="ACTION"
-    )
+def _add_audit_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
+    audit = add_group(sub, "audit", common, help="the audit log")
     add_command(
         audit,
         "verify",
@@ -108,12 +109,8 @@ def _add_audit_commands(
     reset.set_defaults(handler=cmd_audit_reset_anchor)
 
 
-def _add_notify_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    notify = sub.add_parser(
-        "notify", parents=[common], help="notifications for the office"
-    ).add_subparsers(metavar="ACTION")
+def _add_notify_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
+    notify = add_group(sub, "notify", common, help="notifications for the office")
     add_command(
         notify,
         "send",
@@ -123,12 +120,10 @@ def _add_notify_commands(
     ).set_defaults(handler=cmd_notify_send)
 
 
-def _add_phone_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    phone = sub.add_parser(
-        "phone", parents=[common], help="confiscated phones: the escalation and collection"
-    ).add_subparsers(metavar="ACTION")
+def _add_phone_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
+    phone = add_group(
+        sub, "phone", common, help="confiscated phones: the escalation and collection"
+    )
     confiscate_cmd = add_command(
         phone,
         "confiscate",
@@ -181,19 +176,17 @@ def _at_phone_desk(
 ) -> _Done | None:
     """`job(session, learner_id)` for the learner with `mis_id`, in one transaction; None, the
     refusal said, when the phone desk refuses."""
-    book = _open(config)
-    try:
-        with book.sessions.begin() as session:
-            return job(session, _learner_id(session, mis_id))
-    except PhoneDeskError as exc:
-        _error(str(exc))
-        return None
-    finally:
-        book.close()
+    with school_book(config) as book:
+        try:
+            with book.sessions.begin() as session:
+                return job(session, _learner_id(session, mis_id))
+        except PhoneDeskError as exc:
+            _error(str(exc))
+            return None
 
 
 def cmd_phone_confiscate(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     outcome = _at_phone_desk(
         config,
         args.mis_id,
@@ -217,7 +210,7 @@ def cmd_phone_confiscate(args: argparse.Namespace) -> int:
 
 def cmd_phone_collected(args: argparse.Namespace) -> int:
     done = _at_phone_desk(
-        _config(args),
+        command_config(args),
         args.mis_id,
         lambda session, learner_id: phone_collected_by_parent(
             session, learner_id, at=_now(), collected_by=args.collector, by=StaffRef(args.by)
@@ -230,13 +223,9 @@ def cmd_phone_collected(args: argparse.Namespace) -> int:
 
 
 def cmd_phone_held(args: argparse.Namespace) -> int:
-    config = _config(args)
-    book = _open(config)
-    try:
-        with book.reads() as session:
-            held = held_confiscations(session)
-    finally:
-        book.close()
+    config = command_config(args)
+    with school_book(config) as book, book.reads() as session:
+        held = held_confiscations(session)
     if not held:
         _say("no confiscated phones held")
         return OK
@@ -254,16 +243,8 @@ def cmd_phone_held(args: argparse.Namespace) -> int:
     return OK
 
 
-def _config(args: argparse.Namespace) -> Config:
-    return command_config(args)
-
-
-def _open(config: Config) -> Book:
-    return open_school_book(config.database)
-
-
 def cmd_purge(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     zone = config.school.zone
     now = _now()
     today = now.astimezone(zone).date()
@@ -271,27 +252,20 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if args.configured and not (kept.search_days or kept.routine_days):
         _say("[retention] keeps everything (search_days = routine_days = 0): nothing to purge")
         return OK
-    book = _open(config)
-    try:
-        # One transaction: every table is purged, and the audit entry written, or none is.
-        with book.sessions() as session:
-            if args.configured:
-                report = purge_configured(
-                    session,
-                    search_days=kept.search_days,
-                    routine_days=kept.routine_days,
-                    today=today,
-                    zone=zone,
-                    now=now,
-                )
-            else:
-                report = purge(session, before=args.before, today=today, zone=zone, now=now)
-            if args.dry_run:
-                session.rollback()
-            else:
-                session.commit()
-    finally:
-        book.close()
+    # One transaction: every table is purged, and the audit entry written, or none is.
+    with school_book(config) as book, book.sessions() as session:
+        if args.configured:
+            report = purge_configured(
+                session,
+                search_days=kept.search_days,
+                routine_days=kept.routine_days,
+                today=today,
+                zone=zone,
+                now=now,
+            )
+        else:
+            report = purge(session, before=args.before, today=today, zone=zone, now=now)
+        settle(session, args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     if args.configured:
         periods = (
@@ -305,7 +279,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = command_config(args)
     key_file = config.database.key_path
     try:
         # No key file: entries sealed with one are reported as unchecked, never passed.
@@ -313,17 +287,13 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     except KeyFileError as exc:
         raise KioskError(f"{config.source or 'config'}: [database] key_file: {exc}") from None
     anchor = anchor_path(key_file) if key is not None else None
-    book = _open(config)
-    try:
-        with book.reads() as session:
-            broken = verify_audit(session, key=key, anchor=anchor)
-            entries = audit_entry_count(session)
-            # The register is compared with the log only once the log itself is evidence.
-            register = verify_register(session) if broken is None else None
-            # Who may do what is evidence too: a role or PIN hash changed outside the kiosk.
-            _, altered = broken_seals(session, key) if key is not None else ((), ())
-    finally:
-        book.close()
+    with school_book(config) as book, book.reads() as session:
+        broken = verify_audit(session, key=key, anchor=anchor)
+        entries = audit_entry_count(session)
+        # The register is compared with the log only once the log itself is evidence.
+        register = verify_register(session) if broken is None else None
+        # Who may do what is evidence too: a role or PIN hash changed outside the kiosk.
+        _, altered = broken_seals(session, key) if key is not None else ((), ())
     if broken is not None:
         _error(f"audit log broken at {_where(broken, config)}: {broken.reason}")
         return REJECTED
@@ -358,7 +328,7 @@ def cmd_audit_reset_anchor(args: argparse.Namespace) -> int:
     the entries since the backup as removed. Once the restore is deliberate, this anchors the
     log as it now is: only if the chain itself is intact, keeping the old anchor beside the new
     one, and recording who did it and why in the log itself."""
-    config = _config(args)
+    config = command_config(args)
     key_file = config.database.key_path
     reason = " ".join(str(args.reason).split())
     if not reason:
@@ -369,8 +339,7 @@ def cmd_audit_reset_anchor(args: argparse.Namespace) -> int:
         raise KioskError(f"{config.source or 'config'}: [database] key_file: {exc}") from None
     anchor = anchor_path(key_file)
     now = _now()
-    book = _open(config)
-    try:
+    with school_book(config) as book:
         with book.sessions() as session:
             broken = verify_audit(session, key=key, chain_only=True)
             staff = staff_by_staff_id(session, args.by)
@@ -396,8 +365,6 @@ def cmd_audit_reset_anchor(args: argparse.Namespace) -> int:
             )
         with book.sessions() as session:
             entries = audit_entry_count(session)
-    finally:
-        book.close()
     where = f"; the old anchor is kept at {kept}" if kept is not None else ""
     _say(f"audit log re-anchored at its {entries} entries{where}")
     return OK
@@ -413,9 +380,8 @@ def _where(broken: AuditBreak, config: Config) -> str:
 
 
 def cmd_notify_send(args: argparse.Namespace) -> int:
-    config = _config(args)
-    book = _open(config)
-    try:
+    config = command_config(args)
+    with school_book(config) as book:
         if not config.notify.enabled:
             with book.sessions() as session:
                 waiting = len(pending(session))
@@ -425,8 +391,6 @@ def cmd_notify_send(args: argparse.Namespace) -> int:
             )
             return OK
         report = send_pending(book.sessions, config.notify, now=_now())
-    finally:
-        book.close()
     _say(report.summary())
     # A failed delivery fails the timer's run, so the journal and `systemctl --failed` show it.
     return REJECTED if report.failed else OK

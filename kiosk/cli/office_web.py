@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kiosk.cli.io import OK, USAGE, KioskError, add_command, command_config
+from kiosk.cli.io import OK, USAGE, KioskError, SubParsers, add_command, command_config, school_book
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.database import open_school_book
@@ -23,9 +23,7 @@ from records.keys import KeyFileError
 log = logging.getLogger(__name__)
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk office` and `kiosk roll` on the `kiosk` parser's subcommands."""
     office = add_command(
         sub,
@@ -102,12 +100,8 @@ def cmd_office(args: argparse.Namespace) -> int:
 
 def cmd_roll(args: argparse.Namespace) -> int:
     config = command_config(args)
-    book = open_school_book(config.database)
-    try:
-        with book.reads() as session:
-            roll = school_roll(session, config=config, now=_now())
-    finally:
-        book.close()
+    with school_book(config) as book, book.reads() as session:
+        roll = school_roll(session, config=config, now=_now())
     out: Path | None = args.out
     kind = args.format or ("csv" if out is not None and out.suffix.lower() == ".csv" else "text")
     if kind == "csv":

@@ -7,42 +7,40 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config, school_book
-from kiosk.cli.io import error as _error
+from kiosk.cli.io import (
+    OK,
+    REJECTED,
+    KioskError,
+    SubParsers,
+    add_command,
+    add_group,
+    command_config,
+    said_import,
+    school_book,
+    settle,
+)
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
-from kiosk.config import Config
 from kiosk.people.pins import set_pin
 from kiosk.people.roster_import import ImportReport, import_learners, import_staff
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk roster import` and `kiosk staff ...` on the `kiosk` parser."""
     _add_roster_commands(sub, common)
     _add_staff_commands(sub, common)
 
 
-def _add_roster_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    roster = sub.add_parser("roster", parents=[common], help="learners").add_subparsers(
-        metavar="ACTION"
-    )
-    roster_import = add_command(
-        roster,
-        "import",
+def _add_roster_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
+    roster_import = _add_import(
+        add_group(sub, "roster", common, help="learners"),
         common,
-        help="import or update learners from a CSV",
+        who="learners",
+        file_help="the learners' CSV (UTF-8, header row)",
         example="kiosk roster import learners.csv --dry-run\nkiosk roster import learners.csv",
     )
-    roster_import.add_argument("file", type=Path, help="the learners' CSV (UTF-8, header row)")
-    roster_import.add_argument("--dry-run", action="store_true", help="check, save nothing")
     roster_import.add_argument(
         "--allow-mass-leave",
         action="store_true",
@@ -51,20 +49,27 @@ def _add_roster_commands(
     roster_import.set_defaults(handler=cmd_roster_import)
 
 
-def _add_staff_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    staff = sub.add_parser("staff", parents=[common], help="staff").add_subparsers(metavar="ACTION")
-    staff_import = add_command(
-        staff,
-        "import",
-        common,
-        help="import or update staff from a CSV",
-        example="kiosk staff import staff.csv --dry-run",
+def _add_import(
+    group: SubParsers, common: argparse.ArgumentParser, *, who: str, file_help: str, example: str
+) -> argparse.ArgumentParser:
+    """`import FILE [--dry-run]` in `group`: `who` added or updated from a CSV."""
+    command = add_command(
+        group, "import", common, help=f"import or update {who} from a CSV", example=example
     )
-    staff_import.add_argument("file", type=Path, help="the staff CSV (UTF-8, header row)")
-    staff_import.add_argument("--dry-run", action="store_true", help="check, save nothing")
-    staff_import.set_defaults(handler=cmd_staff_import)
+    command.add_argument("file", type=Path, help=file_help)
+    command.add_argument("--dry-run", action="store_true", help="check, save nothing")
+    return command
+
+
+def _add_staff_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
+    staff = add_group(sub, "staff", common, help="staff")
+    _add_import(
+        staff,
+        common,
+        who="staff",
+        file_help="the staff CSV (UTF-8, header row)",
+        example="kiosk staff import staff.csv --dry-run",
+    ).set_defaults(handler=cmd_staff_import)
     set_pin_cmd = add_command(
         staff,
         "set-pin",
@@ -79,54 +84,28 @@ def _add_staff_commands(
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
-    config = command_config(args)
-    return _run_import(
-        config,
-        args.dry_run,
-        lambda session, now: import_learners(
-            session,
-            args.file,
-            today=now.astimezone(config.school.zone).date(),
-            now=now,
-            dry_run=args.dry_run,
-            allow_mass_leave=args.allow_mass_leave,
-        ),
-        args.file,
-    )
+    return _run_import(args, import_learners, allow_mass_leave=args.allow_mass_leave)
 
 
 def cmd_staff_import(args: argparse.Namespace) -> int:
-    config = command_config(args)
-    return _run_import(
-        config,
-        args.dry_run,
-        lambda session, now: import_staff(
-            session,
-            args.file,
-            today=now.astimezone(config.school.zone).date(),
-            now=now,
-            dry_run=args.dry_run,
-        ),
-        args.file,
-    )
+    return _run_import(args, import_staff)
 
 
 def _run_import(
-    config: Config, dry_run: bool, work: Callable[[Any, datetime], ImportReport], path: Path
+    args: argparse.Namespace, importer: Callable[..., ImportReport], **options: bool
 ) -> int:
+    """`importer` (learners or staff) on `args.file` as of the school's today; `options` are
+    the importer's own."""
+    config = command_config(args)
+    path: Path = args.file
     # An error leaves the block before commit: the session's close rolls everything back.
     with school_book(config) as book, book.sessions() as session:
-        report = work(session, _now())
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
-    for line, reason in report.rejected:
-        _error(f"{path}:{line}: {reason}")
-    for note in report.notes:
-        _error(f"{path}: {note}")
-    _say(report.summary())
-    return REJECTED if report.rejected else OK
+        now = _now()
+        today = now.astimezone(config.school.zone).date()
+        report = importer(session, path, today=today, now=now, dry_run=args.dry_run, **options)
+        settle(session, args.dry_run)
+    refused = [f"{path}:{line}: {reason}" for line, reason in report.rejected]
+    return said_import(report, refused, str(path))
 
 
 def cmd_set_pin(args: argparse.Namespace) -> int:

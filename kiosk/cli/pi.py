@@ -12,10 +12,12 @@ from kiosk.cli.io import (
     REJECTED,
     USAGE,
     KioskError,
+    SubParsers,
     add_command,
     command_config,
     error,
     say,
+    whole_number,
 )
 from kiosk.upkeep.backup import (
     DEFAULT_BACKUP_FOLDER,
@@ -27,9 +29,7 @@ from kiosk.upkeep.backup import (
 )
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register the Pi commands on `kiosk`'s subparsers (kiosk.cli calls this)."""
     backup = add_command(
         sub,
@@ -47,7 +47,7 @@ def add_commands(
     )
     backup.add_argument(
         "--keep-days",
-        type=_days,
+        type=whole_number(1, "days"),
         default=DEFAULT_KEEP_DAYS,
         metavar="N",
         help=f"keep the backups of the last N days (default: {DEFAULT_KEEP_DAYS})",
@@ -109,16 +109,6 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name: it may resolve anywhere
-
-
-def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        days = 0
-    if days < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of days, 1 or more: {text!r}")
-    return days
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

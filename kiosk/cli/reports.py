@@ -9,8 +9,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from kiosk.cli.io import OK, add_command, command_config, school_book
-from kiosk.cli.io import parse_date as _date
+from kiosk.cli.io import (
+    OK,
+    SubParsers,
+    add_command,
+    add_date_option,
+    add_group,
+    command_config,
+    school_book,
+)
 from kiosk.cli.io import say as _say
 from kiosk.clock import utc_now as _now
 from kiosk.domain.attendance import Session as SchoolSession
@@ -28,13 +35,9 @@ from kiosk.phones.held import outstanding_phones
 from records.csvfiles import write_csv
 
 
-def add_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk export ...` and `kiosk phones` on the `kiosk` parser's subcommands."""
-    export = sub.add_parser("export", parents=[common], help="CSV exports").add_subparsers(
-        metavar="WHAT"
-    )
+    export = add_group(sub, "export", common, help="CSV exports", metavar="WHAT")
     _add_attendance_export(export, common)
     _add_searches_export(export, common)
 
@@ -45,15 +48,11 @@ def add_commands(
         help="phones handed in and not yet returned",
         example="kiosk phones --date 2026-11-23",
     )
-    phones.add_argument(
-        "--date", type=_date, metavar="YYYY-MM-DD", help="the school day (default: today)"
-    )
+    add_date_option(phones, help="the school day (default: today)")
     phones.set_defaults(handler=cmd_phones)
 
 
-def _add_attendance_export(
-    export: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def _add_attendance_export(export: SubParsers, common: argparse.ArgumentParser) -> None:
     attendance = add_command(
         export,
         "attendance",
@@ -61,21 +60,15 @@ def _add_attendance_export(
         help="attendance marks for the MIS",
         example="kiosk export attendance --date 2026-11-23 --session AM --out am.csv",
     )
-    attendance.add_argument(
-        "--date", required=True, type=_date, metavar="YYYY-MM-DD", help="the school day"
-    )
+    add_date_option(attendance, required=True, help="the school day")
     attendance.add_argument(
         "--session", choices=["AM", "PM"], default="AM", help="the session (default: AM)"
     )
-    attendance.add_argument(
-        "--out", type=Path, metavar="FILE", help="write here (default: standard output)"
-    )
+    _add_out_option(attendance)
     attendance.set_defaults(handler=cmd_export_attendance)
 
 
-def _add_searches_export(
-    export: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def _add_searches_export(export: SubParsers, common: argparse.ArgumentParser) -> None:
     searches = add_command(
         export,
         "searches",
@@ -85,25 +78,9 @@ def _add_searches_export(
             "kiosk export searches --from 2026-09-01 --to 2026-12-19 --by DS1 --out searches.csv"
         ),
     )
-    searches.add_argument(
-        "--from",
-        dest="first",
-        required=True,
-        type=_date,
-        metavar="YYYY-MM-DD",
-        help="the first day, included",
-    )
-    searches.add_argument(
-        "--to",
-        dest="last",
-        required=True,
-        type=_date,
-        metavar="YYYY-MM-DD",
-        help="the last day, included",
-    )
-    searches.add_argument(
-        "--out", type=Path, metavar="FILE", help="write here (default: standard output)"
-    )
+    add_date_option(searches, "--from", dest="first", required=True, help="the first day, included")
+    add_date_option(searches, "--to", dest="last", required=True, help="the last day, included")
+    _add_out_option(searches)
     searches.add_argument(
         "--by",
         metavar="STAFF_ID",
@@ -111,6 +88,12 @@ def _add_searches_export(
         "system account running the command is recorded)",
     )
     searches.set_defaults(handler=cmd_export_searches)
+
+
+def _add_out_option(export: argparse.ArgumentParser) -> None:
+    export.add_argument(
+        "--out", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
 
 
 def cmd_export_attendance(args: argparse.Namespace) -> int:

@@ -8,16 +8,23 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.cli.io import OK, REJECTED, KioskError, add_command, command_config, first_line
+from kiosk.cli.io import (
+    OK,
+    REJECTED,
+    KioskError,
+    SubParsers,
+    add_command,
+    add_group,
+    command_config,
+    first_line,
+)
 from kiosk.cli.io import say as _say
 from records.database import upgrade
 
 log = logging.getLogger("kiosk")
 
 
-def add_running_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_running_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk demo` and `kiosk run` on the `kiosk` parser's subcommands."""
     demo = add_command(
         sub,
@@ -42,13 +49,9 @@ def add_running_commands(
     ).set_defaults(handler=cmd_run)
 
 
-def add_database_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_database_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk db upgrade` on the `kiosk` parser's subcommands."""
-    db = sub.add_parser("db", parents=[common], help="the database").add_subparsers(
-        metavar="ACTION"
-    )
+    db = add_group(sub, "db", common, help="the database")
     upgrade_db = add_command(
         db,
         "upgrade",
@@ -62,9 +65,7 @@ def add_database_commands(
     upgrade_db.set_defaults(handler=cmd_db_upgrade)
 
 
-def add_check_command(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_check_command(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     """Register `kiosk check` on the `kiosk` parser's subcommands."""
     add_command(
         sub,

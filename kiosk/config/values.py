@@ -114,26 +114,6 @@ def _retention_days(value: Any) -> Any:
     return _checked(int, value, _RETENTION_RANGE, _retention_range)
 
 
-def _late_comers_weeks(value: Any) -> Any:
-    # Over a school year the count no longer says "persistent now".
-    return _checked(int, value, _LATE_WEEKS_RANGE, _late_weeks_range)
-
-
-def _late_comers_at_least(value: Any) -> Any:
-    # 1 would list every learner late once: a slip, not a threshold.
-    return _checked(int, value, _LATE_AT_LEAST_RANGE, _late_at_least_range)
-
-
-def _search_training_months(value: Any) -> Any:
-    # 0 would warn every searcher every day; beyond five years nobody is ever warned.
-    return _checked(int, value, _TRAINING_MONTHS_RANGE, _training_months_range)
-
-
-def _staff_idle_lock_seconds(value: Any) -> Any:
-    # Under 15 s the desk locks while staff are still typing; over an hour it never locks.
-    return _checked(int, value, _IDLE_LOCK_RANGE, _idle_lock_range)
-
-
 def _convert_like(value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         return _checked(bool, value, "true or false")
@@ -178,38 +158,27 @@ def _retention_range(value: int) -> int:
     return value
 
 
-_LATE_WEEKS_RANGE = "a whole number of weeks from 1 to 52"
-_LATE_AT_LEAST_RANGE = "a whole number of late marks from 2 to 100"
+def _whole_number(low: int, high: int, unit: str) -> Callable[[Any], int]:
+    """A parser of a whole number of `unit` from `low` to `high`, both included."""
+    described = f"a whole number of {unit} from {low} to {high}"
+
+    def parse(value: Any) -> int:
+        number: int = _checked(int, value, described)
+        if not low <= number <= high:
+            raise ValueError(f"must be {described}, got {number}")
+        return number
+
+    return parse
 
 
-def _late_weeks_range(value: int) -> int:
-    if not 1 <= value <= 52:
-        raise ValueError(f"must be {_LATE_WEEKS_RANGE}, got {value}")
-    return value
-
-
-def _late_at_least_range(value: int) -> int:
-    if not 2 <= value <= 100:
-        raise ValueError(f"must be {_LATE_AT_LEAST_RANGE}, got {value}")
-    return value
-
-
-_TRAINING_MONTHS_RANGE = "a whole number of months from 1 to 60"
-
-
-def _training_months_range(value: int) -> int:
-    if not 1 <= value <= 60:
-        raise ValueError(f"must be {_TRAINING_MONTHS_RANGE}, got {value}")
-    return value
-
-
-_IDLE_LOCK_RANGE = "a whole number of seconds from 15 to 3600"
-
-
-def _idle_lock_range(value: int) -> int:
-    if not 15 <= value <= 3600:
-        raise ValueError(f"must be {_IDLE_LOCK_RANGE}, got {value}")
-    return value
+# Over a school year the count no longer says "persistent now".
+_late_comers_weeks = _whole_number(1, 52, "weeks")
+# 1 would list every learner late once: a slip, not a threshold.
+_late_comers_at_least = _whole_number(2, 100, "late marks")
+# 0 would warn every searcher every day; beyond five years nobody is ever warned.
+_search_training_months = _whole_number(1, 60, "months")
+# Under 15 s the desk locks while staff are still typing; over an hour it never locks.
+_staff_idle_lock_seconds = _whole_number(15, 3600, "seconds")
 
 
 def _wiegand_formats(value: Any) -> tuple[str, ...]:

@@ -65,6 +65,7 @@ from kiosk.domain.lane_state import (
     parse_slots,
 )
 from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.screening import ScreeningMethod, ScreeningResult
 from kiosk.domain.station import Step
 
 __all__ = [
@@ -219,9 +220,15 @@ def _passage(lane: Lane, at: datetime, policy: LanePolicy) -> Stepped:
     head = lane.find(lane.arch[0])
     assert head is not None
     lane = replace(lane, arch=lane.arch[1:])
-    head = replace(head, screening="clear", since=at)
+    head = replace(head, screening=ScreeningResult.CLEAR, since=at)
     moved = advance(lane, head, at, policy)
-    return Stepped(moved.lane, (SaveScreening(head.learner_id, "arch", "clear"), *moved.effects))
+    return Stepped(
+        moved.lane,
+        (
+            SaveScreening(head.learner_id, ScreeningMethod.ARCH, ScreeningResult.CLEAR),
+            *moved.effects,
+        ),
+    )
 
 
 def _alarm(lane: Lane, at: datetime, zone: str | None) -> Stepped:
@@ -237,12 +244,12 @@ def _alarm(lane: Lane, at: datetime, zone: str | None) -> Stepped:
         )
     head = lane.find(lane.arch[0])
     assert head is not None
-    head = replace(head, screening="alarm", since=at)
+    head = replace(head, screening=ScreeningResult.ALARM, since=at)
     lane = replace(put(lane, head), arch=lane.arch[1:])
     return Stepped(
         lane,
         (
-            SaveScreening(head.learner_id, "arch", "alarm", zone),
+            SaveScreening(head.learner_id, ScreeningMethod.ARCH, ScreeningResult.ALARM, zone),
             Light(Signal.ALARM),
             Tell(
                 head.learner_id,

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.lane_state import Lane, Need
+from kiosk.domain.screening import ScreeningMethod, ScreeningResult
 
 # --- events: past-tense facts, each with its time -----------------------------------------------
 
@@ -217,8 +218,8 @@ class SavePhone:
 @dataclass(frozen=True)
 class SaveScreening:
     learner_id: int
-    method: str  # "arch" | "wand"
-    result: str  # "clear" | "alarm"
+    method: ScreeningMethod
+    result: ScreeningResult
     zone: str | None = None
     by_staff: bool = False
 

@@ -37,6 +37,7 @@ from kiosk.domain.lane_events import (
 from kiosk.domain.lane_moves import admit, advance, off_arch, put, without
 from kiosk.domain.lane_state import InFlight, Lane, LanePolicy, Need, next_of
 from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.screening import ScreeningMethod, ScreeningResult
 from kiosk.domain.station import RefusalPolicy
 
 
@@ -101,12 +102,13 @@ def _screened(
     if not learner.selected and not wand:
         return Stepped(lane, (Rejected("This learner was not chosen for screening."),))
     clear = event.clear
-    result = "clear" if clear else "alarm"
-    if wand and learner.screening == "clear":
+    result = ScreeningResult.CLEAR if clear else ScreeningResult.ALARM
+    if wand and learner.screening == ScreeningResult.CLEAR:
         return Stepped(lane, (Rejected("This learner has already screened clear."),))
     lane = off_arch(lane, learner.learner_id)
     learner = replace(learner, screening=result, selected=True, since=at)
-    saved = SaveScreening(learner.learner_id, "wand" if wand else "arch", result, by_staff=True)
+    method = ScreeningMethod.WAND if wand else ScreeningMethod.ARCH
+    saved = SaveScreening(learner.learner_id, method, result, by_staff=True)
     if not clear:
         lane = put(lane, learner)
         return Stepped(
@@ -128,7 +130,7 @@ def _searched(lane: Lane, learner: InFlight, event: SearchRecorded) -> Stepped:
         learner,
         search_done=True,
         refusing=False,
-        screening=learner.screening or "alarm",
+        screening=learner.screening or ScreeningResult.ALARM,
         selected=True,
         since=event.at,
     )
@@ -143,7 +145,7 @@ def _refusal_stated(
         # The school searches instead of refusing entry: the learner goes to a search.
         # Refusing once screened (the search itself, after an alarm) is a refusal.
         lane = off_arch(lane, learner.learner_id)
-        learner = replace(learner, screening="alarm", selected=True, since=at)
+        learner = replace(learner, screening=ScreeningResult.ALARM, selected=True, since=at)
         return Stepped(
             put(lane, learner),
             (CallStaff(learner.learner_id, Need.ALARM, "Refused the arch: a search instead."),),
@@ -156,39 +158,40 @@ def _refusal_stated(
 
 
 def _refusal_confirmed(lane: Lane, learner: InFlight, event: RefusalConfirmed) -> Stepped:
-    kind = RefusalKind.SEARCH if learner.screening == "alarm" else RefusalKind.SCREENING
-    lane = without(lane, learner.learner_id, "refused")
-    return Stepped(
+    kind = (
+        RefusalKind.SEARCH if learner.screening == ScreeningResult.ALARM else RefusalKind.SCREENING
+    )
+    return _not_admitted(
         lane,
-        (
-            SaveRefusal(learner.learner_id, kind, event.note),
-            Light(Signal.REFUSED),
-            Tell(
-                learner.learner_id,
-                f"Sorry, {learner.first_name}",
-                "Please see a member of staff.",
-                see_staff=True,
-            ),
-        ),
+        learner,
+        SaveRefusal(learner.learner_id, kind, event.note),
+        f"Sorry, {learner.first_name}",
+        "Please see a member of staff.",
     )
 
 
 def _influence(lane: Lane, learner: InFlight, event: InfluenceSuspected) -> Stepped:
     # Whatever step they are at: not admitted, and the learner's screen says only to wait.
-    lane = without(lane, learner.learner_id, "refused")
-    return Stepped(
+    return _not_admitted(
         lane,
+        learner,
+        SaveRefusal(learner.learner_id, RefusalKind.INFLUENCE, event.note.strip(), event.dsl_told),
+        f"Thank you, {learner.first_name}",
+        "Please wait with a member of staff.",
+    )
+
+
+def _not_admitted(
+    lane: Lane, learner: InFlight, refusal: SaveRefusal, headline: str, next_step: str
+) -> Stepped:
+    """The learner leaves the lane not admitted: the refusal saved, the red light, and the
+    learner told to see staff."""
+    return Stepped(
+        without(lane, learner.learner_id, "refused"),
         (
-            SaveRefusal(
-                learner.learner_id, RefusalKind.INFLUENCE, event.note.strip(), event.dsl_told
-            ),
+            refusal,
             Light(Signal.REFUSED),
-            Tell(
-                learner.learner_id,
-                f"Thank you, {learner.first_name}",
-                "Please wait with a member of staff.",
-                see_staff=True,
-            ),
+            Tell(learner.learner_id, headline, next_step, see_staff=True),
         ),
     )
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from kiosk.domain.attendance import Session
 from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.screening import ScreeningResult
 from kiosk.domain.station import NextStep, Progress, RefusalPolicy, Step, next_step
 
 # --- the policy the lane runs under -----------------------------------------------------------
@@ -80,7 +81,7 @@ class InFlight:
     selected: bool  # chosen for screening (everyone, or by chance)
     slot: str = ""  # the slot the kiosk gave them, if any
     phone_done: bool = False
-    screening: str | None = None  # "clear" | "alarm"
+    screening: ScreeningResult | None = None
     search_done: bool = False
     refusing: bool = False  # said no at the arch; staff confirm or search
     late_reason: str = ""

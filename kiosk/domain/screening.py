@@ -12,6 +12,17 @@ class ScreeningPolicy(StrEnum):
     OFF = "off"
 
 
+class ScreeningMethod(StrEnum):
+    ARCH = "arch"  # the walk-through arch
+    WAND = "wand"  # a hand wand, staff entering the result
+
+
+class ScreeningResult(StrEnum):
+    CLEAR = "clear"
+    ALARM = "alarm"
+    NOT_SCREENED = "not_screened"  # recorded by staff when no check could be made
+
+
 @dataclass(frozen=True)
 class ScreeningDecision:
     screen: bool

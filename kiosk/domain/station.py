@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kiosk.domain.phones import PhonePolicy
+from kiosk.domain.screening import ScreeningResult
 
 
 class Step(StrEnum):
@@ -32,7 +33,7 @@ class Progress:
 
     phone_done: bool = False
     selected_for_screening: bool = True
-    screening_result: str | None = None  # "clear" | "alarm"
+    screening_result: ScreeningResult | None = None
     search_done: bool = False
     refused: bool = False
     admitted: bool = False
@@ -69,7 +70,7 @@ def next_step(progress: Progress, *, phone_policy: PhonePolicy) -> NextStep:
     phone_needed = phone_policy is PhonePolicy.REQUIRED and not progress.phone_done
     screening_needed = progress.selected_for_screening and progress.screening_result is None
     # After an alarm, a wand check that comes back clear settles it; otherwise a search does.
-    search_needed = progress.screening_result == "alarm" and not progress.search_done
+    search_needed = progress.screening_result == ScreeningResult.ALARM and not progress.search_done
     if phone_needed:
         return step(Step.PHONE, False, "The school requires phones to be handed in first.")
     if screening_needed:
@@ -84,7 +85,7 @@ def next_step(progress: Progress, *, phone_policy: PhonePolicy) -> NextStep:
 def after_refusal(progress: Progress, policy: RefusalPolicy) -> tuple[Progress, Step]:
     """A learner refuses the arch: either not admitted (O), or the school searches instead."""
     if policy is RefusalPolicy.SEARCH and progress.screening_result is None:
-        return replace(progress, screening_result="alarm"), Step.SEARCH
+        return replace(progress, screening_result=ScreeningResult.ALARM), Step.SEARCH
     return replace(progress, refused=True), Step.DONE
 
 

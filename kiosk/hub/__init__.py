@@ -21,6 +21,7 @@ from __future__ import annotations
 from kiosk.hub.engine import hub_engine
 from kiosk.hub.export import (
     HubLearner,
+    HubPhone,
     hub_arrival_times,
     hub_attendance_rows,
     hub_latest_admissions,
@@ -37,6 +38,7 @@ from kiosk.hub.worker import SyncWorker, sync_once
 
 __all__ = [
     "HubLearner",
+    "HubPhone",
     "SyncWorker",
     "already_in",
     "hub_arrival_times",

@@ -236,10 +236,7 @@ def _presence_rows(db: Session, station: str, store: str, since: Since) -> Itera
             "date": spell.date,
             "signed_on_at": spell.signed_on_at,
         }
-        if since is None or spell.signed_on_at >= since:
-            yield {**spell_row, "kind": "on", "at": spell.signed_on_at}
-        if spell.signed_off_at is not None and (since is None or spell.signed_off_at >= since):
-            yield {**spell_row, "kind": "off", "at": spell.signed_off_at}
+        yield from _events(spell_row, since, on=spell.signed_on_at, off=spell.signed_off_at)
 
 
 def _phone_rows(db: Session, station: str, store: str, since: Since) -> Iterator[dict[str, Any]]:
@@ -262,10 +259,14 @@ def _phone_rows(db: Session, station: str, store: str, since: Since) -> Iterator
             "item": phone.item,
             "handed_in_at": phone.handed_in_at,
         }
-        if since is None or phone.handed_in_at >= since:
-            yield {**row, "kind": "handed_in", "at": phone.handed_in_at}
-        if phone.returned_at is not None and (since is None or phone.returned_at >= since):
-            yield {**row, "kind": "returned", "at": phone.returned_at}
+        yield from _events(row, since, handed_in=phone.handed_in_at, returned=phone.returned_at)
+
+
+def _events(row: dict[str, Any], since: Since, **at: datetime | None) -> Iterator[dict[str, Any]]:
+    """The row once for each event (its kind, when) that has happened, at or after `since`."""
+    for kind, when in at.items():
+        if when is not None and (since is None or when >= since):
+            yield {**row, "kind": kind, "at": when}
 
 
 _FACTS = (

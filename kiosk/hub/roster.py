@@ -8,6 +8,7 @@ after an import (`kiosk hub publish`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -86,9 +87,10 @@ def pull_roster(
         by_staff = {r.staff_id: r for r in db.scalars(select(StaffRecord))}
         changed += _copy_staff(db, staff, by_staff, now)
         db.flush()
-        changed += _copy_badges(db, badges, by_mis, by_staff)
+        people = _People(by_mis, by_staff)
+        changed += _copy_badges(db, badges, people)
         db.flush()
-        changed += _apply_enrolments(db, enrolments, by_mis, by_staff)
+        changed += _apply_enrolments(db, enrolments, people)
     return changed, version
 
 
@@ -135,18 +137,25 @@ def _copy_people(
     return changed
 
 
-def _copy_badges(
-    db: Session,
-    badges: Sequence[Any],
-    by_mis: dict[str, LearnerRecord],
-    by_staff: dict[str, StaffRecord],
-) -> int:
+@dataclass(frozen=True)
+class _People:
+    """This book's learners by MIS id and staff by staff id, as the hub's card rows name them."""
+
+    by_mis: dict[str, LearnerRecord]
+    by_staff: dict[str, StaffRecord]
+
+    def named(self, row: Any) -> tuple[LearnerRecord | None, StaffRecord | None]:
+        """The learner and the member of staff `row` names, those this book holds."""
+        learner = self.by_mis.get(row["learner_mis_id"] or "")
+        return learner, self.by_staff.get(row["staff_id"] or "")
+
+
+def _copy_badges(db: Session, badges: Sequence[Any], people: _People) -> int:
     """The hub's badges into this book by key, for the people this book holds."""
     changed = 0
     by_key = {b.key: b for b in db.scalars(select(BadgeRecord))}
     for row in badges:
-        learner = by_mis.get(row["learner_mis_id"] or "")
-        member = by_staff.get(row["staff_id"] or "")
+        learner, member = people.named(row)
         learner_id = learner.id if learner is not None else None
         staff_id = member.id if member is not None else None
         if learner_id is None and staff_id is None:
@@ -172,19 +181,13 @@ def _copy_badges(
     return changed
 
 
-def _apply_enrolments(
-    db: Session,
-    enrolments: Sequence[Any],
-    by_mis: dict[str, LearnerRecord],
-    by_staff: dict[str, StaffRecord],
-) -> int:
+def _apply_enrolments(db: Session, enrolments: Sequence[Any], people: _People) -> int:
     """Cards enrolled at the doors, oldest first, as `kiosk.people.enrolment.enrol_badge` does at
     one: the card's keys go to the person, and the person's older cards go. A key enrolled later
     (here or at another door) than the enrolment at hand keeps its owner."""
     changed = 0
     for row in sorted(enrolments, key=lambda r: (utc(r["enrolled_at"]), r["id"])):
-        learner = by_mis.get(row["learner_mis_id"] or "")
-        member = by_staff.get(row["staff_id"] or "")
+        learner, member = people.named(row)
         owner = {"learner_id": learner.id} if learner is not None else {}
         if member is not None and learner is None:
             owner = {"staff_id": member.id}

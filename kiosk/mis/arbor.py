@@ -16,6 +16,7 @@ from datetime import time
 from typing import Any
 
 from kiosk.mis.http import JsonHttp
+from kiosk.mis.payload import brief, dig
 from kiosk.mis.provider import (
     KIOSK_CODES,
     CodeMapping,
@@ -87,7 +88,7 @@ class Arbor:
             items = reply.body.get(root) if isinstance(reply.body, dict) else None
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                 raise MisBadReply(
-                    f"GET {PREFIX}/{resource}: the reply has no {root} list: {_brief(reply.body)}"
+                    f"GET {PREFIX}/{resource}: the reply has no {root} list: {brief(reply.body)}"
                 )
             if items and items == previous:
                 raise MisBadReply(f"GET {PREFIX}/{resource}: page {number} repeats the last one")
@@ -109,7 +110,7 @@ class Arbor:
             if code is None and n < MAX_MARKS:
                 # A listing may hold only each record's reference; the record has its code.
                 record = self._http.get(href).body
-                code = _dig(record, "attendanceMark", "code")
+                code = dig(record, "attendanceMark", "code")
             if isinstance(code, str) and code.strip():
                 by_code.setdefault(code.strip(), []).append(href)
         if not known:
@@ -165,8 +166,8 @@ class Arbor:
                 # The address is proven by prepare(): a 404 here is this student alone.
                 self._students[mark.mis_id] = False
             else:
-                if not isinstance(_dig(body, "student"), dict):
-                    raise MisBadReply(f"GET {href}: not an Arbor student: {_brief(body)}")
+                if not isinstance(dig(body, "student"), dict):
+                    raise MisBadReply(f"GET {href}: not an Arbor student: {brief(body)}")
                 self._students[mark.mis_id] = True
         if not self._students[mark.mis_id]:
             raise MisUnknownStudent(f"Arbor has no student {href}; check the roster")
@@ -233,16 +234,3 @@ def _root(resource: str) -> str:
 
 def _last(href: str) -> str:
     return href.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _dig(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _brief(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

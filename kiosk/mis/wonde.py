@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from kiosk.mis.http import JsonHttp
+from kiosk.mis.payload import brief, dig
 from kiosk.mis.provider import (
     KIOSK_CODES,
     CodeMapping,
@@ -85,10 +86,10 @@ class Wonde:
             if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
                 raise MisBadReply(
                     f"GET {path}: the reply is not a Wonde list (no data list of records): "
-                    f"{_brief(body)}"
+                    f"{brief(body)}"
                 )
             yield from data
-            following = _dig(body, "meta", "pagination", "next")
+            following = dig(body, "meta", "pagination", "next")
             if following is None or following == "":
                 return
             if not isinstance(following, str):
@@ -104,7 +105,7 @@ class Wonde:
             reply = self._http.get(self._school)
             school = reply.body.get("data") if isinstance(reply.body, dict) else None
             if not isinstance(school, dict):
-                raise MisBadReply(f"GET {self._school}: not a Wonde school: {_brief(reply.body)}")
+                raise MisBadReply(f"GET {self._school}: not a Wonde school: {brief(reply.body)}")
             name = _text(school.get("name")) or self._school_id
             self._setup = Setup(f"{name} ({self._school_id})", self._map_codes())
         return self._setup
@@ -207,14 +208,14 @@ class Wonde:
             item_day = _day(item.get("date"))
             item_session = _text(item.get("session")).upper()
             if item_day is None:
-                why = f"its date {_brief(item.get('date'))} is not a day"
+                why = f"its date {brief(item.get('date'))} is not a day"
             elif item_session not in ("AM", "PM"):
-                why = f"its session {_brief(item.get('session'))} is not AM or PM"
+                why = f"its session {brief(item.get('session'))} is not AM or PM"
             if not why and (item_day != day or item_session != session):
                 continue  # another session: the filters are not relied on
             code = self._code_of(item) if not why else None
             if not why and code is None:
-                why = f"its attendance code {_brief(_code_field(item))} is not one Wonde lists"
+                why = f"its attendance code {brief(_code_field(item))} is not one Wonde lists"
             if why:
                 said = (
                     f"Wonde's read-back of {day} {session} has a record the kiosk cannot read "
@@ -243,7 +244,7 @@ class Wonde:
 
     def _code_of(self, item: dict[str, Any]) -> str | None:
         """The letter of an item's code: included as `attendance_code.data`, or by its id."""
-        included = _dig(item, "attendance_code", "data")
+        included = dig(item, "attendance_code", "data")
         if isinstance(included, dict):
             code = _text(included.get("code"))
             if code:
@@ -281,7 +282,7 @@ class Wonde:
             # The write may have landed: the next round reads the session back first.
             raise MisBadReply(
                 f"POST {self._school}/attendance/session: the reply has no writeback_id: "
-                f"{_brief(reply.body)}"
+                f"{brief(reply.body)}"
             )
         self._sessions.setdefault((mark.date, mark.session), _Session()).marks[student] = HeldMark(
             mark.code, mark.minutes_late, mark.comment
@@ -298,7 +299,7 @@ class Wonde:
             forename = _text(student.get("legal_forename")) or _text(student.get("forename"))
             surname = _text(student.get("legal_surname")) or _text(student.get("surname"))
             preferred = _text(student.get("forename"))
-            sen = _text(_dig(student, "extended_details", "data", "sen_status")).upper()
+            sen = _text(dig(student, "extended_details", "data", "sen_status")).upper()
             name = f"{forename} {surname}".strip() or "no name"
             yield RosterEntry(
                 source=f"Wonde student {student.get('id') or '?'} ({name})",
@@ -309,21 +310,13 @@ class Wonde:
                     "forename": forename,
                     "preferred_name": preferred if preferred != forename else "",
                     "sex": _text(student.get("gender")),
-                    "year_group": _text(_dig(student, "year", "data", "code"))
-                    or _text(_dig(student, "year", "data", "name")),
-                    "reg_group": _text(_dig(student, "registration", "data", "name")),
+                    "year_group": _text(dig(student, "year", "data", "code"))
+                    or _text(dig(student, "year", "data", "name")),
+                    "reg_group": _text(dig(student, "registration", "data", "name")),
                     "badge": "",
                     "sen": "Y" if sen in _SEN_YES else "N",
                 },
             )
-
-
-def _dig(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
 
 
 def _text(value: Any) -> str:
@@ -332,13 +325,8 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _brief(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _upn(student: dict[str, Any]) -> str:
-    return _text(student.get("upn")) or _text(_dig(student, "education_details", "data", "upn"))
+    return _text(student.get("upn")) or _text(dig(student, "education_details", "data", "upn"))
 
 
 def _student_of(item: dict[str, Any]) -> str | None:
@@ -346,7 +334,7 @@ def _student_of(item: dict[str, Any]) -> str | None:
     included as {"data": {"id": ...}}."""
     for value in (item.get("student_id"), item.get("student")):
         if isinstance(value, dict):
-            value = _dig(value, "data", "id")
+            value = dig(value, "data", "id")
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None

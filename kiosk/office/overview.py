@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +25,7 @@ from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.exports import SEARCH_HEADER, attendance_rows, search_rows
 from kiosk.hub import (
     HubLearner,
+    HubPhone,
     hub_arrival_times,
     hub_attendance_rows,
     hub_learners,
@@ -31,7 +33,7 @@ from kiosk.hub import (
     hub_outstanding_phones,
 )
 from kiosk.notify.send import ATTENDANCE, DSL, pending
-from kiosk.phones.held import outstanding_phones
+from kiosk.phones.held import OutstandingPhone, outstanding_phones, slot_order
 from kiosk.views import (
     OfficeLearnerRow,
     OfficePhoneRow,
@@ -48,6 +50,8 @@ HUB_OFFLINE = "hub offline: this door only"
 # The whole school's morning is listed against the roster the office published to the hub.
 HUB_NO_ROSTER = "no roster at the hub (kiosk hub publish): this door only"
 LATE_CODES = ("L", "U")
+
+_Key = TypeVar("_Key")  # what a late history is read by: a learner id here, an MIS id at the hub
 
 # The outbox an office user who is not the DSL may read. Safeguarding notifications (search
 # exceptions, items for the police) are the DSL's alone; a role added later stays hidden from
@@ -72,46 +76,22 @@ def office_view(
     ).all()
     ids: dict[str, int] = {mis_id: learner_id for mis_id, learner_id, _ in people}
     reg: dict[int, str] = {learner_id: group for _, learner_id, group in people}
-    rows = []
-    for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in attendance_rows(
-        session, day=day, school_session=school_session, school=school, now=now
-    ):
-        learner_id = ids[mis_id]
-        rows.append(
-            OfficeLearnerRow(
-                learner_id, f"{forename} {surname}", reg[learner_id], code, int(minutes), comment
-            )
-        )
-    history = _late_weeks(session, day, [r.learner_id for r in rows if r.code in LATE_CODES])
-    lates = tuple(
-        OfficeLearnerRow(**{**r.__dict__, "late_weeks": history.get(r.learner_id, ())})
-        for r in rows
-        if r.code in LATE_CODES
+    rows = _learner_rows(
+        attendance_rows(session, day=day, school_session=school_session, school=school, now=now),
+        lambda mis_id: (ids[mis_id], ids[mis_id], reg[ids[mis_id]]),
     )
-    first_minute, per_minute = _per_minute(session, day, school, school_session)
-    return OfficeView(
-        day=day.isoformat(),
+    return _view(
+        session,
+        school,
+        day=day,
         is_dsl=is_dsl,
-        arrived=tuple(r for r in rows if r.code in ("/", "\\", "L", "U")),
-        not_in=tuple(r for r in rows if r.code in ("", "N")),
-        lates=lates,
-        refusals=tuple(r for r in rows if r.code == "O"),
-        arrivals_per_minute=per_minute,
-        first_minute=first_minute,
+        rows=rows,
+        late_weeks=partial(_late_weeks, session, day),
+        minutes=_per_minute(session, day, school, school_session),
         phones=tuple(
-            OfficePhoneRow(
-                ids[p.mis_id],
-                p.slot,
-                p.learner_name,
-                p.reg_group,
-                f"{p.handed_in_at.astimezone(zone):%H:%M}",
-                p.confiscated,
-                p.item,
-            )
+            _phone_row(p, ids[p.mis_id], p.learner_name, p.reg_group, zone)
             for p in outstanding_phones(session, day)
         ),
-        searches=_searches(session, day, school) if is_dsl else (),
-        outbox=_outbox(session, school, is_dsl),
     )
 
 
@@ -186,70 +166,118 @@ def hub_office_view(
     ids: dict[str, int] = dict(
         session.execute(select(LearnerRecord.mis_id, LearnerRecord.id)).tuples().all()
     )
-    rows = []
-    for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in hub_attendance_rows(
-        conn, day=day, school_session=school_session, school=school, now=now
-    ):
-        rows.append(
-            (
-                mis_id,
-                OfficeLearnerRow(
-                    ids.get(mis_id, 0),
-                    f"{forename} {surname}",
-                    roster[mis_id].reg_group,
-                    code,
-                    int(minutes),
-                    comment,
-                ),
-            )
-        )
-    late = [(mis_id, r) for mis_id, r in rows if r.code in LATE_CODES]
-    history = _hub_late_weeks(conn, day, [mis_id for mis_id, _ in late])
-    everyone = [r for _, r in rows]
-    first_minute, per_minute = _minute_counts(hub_arrival_times(conn, day, school_session), school)
+    rows = _learner_rows(
+        hub_attendance_rows(conn, day=day, school_session=school_session, school=school, now=now),
+        lambda mis_id: (mis_id, ids.get(mis_id, 0), roster[mis_id].reg_group),
+    )
     phones = sorted(
         hub_outstanding_phones(conn, day),
-        key=lambda p: (_slot_order(p.slot), p.station, p.handed_in_at),
+        key=lambda p: (slot_order(p.slot), p.station, p.handed_in_at),
     )
+    return _view(
+        session,
+        school,
+        day=day,
+        is_dsl=is_dsl,
+        rows=rows,
+        late_weeks=partial(_hub_late_weeks, conn, day),
+        minutes=_minute_counts(hub_arrival_times(conn, day, school_session), school),
+        phones=tuple(
+            _phone_row(
+                p,
+                ids.get(p.mis_id, 0),
+                f"{roster[p.mis_id].forename} {roster[p.mis_id].surname}"
+                if p.mis_id in roster
+                else p.mis_id,
+                roster[p.mis_id].reg_group if p.mis_id in roster else "",
+                zone,
+            )
+            for p in phones
+        ),
+    )
+
+
+def _learner_rows(
+    attendance: Iterable[tuple[str, ...]], person: Callable[[str], tuple[_Key, int, str]]
+) -> list[tuple[_Key, OfficeLearnerRow]]:
+    """Each attendance row (as the export writes it) as the office's; `person` gives, for an
+    MIS id, the key its late history is read by, this door's learner id and the group."""
+    rows = []
+    for mis_id, _upn, surname, forename, _d, _s, code, minutes, comment in attendance:
+        key, learner_id, reg_group = person(mis_id)
+        name = f"{forename} {surname}"
+        rows.append(
+            (key, OfficeLearnerRow(learner_id, name, reg_group, code, int(minutes), comment))
+        )
+    return rows
+
+
+def _phone_row(
+    phone: OutstandingPhone | HubPhone, learner_id: int, name: str, reg_group: str, zone: tzinfo
+) -> OfficePhoneRow:
+    """A phone still held, at this door or any: handed in at local HH:MM."""
+    return OfficePhoneRow(
+        learner_id,
+        phone.slot,
+        name,
+        reg_group,
+        f"{phone.handed_in_at.astimezone(zone):%H:%M}",
+        phone.confiscated,
+        phone.item,
+    )
+
+
+def _view(
+    session: Session,
+    school: SchoolConfig,
+    *,
+    day: date,
+    is_dsl: bool,
+    rows: Sequence[tuple[_Key, OfficeLearnerRow]],
+    late_weeks: Callable[[list[_Key]], dict[_Key, tuple[int, ...]]],
+    minutes: tuple[str, tuple[int, ...]],
+    phones: tuple[OfficePhoneRow, ...],
+) -> OfficeView:
+    """The view from the morning's rows (each with the key its late history is read by), from
+    this door's book or the hub alike; searches and the outbox are always this door's own."""
+    late = [(key, r) for key, r in rows if r.code in LATE_CODES]
+    history = late_weeks([key for key, _ in late])
+    everyone = [r for _, r in rows]
+    first_minute, per_minute = minutes
     return OfficeView(
         day=day.isoformat(),
         is_dsl=is_dsl,
         arrived=tuple(r for r in everyone if r.code in ("/", "\\", "L", "U")),
         not_in=tuple(r for r in everyone if r.code in ("", "N")),
-        lates=tuple(replace(r, late_weeks=history.get(mis_id, ())) for mis_id, r in late),
+        lates=tuple(replace(r, late_weeks=history.get(key, ())) for key, r in late),
         refusals=tuple(r for r in everyone if r.code == "O"),
         arrivals_per_minute=per_minute,
         first_minute=first_minute,
-        phones=tuple(
-            OfficePhoneRow(
-                ids.get(p.mis_id, 0),
-                p.slot,
-                f"{roster[p.mis_id].forename} {roster[p.mis_id].surname}"
-                if p.mis_id in roster
-                else p.mis_id,
-                roster[p.mis_id].reg_group if p.mis_id in roster else "",
-                f"{p.handed_in_at.astimezone(zone):%H:%M}",
-                p.confiscated,
-                p.item,
-            )
-            for p in phones
-        ),
+        phones=phones,
         searches=_searches(session, day, school) if is_dsl else (),
         outbox=_outbox(session, school, is_dsl),
     )
 
 
-def _slot_order(slot: str) -> tuple[int, str]:
-    return (int(slot), "") if slot.isdigit() else (10**9, slot)
+def _late_since(day: date) -> date:
+    """The first day of the LATE_WEEKS weeks that end on `day`."""
+    return day - timedelta(weeks=LATE_WEEKS) + timedelta(days=1)
+
+
+def _count_weeks(
+    day: date, keys: Iterable[_Key], marked: Iterable[tuple[_Key, date]]
+) -> dict[_Key, tuple[int, ...]]:
+    """Late marks per key in each of the LATE_WEEKS weeks that end on `day`, oldest first."""
+    weeks: dict[_Key, list[int]] = {key: [0] * LATE_WEEKS for key in keys}
+    for key, on in marked:
+        weeks[key][LATE_WEEKS - 1 - (day - on).days // 7] += 1
+    return {key: tuple(counts) for key, counts in weeks.items()}
 
 
 def _hub_late_weeks(conn: Connection, day: date, mis_ids: list[str]) -> dict[str, tuple[int, ...]]:
     """Late marks per learner in each of the last LATE_WEEKS weeks at any door."""
-    since = day - timedelta(weeks=LATE_WEEKS) + timedelta(days=1)
-    weeks: dict[str, list[int]] = {mis_id: [0] * LATE_WEEKS for mis_id in mis_ids}
-    for mis_id, marked in hub_marked_days(conn, mis_ids, since, day, LATE_CODES):
-        weeks[mis_id][LATE_WEEKS - 1 - (day - marked).days // 7] += 1
-    return {mis_id: tuple(counts) for mis_id, counts in weeks.items()}
+    marked = hub_marked_days(conn, mis_ids, _late_since(day), day, LATE_CODES)
+    return _count_weeks(day, mis_ids, marked)
 
 
 def _outbox(session: Session, school: SchoolConfig, is_dsl: bool) -> tuple[str, ...]:
@@ -298,19 +326,15 @@ def _late_weeks(session: Session, day: date, learner_ids: list[int]) -> dict[int
     """Late marks per learner in each of the last LATE_WEEKS weeks, oldest week first."""
     if not learner_ids:
         return {}
-    since = day - timedelta(weeks=LATE_WEEKS) + timedelta(days=1)
     found = session.execute(
         select(SessionMarkRecord.learner_id, SessionMarkRecord.date).where(
             SessionMarkRecord.learner_id.in_(learner_ids),
-            SessionMarkRecord.date >= since,
+            SessionMarkRecord.date >= _late_since(day),
             SessionMarkRecord.date <= day,
             SessionMarkRecord.code.in_(LATE_CODES),
         )
-    ).all()
-    weeks: dict[int, list[int]] = {learner_id: [0] * LATE_WEEKS for learner_id in learner_ids}
-    for learner_id, marked in found:
-        weeks[learner_id][LATE_WEEKS - 1 - (day - marked).days // 7] += 1
-    return {learner_id: tuple(counts) for learner_id, counts in weeks.items()}
+    ).tuples()
+    return _count_weeks(day, learner_ids, found)
 
 
 def _witness(row: tuple[str, ...], columns: dict[str, int]) -> str:

@@ -92,6 +92,18 @@ def on_site_ids(session: Session, day: date, now: datetime) -> dict[int, datetim
 KEPT_APART = "not admitted: kept apart for a parent"
 
 
+def _roll_learner(learner: LearnerRecord, admitted: str) -> RollLearner:
+    """This door's learner on the roll; `admitted` says since when (and how) they are on site."""
+    return RollLearner(
+        learner.id,
+        learner.mis_id,
+        learner.surname,
+        learner.forename,
+        learner.year_group,
+        admitted,
+    )
+
+
 def _kept_apart_learners(
     session: Session, day: date, now: datetime, zone: tzinfo, *, besides: set[int]
 ) -> Iterator[tuple[str, RollLearner]]:
@@ -105,14 +117,7 @@ def _kept_apart_learners(
     for refused_at, learner in latest.values():
         yield (
             learner.reg_group or NO_GROUP,
-            RollLearner(
-                learner.id,
-                learner.mis_id,
-                learner.surname,
-                learner.forename,
-                learner.year_group,
-                f"{refused_at.astimezone(zone):%H:%M}, {KEPT_APART}",
-            ),
+            _roll_learner(learner, f"{refused_at.astimezone(zone):%H:%M}, {KEPT_APART}"),
         )
 
 
@@ -142,14 +147,7 @@ def fire_roll(session: Session, *, school: SchoolConfig, now: datetime) -> Roll:
     for learner in learners:
         if learner.id in present:
             groups[learner.reg_group or NO_GROUP].append(
-                RollLearner(
-                    learner.id,
-                    learner.mis_id,
-                    learner.surname,
-                    learner.forename,
-                    learner.year_group,
-                    f"{present[learner.id].astimezone(zone):%H:%M}",
-                )
+                _roll_learner(learner, f"{present[learner.id].astimezone(zone):%H:%M}")
             )
         else:
             record = gone[learner.id]

@@ -56,9 +56,9 @@ def outstanding_phones(session: Session, day: date) -> list[OutstandingPhone]:
         )
         for handin, learner, staff in session.execute(query)
     ]
-    return sorted(phones, key=lambda p: (_slot_order(p.slot), p.learner_name))
+    return sorted(phones, key=lambda p: (slot_order(p.slot), p.learner_name))
 
 
-def _slot_order(slot: str) -> tuple[int, str]:
+def slot_order(slot: str) -> tuple[int, str]:
     """Numbered slots in number order (2 before 10), then named pouches."""
     return (int(slot), "") if slot.isdigit() else (10**9, slot)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from textual import events
 from textual.app import ComposeResult
@@ -27,14 +27,21 @@ from kiosk.screens.idle import DemoPanel
 
 # "Phone in slot 12, then walk through the arch." -> "Phone in slot", "12", "then walk ...".
 _SLOT = re.compile(r"^(?P<before>.*?\bslot)\s+(?P<slot>[0-9A-Za-z]+)[,.]?\s*(?P<after>.*)$")
-Tone = Literal["welcome", "next", "staff"]
+
+
+class Tone(StrEnum):
+    """The greeting's colour, its CSS class: green to go through, amber when the next step is a
+    member of staff, else calm blue."""
+
+    WELCOME = "welcome"
+    NEXT = "next"
+    STAFF = "staff"
 
 
 def tone_for(*, admitted: bool, see_staff: bool) -> Tone:
-    """Green to go through, amber when the next step is a member of staff, else calm blue."""
     if admitted:
-        return "welcome"
-    return "staff" if see_staff else "next"
+        return Tone.WELCOME
+    return Tone.STAFF if see_staff else Tone.NEXT
 
 
 # What Textual's Digits draws of a slot's characters; any other slot is drawn in bold text.

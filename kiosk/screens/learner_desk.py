@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from kiosk.domain.screening import ScreeningResult
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
 from kiosk.views import DeskAction, DeskActionKind, LearnerDeskView
@@ -16,19 +17,7 @@ from kiosk.views import DeskAction, DeskActionKind, LearnerDeskView
 LATE_CODES = frozenset({"L", "U"})
 
 # Button id -> what the screen dismisses with; "phone_in" also carries the slot.
-_ACTIONS: dict[str, DeskActionKind] = {
-    "phone-in": "phone_in",
-    "no-phone": "no_phone",
-    "arch-clear": "arch_clear",
-    "arch-alarm": "arch_alarm",
-    "wand-clear": "wand_clear",
-    "wand-alarm": "wand_alarm",
-    "search": "search",
-    "refuse": "refuse",
-    "admit": "admit",
-    "send-back": "send_back",
-    "influence": "influence",
-}
+_ACTIONS: dict[str, DeskActionKind] = {kind.replace("_", "-"): kind for kind in DeskActionKind}
 
 
 def screening_due(view: LearnerDeskView) -> bool:
@@ -99,7 +88,7 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
                 )
                 yield Button("Phone in slot", id="phone-in", disabled=not view.slot)
                 yield Button("No phone", id="no-phone")
-        if screening_due(view) and view.screening_result != "clear":
+        if screening_due(view) and view.screening_result != ScreeningResult.CLEAR:
             with Horizontal(id="screening-row", classes="row"):
                 if view.screening_result is None and view.in_arch:
                     yield Button("Arch: clear", id="arch-clear", variant="success")
@@ -119,9 +108,9 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
             )
         with Horizontal(id="search-row", classes="row"):
             yield Button("Search (grounds)", id="search", variant="warning")
-            if view.screening_result == "alarm" and not view.search_done:
+            if view.screening_result == ScreeningResult.ALARM and not view.search_done:
                 yield Button("Walk again", id="send-back")
-            if screening_due(view) and view.screening_result != "clear":
+            if screening_due(view) and view.screening_result != ScreeningResult.CLEAR:
                 yield Button("Refuses", id="refuse", variant="error")
         # R28: at any step, a learner suspected of being under the influence is not admitted.
         # A row of its own, so the search row's labels still fit the 7-inch panel.
@@ -155,7 +144,8 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
         kind = _ACTIONS.get(button_id)
         if kind is None or event.button.disabled:
             return
-        slot = self.query_one("#slot", Input).value.strip() if kind == "phone_in" else ""
-        if kind == "phone_in" and not slot:
+        phone_in = kind == DeskActionKind.PHONE_IN
+        slot = self.query_one("#slot", Input).value.strip() if phone_in else ""
+        if phone_in and not slot:
             return
         self.dismiss(DeskAction(kind, slot=slot, late_reason=self._late_reason()))

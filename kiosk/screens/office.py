@@ -64,10 +64,7 @@ def weeks_bar(counts: tuple[int, ...]) -> str:
 # The phone tab's buttons and what each asks of the desk: earphones seen in use are their own
 # confiscation (R33), refused by the desk for a learner the roster permits them.
 _PHONE_ACTIONS: dict[str | None, OfficeActionKind] = {
-    "return-phone": "return_phone",
-    "confiscate-phone": "confiscate_phone",
-    "confiscate-earphones": "confiscate_earphones",
-    "parent-collected": "parent_collected",
+    kind.replace("_", "-"): kind for kind in OfficeActionKind
 }
 
 

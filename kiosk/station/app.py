@@ -126,7 +126,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         self.greeting = GreetingScreen(
             "",
             "",
-            tone="welcome",
+            tone=Tone.WELCOME,
             seconds=GREETING_SECONDS,
             hold=STEP_HOLD_SECONDS,
             demo_badges=devices.demo_badges,
@@ -322,7 +322,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
                 severity="error",
             )
         else:
-            self.greet(NOT_SAVED.headline, NOT_SAVED.next_step, tone="staff")
+            self.greet(NOT_SAVED.headline, NOT_SAVED.next_step, tone=Tone.STAFF)
         if message.failed is not None:
             message.failed(error)
 
@@ -355,7 +355,7 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         (amber) to see a member of staff; held GREETING_SECONDS once admitted, else until the
         next answer (or STEP_HOLD_SECONDS)."""
         if hold is None:
-            hold = GREETING_SECONDS if tone == "welcome" else STEP_HOLD_SECONDS
+            hold = GREETING_SECONDS if tone == Tone.WELCOME else STEP_HOLD_SECONDS
         if self.screen is self.greeting:
             # The next learner's answer on the screen already up: new words and its time
             # again, not a screen popped and pushed (and every widget restyled) on every tap.

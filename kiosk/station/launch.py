@@ -162,9 +162,7 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
             **extra,
         )
     except Exception as exc:
-        if reader is not None:
-            reader.close()
-        book.close()
+        _close(book, reader)
         raise ConfigError(
             f"{config.source}: [detector] cannot be used: {exc}; run `kiosk check`"
         ) from None
@@ -178,11 +176,7 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
             door_open_seconds=out.door_open_seconds,
         )
     except Exception as exc:
-        if reader is not None:
-            reader.close()
-        if detector is not None:
-            detector.close()
-        book.close()
+        _close(book, reader, detector)
         raise ConfigError(
             f"{config.source}: [outputs] cannot drive the GPIO pins: {exc}; run `kiosk check`"
         ) from None
@@ -190,10 +184,7 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
     phone_reader, passage = _lane_devices(config, clock)
 
     def close_all() -> None:
-        for device in (reader, phone_reader, detector, passage, outputs):
-            if device is not None:
-                device.close()
-        book.close()
+        _close(book, reader, phone_reader, detector, passage, outputs)
 
     return make_app(
         config,
@@ -208,6 +199,14 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
         ),
         clock=(clock or SystemClock()).now,
     )
+
+
+def _close(book: Book, *devices: Any) -> None:
+    """Close the devices opened so far (None where one is not fitted), then the book."""
+    for device in devices:
+        if device is not None:
+            device.close()
+    book.close()
 
 
 def _open_rfid(config: Config, rfid: RfidConfig, section: str, clock: Clock | None) -> Any:

@@ -25,6 +25,7 @@ from kiosk.station.search_desk import SearchDesk, tell_dsl_now
 from kiosk.station.staff_session import StaffSession
 from kiosk.views import (
     DeskAction,
+    DeskActionKind,
     LaneRow,
     LearnerDeskView,
     LearnerMatch,
@@ -78,7 +79,7 @@ def desk_view(row: LaneRow, config: Config, book: Book) -> LearnerDeskView:
         phone_done=row.phone_done,
         screening_policy=policy.screening,
         selected_for_screening=row.selected,
-        screening_result=row.screening,  # type: ignore[arg-type]
+        screening_result=row.screening,
         sen=sen,
         search_done=row.search_done,
         slot=row.slot,
@@ -95,19 +96,21 @@ def step_events(row: LaneRow, action: DeskAction, at: datetime) -> list[lane.Eve
     events: list[lane.Event] = []
     if action.late_reason.strip() and action.late_reason.strip() != row.late_reason:
         events.append(lane.LateReasonGiven(at, learner_id, action.late_reason.strip()))
-    if kind in ("phone_in", "no_phone"):
+    if kind in (DeskActionKind.PHONE_IN, DeskActionKind.NO_PHONE):
         events.append(
-            lane.PhoneTaken(at, learner_id, slot=action.slot, no_phone=kind == "no_phone")
+            lane.PhoneTaken(
+                at, learner_id, slot=action.slot, no_phone=kind == DeskActionKind.NO_PHONE
+            )
         )
-    elif kind in ("arch_clear", "arch_alarm"):
-        events.append(lane.ArchConfirmed(at, learner_id, clear=kind == "arch_clear"))
-    elif kind in ("wand_clear", "wand_alarm"):
-        events.append(lane.WandChecked(at, learner_id, clear=kind == "wand_clear"))
-    elif kind == "send_back":
+    elif kind in (DeskActionKind.ARCH_CLEAR, DeskActionKind.ARCH_ALARM):
+        events.append(lane.ArchConfirmed(at, learner_id, clear=kind == DeskActionKind.ARCH_CLEAR))
+    elif kind in (DeskActionKind.WAND_CLEAR, DeskActionKind.WAND_ALARM):
+        events.append(lane.WandChecked(at, learner_id, clear=kind == DeskActionKind.WAND_CLEAR))
+    elif kind == DeskActionKind.SEND_BACK:
         events.append(lane.SentBack(at, learner_id))
-    elif kind == "admit":
+    elif kind == DeskActionKind.ADMIT:
         events.append(lane.StaffAdmitted(at, learner_id))
-    elif kind == "refuse":
+    elif kind == DeskActionKind.REFUSE:
         events.append(lane.RefusalStated(at, learner_id))
     return events
 
@@ -162,11 +165,11 @@ class LearnerDesk:
             if outcome.rejected:
                 self.host.notify(plain(outcome.rejected), title="Not recorded", severity="error")
                 return False
-        if action.kind == "search":
+        if action.kind == DeskActionKind.SEARCH:
             await self.search.search(row)
-        elif action.kind == "refuse":
+        elif action.kind == DeskActionKind.REFUSE:
             return await self._refuse(row)
-        elif action.kind == "influence":
+        elif action.kind == DeskActionKind.INFLUENCE:
             return await self._influence(row)
         return False
 

@@ -28,7 +28,7 @@ from kiosk.screens.sign_out import SignOutScreen
 from kiosk.screens.text import plain
 from kiosk.station.host import DeskHost
 from kiosk.station.staff_session import OFFICE_ROLES, StaffSession
-from kiosk.views import OfficeAction, OfficeView
+from kiosk.views import OfficeAction, OfficeActionKind, OfficeView
 
 
 class OfficeDesk:
@@ -90,7 +90,7 @@ class OfficeDesk:
         zone = self.host.config.school.zone
         if learner_id is None:
             return ""
-        if action.kind == "return_phone":
+        if action.kind == OfficeActionKind.RETURN_PHONE:
             day = at.astimezone(zone).date()
 
             def step(db: Session) -> str:
@@ -98,12 +98,15 @@ class OfficeDesk:
                 return f"Returned from slot {back.slot or '-'}."
 
             return await self._phone_job(step, "Not returned")
-        if action.kind in ("confiscate_phone", "confiscate_earphones"):
+        if action.kind in (
+            OfficeActionKind.CONFISCATE_PHONE,
+            OfficeActionKind.CONFISCATE_EARPHONES,
+        ):
             # A phone or earphones seen in use during the day: confiscated (earphones only
             # from a learner the roster does not permit them, R33), the escalation in words.
             item = (
                 ConfiscatedItem.EARPHONES
-                if action.kind == "confiscate_earphones"
+                if action.kind == OfficeActionKind.CONFISCATE_EARPHONES
                 else ConfiscatedItem.PHONE
             )
 
@@ -114,7 +117,7 @@ class OfficeDesk:
                 return " ".join(outcome.said)
 
             return await self._phone_job(step, "Not confiscated")
-        if action.kind == "parent_collected":
+        if action.kind == OfficeActionKind.PARENT_COLLECTED:
 
             def step(db: Session) -> str:
                 done = phone_collected_by_parent(

@@ -21,6 +21,7 @@ from kiosk.door.arrivals import BadgeOwner
 from kiosk.people.duty import Duty, SignOn, sign_on
 from kiosk.people.presence import record_all_signed_off, record_sign_off, record_sign_on
 from kiosk.screens.duty import DutyScreen
+from kiosk.screens.greeting import Tone
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.station.host import DeskHost, StepFailed, answered
@@ -160,7 +161,7 @@ class StaffSession:
                 self._signed_on(outcome.member)
                 return
             if outcome.locked:
-                self.host.greet("Badge locked", outcome.message, tone="next")
+                self.host.greet("Badge locked", outcome.message, tone=Tone.NEXT)
                 return
             message = outcome.message
 

@@ -31,7 +31,7 @@ from kiosk.door.checkin import (
     sign_in,
 )
 from kiosk.door.lane import LaneOutcome
-from kiosk.screens.greeting import tone_for
+from kiosk.screens.greeting import Tone, tone_for
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.station.host import StationHost
 from kiosk.station.lane_front import LaneFront
@@ -131,7 +131,7 @@ class TapPipeline:
             self.lane.apply(outcome)
             if outcome.rejected and not any(isinstance(e, rules.Tell) for e in outcome.effects):
                 self.host.greet(
-                    f"Hello, {owner.first_name}", "Please see a member of staff.", tone="staff"
+                    f"Hello, {owner.first_name}", "Please see a member of staff.", tone=Tone.STAFF
                 )
             return
         if not self._not_a_learner(owner.kind, owner, uid, read_at):
@@ -145,7 +145,7 @@ class TapPipeline:
     def _phone_tapped(self, outcome: LaneOutcome) -> None:
         self.lane.apply(outcome)
         if outcome.rejected and not self.staff.unlocked:
-            self.host.greet("Please wait", "Please see a member of staff.", tone="staff")
+            self.host.greet("Please wait", "Please see a member of staff.", tone=Tone.STAFF)
 
     # --- a plain sign-in station: the tap is the admission --------------------------------------
 
@@ -230,7 +230,7 @@ class TapPipeline:
         """An unknown badge is not an alarm: the door stays locked and nothing sounds. When the
         screen already says so, only its few seconds start again (`GreetingScreen.show`), so a
         flood of unknown cards costs nothing on screen and the next learner is greeted at once."""
-        self.host.greet(NOT_RECOGNISED, "Please see a member of staff.", tone="staff")
+        self.host.greet(NOT_RECOGNISED, "Please see a member of staff.", tone=Tone.STAFF)
 
     def log_unknown(self) -> None:
         """Unknown cards are logged once a minute, counted, never one line each."""

@@ -4,6 +4,7 @@ search log for a range (DSL), as CSV (as `kiosk export` writes it) or as an Exce
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -69,14 +70,11 @@ async def attendance(request: Request, who: Signed) -> Response:
     office = office_of(request)
     span = range_of(request, office.today(), default_length=ONE_DAY)
     sessions = SESSIONS.get(request.query_params.get("session", "AM"), SESSIONS["AM"])
-    try:
-        rows = await run_in_threadpool(_attendance, office, span, sessions)
-    except (ExportError, SQLAlchemyError) as exc:
-        return back(request, "/downloads", f"Not downloaded: {exc}")
-    log.info("office web: attendance %s..%s by %s: %d rows", span.first, span.last,
-             who.staff_id, len(rows))  # fmt: skip
-    name = f"attendance-{_span_name(span)}"
-    return download(name, request.query_params.get("format", "csv"), ATTENDANCE_HEADER, rows)
+    return await _download(
+        request, lambda: _attendance(office, span, sessions), (ExportError, SQLAlchemyError),
+        f"attendance-{_span_name(span)}", ATTENDANCE_HEADER,
+        "office web: attendance %s..%s by %s: %d rows", span.first, span.last, who.staff_id,
+    )  # fmt: skip
 
 
 @staff_page(EVERYONE)
@@ -89,14 +87,11 @@ async def detentions(request: Request, who: Signed) -> Response:
         with office.book.reads() as session:
             return detention_rows(session, day, school_session)
 
-    try:
-        rows = await run_in_threadpool(read)
-    except SQLAlchemyError as exc:
-        return back(request, "/downloads", f"Not downloaded: {exc}")
-    log.info("office web: detentions %s %s by %s: %d rows", day, school_session.value,
-             who.staff_id, len(rows))  # fmt: skip
-    name = f"detentions-{day.isoformat()}-{school_session.value}"
-    return download(name, request.query_params.get("format", "csv"), DETENTION_HEADER, rows)
+    return await _download(
+        request, read, (SQLAlchemyError,),
+        f"detentions-{day.isoformat()}-{school_session.value}", DETENTION_HEADER,
+        "office web: detentions %s %s by %s: %d rows", day, school_session.value, who.staff_id,
+    )  # fmt: skip
 
 
 @staff_page(DSL_ONLY)
@@ -112,14 +107,31 @@ async def searches(request: Request, who: Signed) -> Response:
         return read_search_log(office, who.by, rows_of, first=span.first, last=span.last,
                                where="office web: search log download")  # fmt: skip
 
+    return await _download(
+        request, read, (ExportError, SQLAlchemyError), f"searches-{_span_name(span)}",
+        SEARCH_HEADER, "office web: search log %s..%s by %s: %d rows", span.first, span.last,
+        who.staff_id,
+    )  # fmt: skip
+
+
+async def _download(
+    request: Request,
+    read: Callable[[], list[tuple[str, ...]]],
+    errors: tuple[type[Exception], ...],
+    name: str,
+    header: Sequence[str],
+    logged: str,
+    *log_args: object,
+) -> Response:
+    """The rows `read` gives (in the thread pool) as a file called `name`, in the format asked
+    for, logged as `logged % (*log_args, rows)`; back to Downloads when one of `errors` stops
+    it."""
     try:
         rows = await run_in_threadpool(read)
-    except (ExportError, SQLAlchemyError) as exc:
+    except errors as exc:
         return back(request, "/downloads", f"Not downloaded: {exc}")
-    log.info("office web: search log %s..%s by %s: %d rows", span.first, span.last,
-             who.staff_id, len(rows))  # fmt: skip
-    name = f"searches-{_span_name(span)}"
-    return download(name, request.query_params.get("format", "csv"), SEARCH_HEADER, rows)
+    log.info(logged, *log_args, len(rows))
+    return download(name, request.query_params.get("format", "csv"), header, rows)
 
 
 def _span_name(span: Range) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -71,6 +72,43 @@ def write(
     except refused as exc:
         return f"{failed}: {exc}"
     return done(result)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a row's button posted: the row's `id`, the whole form, and when it came."""
+
+    id: int
+    form: Any
+    at: datetime
+
+    def text(self, name: str) -> str:
+        return str(self.form.get(name, ""))
+
+
+async def row_action(
+    request: Request,
+    who: Signed,
+    *,
+    back_to: str,
+    nothing: str,
+    refused: type[Exception],
+    failed: str,
+    job: Callable[[Any, Posted], _Done],
+    done: Callable[[_Done, Posted], str],
+) -> Response:
+    """A row's button: `job(session, posted)` through `write`, then back to `back_to` with
+    `done`'s message, or "`failed`: no `nothing` chosen." when the form names no row."""
+    office = office_of(request)
+    form = await checked_form(request, who.csrf)
+    row_id = posted_id(form)
+    if row_id is None:
+        return back(request, back_to, f"{failed}: no {nothing} chosen.")
+    posted = Posted(row_id, form, office.clock())
+    message = await run_in_threadpool(
+        write, office, lambda s: job(s, posted), refused, failed, lambda r: done(r, posted)
+    )
+    return back(request, back_to, message)
 
 
 def list_page(request: Request, who: Signed, **context: Any) -> Response:
@@ -161,24 +199,19 @@ async def collection(request: Request, who: Signed) -> Response:
 
 @staff_page(EVERYONE)
 async def collected(request: Request, who: Signed) -> Response:
-    office = office_of(request)
-    form = await checked_form(request, who.csrf)
-    refusal_id = posted_id(form)
-    collector = str(form.get("collected_by", ""))
-    at, zone = office.clock(), office.config.school.zone
+    zone = office_of(request).config.school.zone
 
-    if refusal_id is None:
-        return back(request, "/lists/collection", "Not recorded: no learner chosen.")
+    def job(session: Any, p: Posted) -> Any:
+        collector = p.text("collected_by")
+        return record_collected(session, p.id, collector, at=p.at, by=who.by, zone=zone)
 
-    def job(session: Any) -> Any:
-        return record_collected(session, refusal_id, collector, at=at, by=who.by, zone=zone)
-
-    def said(done: Any) -> str:
-        log.info("office web: %s recorded refusal %d collected", who.staff_id, refusal_id)
+    def said(done: Any, p: Posted) -> str:
+        log.info("office web: %s recorded refusal %d collected", who.staff_id, p.id)
         return f"{done.learner} collected by {done.collected_by} at {done.at}."
 
-    message = await run_in_threadpool(write, office, job, CollectionError, "Not recorded", said)
-    return back(request, "/lists/collection", message)
+    return await row_action(request, who, back_to="/lists/collection", nothing="learner",
+                            refused=CollectionError, failed="Not recorded", job=job,
+                            done=said)  # fmt: skip
 
 
 @staff_page(EVERYONE)

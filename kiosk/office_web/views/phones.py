@@ -7,7 +7,6 @@ confiscated phone goes back only as the school's policy allows.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +22,7 @@ from kiosk.office_web.render import back, staff_page
 from kiosk.office_web.reports import learner_id_of, learners_on_roll, year_groups
 from kiosk.office_web.state import office_of
 from kiosk.office_web.tables import Column, Row, table
-from kiosk.office_web.views.lists import LEARNER, Action, list_page, posted_id, reads, write
+from kiosk.office_web.views.lists import LEARNER, Action, Posted, list_page, log, reads, row_action
 from kiosk.phones.desk import (
     PhoneDeskError,
     confiscate_phone,
@@ -31,9 +30,6 @@ from kiosk.phones.desk import (
     phone_collected_by_parent,
     return_phone,
 )
-
-# The lists' logger, by the name these lines have always been logged under.
-log = logging.getLogger("kiosk.office_web.views.lists")
 
 
 @staff_page(EVERYONE)
@@ -82,46 +78,33 @@ async def phones(request: Request, who: Signed) -> Response:
 
 @staff_page(EVERYONE)
 async def phone_returned(request: Request, who: Signed) -> Response:
-    office = office_of(request)
-    form = await checked_form(request, who.csrf)
-    learner_id = posted_id(form)
-    if learner_id is None:
-        return back(request, "/lists/phones", "Not handed back: no learner chosen.")
-    at = office.clock()
-    day = at.astimezone(office.config.school.zone).date()
+    zone = office_of(request).config.school.zone
 
-    def job(session: Any) -> Any:
-        return return_phone(session, learner_id, day=day, at=at, by=who.by)
+    def job(session: Any, p: Posted) -> Any:
+        return return_phone(session, p.id, day=p.at.astimezone(zone).date(), at=p.at, by=who.by)
 
-    def said(done: Any) -> str:
-        log.info("office web: %s handed back learner %d's phone", who.staff_id, learner_id)
+    def said(done: Any, p: Posted) -> str:
+        log.info("office web: %s handed back learner %d's phone", who.staff_id, p.id)
         return f"Handed back from slot {done.slot or '-'}."
 
-    message = await run_in_threadpool(write, office, job, PhoneDeskError, "Not handed back", said)
-    return back(request, "/lists/phones", message)
+    return await row_action(request, who, back_to="/lists/phones", nothing="learner",
+                            refused=PhoneDeskError, failed="Not handed back", job=job,
+                            done=said)  # fmt: skip
 
 
 @staff_page(EVERYONE)
 async def phone_collected(request: Request, who: Signed) -> Response:
-    office = office_of(request)
-    form = await checked_form(request, who.csrf)
-    learner_id = posted_id(form)
-    if learner_id is None:
-        return back(request, "/lists/phones", "Not recorded: no learner chosen.")
-    collector = str(form.get("collected_by", ""))
-    at = office.clock()
+    def job(session: Any, p: Posted) -> Any:
+        collector = p.text("collected_by")
+        return phone_collected_by_parent(session, p.id, at=p.at, collected_by=collector, by=who.by)
 
-    def job(session: Any) -> Any:
-        return phone_collected_by_parent(
-            session, learner_id, at=at, collected_by=collector, by=who.by
-        )
-
-    def said(done: Any) -> str:
-        log.info("office web: %s gave learner %d's phone to a parent", who.staff_id, learner_id)
+    def said(done: Any, p: Posted) -> str:
+        log.info("office web: %s gave learner %d's phone to a parent", who.staff_id, p.id)
         return f"Collected by {done.collected_by} from slot {done.slot or '-'}."
 
-    message = await run_in_threadpool(write, office, job, PhoneDeskError, "Not recorded", said)
-    return back(request, "/lists/phones", message)
+    return await row_action(request, who, back_to="/lists/phones", nothing="learner",
+                            refused=PhoneDeskError, failed="Not recorded", job=job,
+                            done=said)  # fmt: skip
 
 
 @staff_page(EVERYONE)

@@ -7,7 +7,6 @@ read the search log, so every read is audited; both write through kiosk.office_w
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,17 +23,13 @@ from kiosk.office_web.followups import (
     police_references_to_follow,
     record_parents_told,
 )
-from kiosk.office_web.guard import checked_form
-from kiosk.office_web.render import back, staff_page
+from kiosk.office_web.render import staff_page
 from kiosk.office_web.reports import searches_parents_not_told
 from kiosk.office_web.searchlog import read_search_log
 from kiosk.office_web.state import office_of
 from kiosk.office_web.tables import Column, Row, table
-from kiosk.office_web.views.lists import Action, list_page, posted_id, write
+from kiosk.office_web.views.lists import Action, Posted, list_page, log, row_action
 from kiosk.office_web.views.params import range_of
-
-# The lists' logger, by the name these lines have always been logged under.
-log = logging.getLogger("kiosk.office_web.views.lists")
 
 
 @staff_page(DSL_ONLY)
@@ -68,24 +63,16 @@ async def police(request: Request, who: Signed) -> Response:
 
 @staff_page(DSL_ONLY)
 async def police_reference(request: Request, who: Signed) -> Response:
-    office = office_of(request)
-    form = await checked_form(request, who.csrf)
-    item_id = posted_id(form)
-    reference = str(form.get("reference", ""))
-    at = office.clock()
+    def job(session: Any, p: Posted) -> str:
+        return add_police_reference(session, p.id, p.text("reference"), at=p.at, by=who.by)
 
-    if item_id is None:
-        return back(request, "/lists/police", "Not added: no item chosen.")
-
-    def job(session: Any) -> str:
-        return add_police_reference(session, item_id, reference, at=at, by=who.by)
-
-    def said(kept: str) -> str:
-        log.info("office web: %s added a police reference to item %d", who.staff_id, item_id)
+    def said(kept: str, p: Posted) -> str:
+        log.info("office web: %s added a police reference to item %d", who.staff_id, p.id)
         return f"Police reference {kept} added."
 
-    message = await run_in_threadpool(write, office, job, FollowUpError, "Not added", said)
-    return back(request, "/lists/police", message)
+    return await row_action(request, who, back_to="/lists/police", nothing="item",
+                            refused=FollowUpError, failed="Not added", job=job,
+                            done=said)  # fmt: skip
 
 
 @staff_page(DSL_ONLY)
@@ -123,26 +110,19 @@ async def parents_not_told(request: Request, who: Signed) -> Response:
 
 @staff_page(DSL_ONLY)
 async def parents_told(request: Request, who: Signed) -> Response:
-    office = office_of(request)
-    form = await checked_form(request, who.csrf)
-    search_id = posted_id(form)
-    how = str(form.get("how", ""))
-    at = office.clock()
-
     keep = {k: v for k, v in request.query_params.items() if k in ("from", "to")}
     url = "/lists/parents-not-told" + (f"?{urlencode(keep)}" if keep else "")
-    if search_id is None:
-        return back(request, url, "Not recorded: no search chosen.")
 
-    def job(session: Any) -> None:
-        record_parents_told(session, search_id, how, at=at, by=who.by)
+    def job(session: Any, p: Posted) -> None:
+        record_parents_told(session, p.id, p.text("how"), at=p.at, by=who.by)
 
-    def said(_: None) -> str:
-        log.info("office web: %s recorded parents told of search %d", who.staff_id, search_id)
+    def said(_: None, p: Posted) -> str:
+        log.info("office web: %s recorded parents told of search %d", who.staff_id, p.id)
         return "Recorded: the parents were told."
 
-    message = await run_in_threadpool(write, office, job, FollowUpError, "Not recorded", said)
-    return back(request, url, message)
+    return await row_action(request, who, back_to=url, nothing="search",
+                            refused=FollowUpError, failed="Not recorded", job=job,
+                            done=said)  # fmt: skip
 
 
 ROUTES = [
