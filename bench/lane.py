@@ -50,7 +50,7 @@ from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.screens.refusal import RefusalScreen
 from kiosk.station.app import KioskApp
 from kiosk.station.launch import build_production
-from kiosk.views import LaneRow
+from kiosk.views.lane import LaneRow
 from records.models import LearnerRecord
 
 LEARNERS = 1000

@@ -33,7 +33,7 @@ from kiosk.door.screenings import record_screening
 from kiosk.door.searches import SearchForm, SearchNotAllowed, record_search
 from kiosk.hub import already_in, slots_taken_elsewhere
 from kiosk.phones.desk import hand_in, phone_handed_in
-from kiosk.views import LaneRow, LaneView
+from kiosk.views.lane import LaneRow, LaneView
 from records.models import PhoneHandinRecord, ScreeningRecord, VisitEventRecord
 from records.visits import events_of_session
 

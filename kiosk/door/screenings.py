@@ -7,12 +7,13 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from kiosk.domain.people import StaffRef
+from kiosk.domain.screening import ScreeningMethod, ScreeningResult
 from records.audit import append_audit
 from records.models import ScreeningRecord
 from records.queries import staff_by_staff_id
 
-METHODS = ("arch", "wand")
-RESULTS = ("clear", "alarm", "not_screened")
+METHODS = tuple(ScreeningMethod)
+RESULTS = tuple(ScreeningResult)
 
 
 def record_screening(
@@ -21,8 +22,8 @@ def record_screening(
     *,
     day: date,
     at: datetime,
-    method: str,
-    result: str,
+    method: ScreeningMethod,
+    result: ScreeningResult,
     by: StaffRef | None,
     zone: str | None = None,
     randomly_selected: bool = False,

@@ -11,12 +11,17 @@ from kiosk.config import MisConfig
 from kiosk.mis.connect import LABELS
 from kiosk.mis.queue import QueuedMark, queue_status
 from kiosk.mis.send import SendRound
-from kiosk.views import MisOutboxLine, MisOutboxState, MisOutboxView, MisSetupView
+from kiosk.views.office import MisOutboxLine, MisOutboxState, MisOutboxView, MisSetupView
 
 PROVIDER_NAMES = LABELS
 # What needs a look comes first; what went well last.
-_ORDER: tuple[MisOutboxState, ...] = ("failed", "refused", "skipped", "waiting", "sent")
-_STATES: dict[str, MisOutboxState] = {state: state for state in _ORDER}
+_ORDER = (
+    MisOutboxState.FAILED,
+    MisOutboxState.REFUSED,
+    MisOutboxState.SKIPPED,
+    MisOutboxState.WAITING,
+    MisOutboxState.SENT,
+)
 
 
 def outbox_view(
@@ -26,9 +31,9 @@ def outbox_view(
     if not mis.enabled:
         return MisOutboxView("")
     status = queue_status(session, day=today, unsent_too=True)
-    counts = tuple((_STATES[state], n) for state, n in status.shown_counts())
+    counts = tuple((MisOutboxState(state), n) for state, n in status.shown_counts())
     # sorted() keeps the queue's own order (day, session, name) within each state.
-    marks = sorted(status.marks, key=lambda mark: _ORDER.index(_STATES[mark.shown_state]))
+    marks = sorted(status.marks, key=lambda mark: _ORDER.index(MisOutboxState(mark.shown_state)))
     lines = tuple(_line(mark, today=today, now=now, zone=zone) for mark in marks)
     name = PROVIDER_NAMES.get(mis.provider, mis.provider)
     return MisSetupView(name, counts, lines, setup=setup_lines(mis))
@@ -82,16 +87,16 @@ def round_message(done: SendRound) -> str:
 
 
 def _line(mark: QueuedMark, *, today: date, now: datetime, zone: ZoneInfo) -> MisOutboxLine:
-    state = _STATES[mark.shown_state]
+    state = MisOutboxState(mark.shown_state)
     when = _when(mark.next_attempt_at, today, zone)
-    if state == "failed":
+    if state is MisOutboxState.FAILED:
         tries = f"{mark.attempts} tr{'y' if mark.attempts == 1 else 'ies'}"
         note = f"{mark.last_error} · next try {when} ({tries})"
-    elif state == "waiting":
+    elif state is MisOutboxState.WAITING:
         note = f"next try {when}" if mark.next_attempt_at > now else "not sent yet"
-    elif state == "sent":
+    elif state is MisOutboxState.SENT:
         note = f"sent {_when(mark.sent_at, today, zone)}" if mark.sent_at else ""
-    elif state == "refused":
+    elif state is MisOutboxState.REFUSED:
         note = f"{mark.last_error} · fix the roster or the MIS, then Send now"
     else:
         note = mark.last_error

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.attendance import RefusalKind
 from kiosk.domain.people import StaffRef
-from kiosk.office.on_site import AwaitingCollection
+from kiosk.views.on_site import AwaitingCollection
 from records.audit import append_audit
 from records.models import LearnerRecord, RefusalRecord
 from records.queries import active_staff

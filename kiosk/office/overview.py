@@ -34,12 +34,7 @@ from kiosk.hub import (
 )
 from kiosk.notify.send import ATTENDANCE, DSL, pending
 from kiosk.phones.held import OutstandingPhone, outstanding_phones, slot_order
-from kiosk.views import (
-    OfficeLearnerRow,
-    OfficePhoneRow,
-    OfficeSearchRow,
-    OfficeView,
-)
+from kiosk.views.office import OfficeLearnerRow, OfficePhoneRow, OfficeSearchRow, OfficeView
 from records.models import LearnerRecord, SessionMarkRecord
 
 log = logging.getLogger(__name__)

@@ -27,14 +27,7 @@ from kiosk.hub import (
     hub_staff_on_site,
 )
 from kiosk.office.collection import not_yet_collected
-from kiosk.office.on_site import (
-    NO_GROUP,
-    Roll,
-    RollGroup,
-    RollLearner,
-    RollSignedOut,
-    RollStaff,
-)
+from kiosk.views.on_site import NO_GROUP, Roll, RollGroup, RollLearner, RollSignedOut, RollStaff
 from records.models import (
     LearnerRecord,
     SessionMarkRecord,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kiosk.exports import SEARCH_HEADER, search_rows
 from kiosk.office.overview import LATE_CODES
 from kiosk.office_web.charts import Chart, Series
-from kiosk.views import OfficeView
+from kiosk.views.office import OfficeView
 from records.models import LearnerRecord, RefusalRecord, SessionMarkRecord
 
 NO_YEAR = "no year group"

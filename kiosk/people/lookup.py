@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain.people import StaffRef
 from kiosk.domain.roster import display_first_name
 from kiosk.people.enrolment import enrol_badge
-from kiosk.views import LearnerMatch
+from kiosk.views.desk import LearnerMatch
 from records.audit import append_audit
 from records.models import LearnerRecord
 from records.queries import on_roll

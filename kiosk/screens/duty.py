@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Static
 
 from kiosk.domain.people import Sex, StaffMember
 from kiosk.screens.text import TextCell, cells
-from kiosk.views import DutyClosed
+from kiosk.views.desk import DutyClosed
 
 
 def _sex_word(sex: Sex | None) -> str:

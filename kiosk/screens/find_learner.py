@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Static
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchScreen
 from kiosk.screens.text import label
-from kiosk.views import LearnerMatch, LearnerPicked
+from kiosk.views.desk import LearnerMatch, LearnerPicked
 
 MAX_SHOWN = 8
 

@@ -9,7 +9,7 @@ from textual.widgets import Checkbox, Static
 
 from kiosk.domain.attendance import INFLUENCE_COMMENT
 from kiosk.screens.not_admitted import NotAdmittedScreen
-from kiosk.views import InfluenceConfirmed
+from kiosk.views.desk import InfluenceConfirmed
 
 
 class InfluenceScreen(NotAdmittedScreen[InfluenceConfirmed]):

@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 
 from kiosk.screens.idle import DemoPanel
 from kiosk.screens.text import label
-from kiosk.views import LaneRow, LaneView
+from kiosk.views.lane import LaneRow, LaneView
 
 _STEP = {
     "phone": "phone",

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Static
 from kiosk.domain.screening import ScreeningResult
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
-from kiosk.views import DeskAction, DeskActionKind, LearnerDeskView
+from kiosk.views.desk import DeskAction, DeskActionKind, LearnerDeskView
 
 LATE_CODES = frozenset({"L", "U"})
 

@@ -22,7 +22,7 @@ from textual.widgets import (
 
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.text import TextCell, cells
-from kiosk.views import (
+from kiosk.views.office import (
     OfficeAction,
     OfficeActionKind,
     OfficeLearnerRow,

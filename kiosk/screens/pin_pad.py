@@ -14,7 +14,7 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Button, Static
 
 from kiosk.screens.keypad import BACKSPACE, TouchKey, TouchScreen
-from kiosk.views import PinEntered
+from kiosk.views.desk import PinEntered
 
 MIN_PIN_DIGITS = 4
 MAX_PIN_DIGITS = 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.screens.not_admitted import NotAdmittedScreen
-from kiosk.views import RefusalConfirmed
+from kiosk.views.desk import RefusalConfirmed
 
 _WHAT = {"screening": "screened", "search": "searched"}
 

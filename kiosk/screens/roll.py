@@ -10,8 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Static
 
-from kiosk.office.on_site import Roll
 from kiosk.screens.text import TextCell, cells
+from kiosk.views.on_site import Roll
 
 RollChoice = Literal["refresh"]
 

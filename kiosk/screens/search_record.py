@@ -14,7 +14,7 @@ from kiosk.domain.search import SEARCH_REMINDERS, SEARCH_SCOPE, SearchLevel
 from kiosk.domain.search_record import PARENT_TOLD_HOW, Consent
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
-from kiosk.views import ItemEntry, SearchRecorded, SearchSetup
+from kiosk.views.desk import ItemEntry, SearchRecorded, SearchSetup
 
 # The usual grounds, one touch each; anything else is written on the keyboard.
 GROUNDS_PRESETS: tuple[str, ...] = (

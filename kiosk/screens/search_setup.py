@@ -23,7 +23,7 @@ from kiosk.domain.search import (
 from kiosk.screens.keyboard import OnScreenKeyboard
 from kiosk.screens.keypad import TouchKey, TouchScreen
 from kiosk.screens.text import label
-from kiosk.views import SearchSetup
+from kiosk.views.desk import SearchSetup
 
 NO_WITNESS = "none"
 # R6: where the risk is significant, a family member or an appropriate adult witnesses.

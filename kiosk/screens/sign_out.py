@@ -16,7 +16,9 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Static
 
 from kiosk.domain.attendance import FORMAL_SUSPENSION, SENT_HOME, SUSPENSION_CODE
-from kiosk.office.on_site import (
+from kiosk.screens.keyboard import OnScreenKeyboard
+from kiosk.screens.keypad import TouchKey, TouchScreen
+from kiosk.views.on_site import (
     OTHER,
     SIGN_OUT_REASONS,
     AwaitingCollection,
@@ -26,8 +28,6 @@ from kiosk.office.on_site import (
     SignOutChosen,
     sign_out_reason,
 )
-from kiosk.screens.keyboard import OnScreenKeyboard
-from kiosk.screens.keypad import TouchKey, TouchScreen
 
 
 class SignOutScreen(TouchScreen[SignOutChosen | ParentCollected | None]):

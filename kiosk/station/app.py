@@ -60,7 +60,7 @@ from kiosk.station.status import DISK_FULL_STATUS, StatusLine
 from kiosk.station.systemd_notify import Notifier, watchdog_interval
 from kiosk.station.taps import TapPipeline
 from kiosk.station.writer import JobDone, JobFailed, Writer
-from kiosk.views import LaneView
+from kiosk.views.lane import LaneView
 
 log = logging.getLogger(__name__)
 

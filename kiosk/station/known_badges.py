@@ -25,6 +25,7 @@ class KnownBadges:
         self._keys: frozenset[str] | None = None  # None until first loaded: ask the database
         self._signature: tuple[object, ...] | None = None
         self._lock = threading.Lock()
+        self._wanted = False  # a refresh asked for and not yet begun
         self.changed_at = 0.0  # time.monotonic() when the set last changed
 
     def knows(self, uid: str) -> bool | None:
@@ -39,24 +40,32 @@ class KnownBadges:
             return None
 
     def refresh(self) -> None:
-        """Reload the set if the badges table has changed since (any thread; one at a time)."""
-        if not self._lock.acquire(blocking=False):
-            return  # a reload is under way already
-        try:
-            with self._reads() as db:
-                signature = tuple(
-                    db.execute(
-                        select(
-                            func.count(BadgeRecord.id),
-                            func.max(BadgeRecord.id),
-                            func.max(BadgeRecord.enrolled_at),
-                        )
-                    ).one()
-                )
-                if signature == self._signature:
-                    return
-                keys = frozenset(db.scalars(select(BadgeRecord.key)))
-            self._keys, self._signature = keys, signature
-            self.changed_at = time.monotonic()
-        finally:
-            self._lock.release()
+        """Reload the set if the badges table has changed since (any thread; one at a time).
+
+        A refresh asked for while another thread is loading is not lost: that thread loads
+        again once it is done, so a roster a hub sync has just written is never left behind
+        by a tick's reload that read the table a moment before."""
+        self._wanted = True
+        while self._wanted and self._lock.acquire(blocking=False):
+            try:
+                self._wanted = False
+                self._load()
+            finally:
+                self._lock.release()
+
+    def _load(self) -> None:
+        with self._reads() as db:
+            signature = tuple(
+                db.execute(
+                    select(
+                        func.count(BadgeRecord.id),
+                        func.max(BadgeRecord.id),
+                        func.max(BadgeRecord.enrolled_at),
+                    )
+                ).one()
+            )
+            if signature == self._signature:
+                return
+            keys = frozenset(db.scalars(select(BadgeRecord.key)))
+        self._keys, self._signature = keys, signature
+        self.changed_at = time.monotonic()

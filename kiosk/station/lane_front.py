@@ -14,7 +14,7 @@ from kiosk.screens.lane import LaneChoice, LaneScreen
 from kiosk.screens.text import plain
 from kiosk.station.host import Failed, StationHost
 from kiosk.station.staff_session import StaffSession
-from kiosk.views import LaneView
+from kiosk.views.lane import LaneView
 
 STAFF_NEEDED = "Staff needed at the arch"
 

@@ -181,7 +181,11 @@ def build_production(config: Config, *, clock: Clock | None = None) -> KioskApp:
             f"{config.source}: [outputs] cannot drive the GPIO pins: {exc}; run `kiosk check`"
         ) from None
 
-    phone_reader, passage = _lane_devices(config, clock)
+    try:
+        phone_reader, passage = _lane_devices(config, clock)
+    except Exception:
+        _close(book, reader, detector, outputs)
+        raise
 
     def close_all() -> None:
         _close(book, reader, phone_reader, detector, passage, outputs)

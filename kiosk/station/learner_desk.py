@@ -23,13 +23,8 @@ from kiosk.station.host import DeskHost, answered
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.search_desk import SearchDesk, tell_dsl_now
 from kiosk.station.staff_session import StaffSession
-from kiosk.views import (
-    DeskAction,
-    DeskActionKind,
-    LaneRow,
-    LearnerDeskView,
-    LearnerMatch,
-)
+from kiosk.views.desk import DeskAction, DeskActionKind, LearnerDeskView, LearnerMatch
+from kiosk.views.lane import LaneRow
 from records.models import LearnerRecord
 
 # What keeps a learner's desk open after a step: staff still have something to do there.

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from kiosk.domain.phones import ConfiscatedItem
 from kiosk.exports import record_search_log_read
 from kiosk.office.collection import CollectionError, awaiting_collection, record_collected
-from kiosk.office.on_site import AwaitingCollection, ParentCollected, Roll, SignOutChosen
 from kiosk.office.overview import school_office_view
 from kiosk.office.roll import school_roll
 from kiosk.office.signout import SignOutError, sign_out
@@ -28,7 +27,8 @@ from kiosk.screens.sign_out import SignOutScreen
 from kiosk.screens.text import plain
 from kiosk.station.host import DeskHost
 from kiosk.station.staff_session import OFFICE_ROLES, StaffSession
-from kiosk.views import OfficeAction, OfficeActionKind, OfficeView
+from kiosk.views.office import OfficeAction, OfficeActionKind, OfficeView
+from kiosk.views.on_site import AwaitingCollection, ParentCollected, Roll, SignOutChosen
 
 
 class OfficeDesk:

@@ -12,7 +12,8 @@ from kiosk.screens.text import plain
 from kiosk.station.host import DeskHost
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.staff_session import StaffSession
-from kiosk.views import LaneRow, SearchRecorded, SearchSetup
+from kiosk.views.desk import SearchRecorded, SearchSetup
+from kiosk.views.lane import LaneRow
 from records.models import LearnerRecord
 
 

@@ -25,7 +25,7 @@ from kiosk.screens.greeting import Tone
 from kiosk.screens.lane import LaneChoice
 from kiosk.screens.pin_pad import PinPadScreen
 from kiosk.station.host import DeskHost, StepFailed, answered
-from kiosk.views import DutyClosed, PinEntered
+from kiosk.views.desk import DutyClosed, PinEntered
 
 OFFICE_ROLES = (Role.OFFICE, Role.DSL)
 FLOWS = "staff-flow"  # the worker group of the staff's multi-step flows: one at a time

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from kiosk.domain.attendance import Session as SchoolSession
 from kiosk.domain.people import StaffRef
 from kiosk.exports import ATTENDANCE_HEADER, attendance_rows
-from kiosk.office.on_site import Roll, RollGroup, RollLearner, SignOutChosen, sign_out_reason
 from kiosk.office.roll import fire_roll
 from kiosk.office.signout import SignOutError, sign_out
 from kiosk.screens.sign_out import SignOutScreen
+from kiosk.views.on_site import Roll, RollGroup, RollLearner, SignOutChosen, sign_out_reason
 from records.models import AuditRecord, NotificationRecord, SignOutRecord
 from tests.office.school_day import ALARM_AT, SCHOOL, SIGNED_OUT_AT, school_day
 from tests.records.recordbook import Book

@@ -25,15 +25,8 @@ from kiosk.screens.refusal import RefusalScreen
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
 from kiosk.screens.text import cell, label, plain
-from kiosk.views import (
-    LearnerDeskView,
-    LearnerMatch,
-    OfficeLearnerRow,
-    OfficePhoneRow,
-    OfficeSearchRow,
-    OfficeView,
-    SearchSetup,
-)
+from kiosk.views.desk import LearnerDeskView, LearnerMatch, SearchSetup
+from kiosk.views.office import OfficeLearnerRow, OfficePhoneRow, OfficeSearchRow, OfficeView
 from tests.screens.harness import Harness, choose, shown, tap
 
 HOSTILE = (

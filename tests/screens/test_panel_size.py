@@ -13,16 +13,6 @@ from kiosk.domain.items import ItemCategory
 from kiosk.domain.lane import Need
 from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.domain.search import AppropriateAdult, duty_warnings, search_requirement
-from kiosk.office.on_site import (
-    AwaitingCollection,
-    ParentCollected,
-    Roll,
-    RollGroup,
-    RollLearner,
-    RollSignedOut,
-    RollStaff,
-    SignOutChosen,
-)
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.find_learner import FindLearnerScreen
 from kiosk.screens.greeting import GreetingScreen
@@ -36,20 +26,27 @@ from kiosk.screens.roll import RollScreen
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.search_setup import SearchSetupScreen
 from kiosk.screens.sign_out import SignOutScreen
-from kiosk.views import (
+from kiosk.views.desk import (
     DeskAction,
     DutyClosed,
-    LaneRow,
-    LaneView,
     LearnerDeskView,
     LearnerMatch,
     LearnerPicked,
-    OfficeLearnerRow,
-    OfficePhoneRow,
-    OfficeView,
     PinEntered,
     RefusalConfirmed,
     SearchSetup,
+)
+from kiosk.views.lane import LaneRow, LaneView
+from kiosk.views.office import OfficeLearnerRow, OfficePhoneRow, OfficeView
+from kiosk.views.on_site import (
+    AwaitingCollection,
+    ParentCollected,
+    Roll,
+    RollGroup,
+    RollLearner,
+    RollSignedOut,
+    RollStaff,
+    SignOutChosen,
 )
 from tests.screens.harness import UNSET, Harness, choose, shown, tap
 

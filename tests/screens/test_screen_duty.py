@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.domain.search import duty_warnings
 from kiosk.screens.duty import DutyScreen
-from kiosk.views import DutyClosed
+from kiosk.views.desk import DutyClosed
 from tests.screens.harness import Harness, shown
 
 SEARCHER = frozenset({Role.SCREENER, Role.SEARCHER})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.screens.find_learner import FindLearnerScreen
-from kiosk.views import LearnerMatch, LearnerPicked
+from kiosk.views.desk import LearnerMatch, LearnerPicked
 from tests.screens.harness import UNSET, Harness, tap
 
 PEOPLE = [

@@ -10,7 +10,7 @@ from dataclasses import replace
 from textual.widgets import Button
 
 from kiosk.screens.learner_desk import LearnerDeskScreen
-from kiosk.views import DeskAction, LearnerDeskView
+from kiosk.views.desk import DeskAction, LearnerDeskView
 from tests.screens.harness import UNSET, Harness, shown
 
 ON_TIME = LearnerDeskView(

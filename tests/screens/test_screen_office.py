@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from kiosk.screens.office import OfficeScreen
-from kiosk.views import OfficeAction, OfficePhoneRow
+from kiosk.views.office import OfficeAction, OfficePhoneRow
 from tests.screens.harness import UNSET, Harness, tap
 from tests.screens.test_panel_size import MORNING, PANEL, on_keys
 

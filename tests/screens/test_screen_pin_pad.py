@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Button
 
 from kiosk.screens.pin_pad import PinPadScreen
-from kiosk.views import PinEntered
+from kiosk.views.desk import PinEntered
 from tests.screens.harness import UNSET, Harness, shown
 
 
@@ -82,7 +82,7 @@ def test_pin_pad_snapshot(snap_compare) -> None:
 
 async def test_the_same_digit_tapped_quickly_twice_counts_twice() -> None:
     from kiosk.screens.pin_pad import PinPadScreen
-    from kiosk.views import PinEntered
+    from kiosk.views.desk import PinEntered
     from tests.screens.harness import Harness
 
     app = Harness(PinPadScreen("Aisha"))

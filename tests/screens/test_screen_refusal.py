@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.screens.refusal import RefusalScreen
-from kiosk.views import RefusalConfirmed
+from kiosk.views.desk import RefusalConfirmed
 from tests.screens.harness import Harness, shown, tap
 
 

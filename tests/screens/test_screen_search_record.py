@@ -8,7 +8,7 @@ from kiosk.domain.items import Disposition, ItemCategory
 from kiosk.domain.search import SearchLevel, UrgentException
 from kiosk.domain.search_record import Consent
 from kiosk.screens.search_record import SearchRecordScreen
-from kiosk.views import ItemEntry, SearchRecorded, SearchSetup
+from kiosk.views.desk import ItemEntry, SearchRecorded, SearchSetup
 from tests.screens.harness import UNSET, Harness, choose, shown, tap
 
 LAWFUL = SearchSetup("S1", "S5", None)

@@ -7,7 +7,7 @@ from textual.widgets import Button
 from kiosk.domain.people import Role, Sex, StaffMember
 from kiosk.domain.search import UrgentException, search_requirement
 from kiosk.screens.search_setup import SearchSetupScreen
-from kiosk.views import SearchSetup
+from kiosk.views.desk import SearchSetup
 from tests.screens.harness import UNSET, Harness, shown, tap
 
 SEARCHER = frozenset({Role.SCREENER, Role.SEARCHER})

@@ -19,7 +19,7 @@ from kiosk.office_web.guard import checked_form
 from kiosk.office_web.render import back, render, staff_page
 from kiosk.office_web.state import Office, office_of
 from kiosk.office_web.tables import Column, Row, table
-from kiosk.views import MisOutboxView
+from kiosk.views.office import MisOutboxView
 
 log = logging.getLogger(__name__)
 COLUMNS = (

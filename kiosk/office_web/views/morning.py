@@ -20,7 +20,7 @@ from kiosk.office_web.searchlog import read_search_log
 from kiosk.office_web.state import Office, office_of
 from kiosk.office_web.tables import Column, Row, table
 from kiosk.office_web.views.params import day_of, session_of
-from kiosk.views import OfficeLearnerRow, OfficeView
+from kiosk.views.office import OfficeLearnerRow, OfficeView
 
 LEARNER_COLUMNS = (
     Column("name", "Name"),

@@ -7,12 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiosk.office.on_site import Roll
 from kiosk.office.roll import ROLL_HEADER, roll_rows, school_roll
 from kiosk.office_web.auth import EVERYONE, Signed
 from kiosk.office_web.downloads import download
 from kiosk.office_web.render import render, staff_page
 from kiosk.office_web.state import Office, office_of
+from kiosk.views.on_site import Roll
 
 
 def _roll(office: Office) -> Roll:
