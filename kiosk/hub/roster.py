@@ -68,10 +68,18 @@ def _roster_version(conn: Any) -> str:
 
 
 def pull_roster(
-    local: sessionmaker[Session], hub: Engine, now: datetime, seen: str
+    local: sessionmaker[Session],
+    hub: Engine,
+    now: datetime,
+    seen: str,
+    before_commit: Callable[[frozenset[str]], object] | None = None,
 ) -> tuple[int, str]:
     """Copy the hub's roster when it changed since `seen`: learners by MIS id, staff by staff
-    id, badges by key. Nothing the hub does not name is touched; an empty hub changes nothing."""
+    id, badges by key. Nothing the hub does not name is touched; an empty hub changes nothing.
+
+    `before_commit(keys)` is given the door's badge keys as the copy leaves them, before it is
+    committed: the door's memory of known cards can hold them before any tap can find them in
+    the book, so a learner just added is never turned away in between."""
     with hub.connect() as conn:
         version = _roster_version(conn)
         if version == seen:
@@ -91,6 +99,9 @@ def pull_roster(
         changed += _copy_badges(db, badges, people)
         db.flush()
         changed += _apply_enrolments(db, enrolments, people)
+        if changed and before_commit is not None:
+            db.flush()
+            before_commit(frozenset(db.scalars(select(BadgeRecord.key))))
     return changed, version
 
 

@@ -73,6 +73,7 @@ def sync_once(
     roster_version: str = "",
     on_batch: Callable[[int], None] | None = None,
     store: str = "",
+    on_badges: Callable[[frozenset[str]], object] | None = None,
 ) -> SyncReport:
     """One round: push events, marks and the door's other facts (sign-outs, amendments, staff
     presence, phones, enrolled cards); pull arrivals, the phone slots in use at doors sharing
@@ -80,7 +81,8 @@ def sync_once(
 
     Raises SQLAlchemyError (OperationalError when the hub cannot be reached); what was
     committed at the hub before that stays, and the next round carries on from there.
-    `on_batch(sent)` is called after each committed batch of events.
+    `on_batch(sent)` is called after each committed batch of events; `on_badges(keys)` with
+    the door's badge keys as a changed roster leaves them, just before it is committed.
     """
     reading = reader(local)
     offered, sent, pushed_to = push_events(reading, hub, station, batch_size, on_batch)
@@ -90,7 +92,7 @@ def sync_once(
     today = now.astimezone(zone).date()
     received = pull_arrivals(local, hub, station, today)
     slots = pull_phone_slots(local, hub, station, store, today)
-    changed, version = pull_roster(local, hub, now, roster_version)
+    changed, version = pull_roster(local, hub, now, roster_version, on_badges)
     waiting = note_progress(local, station, pushed_to, now, force=bool(sent or received))
     report = SyncReport(
         sent, offered, marks_sent, received, changed, version, waiting, now, others, slots
@@ -121,11 +123,14 @@ class SyncWorker:
         engine: Engine | None = None,
         clock: Callable[[], datetime] = _utc_now,
         on_roster: Callable[[], object] | None = None,
+        on_badges: Callable[[frozenset[str]], object] | None = None,
     ) -> None:
         self.config = config
         self.local = local
-        # Called on the sync thread after a round that changed learners, staff or badges here.
+        # Called on the sync thread after a round that changed learners, staff or badges here,
+        # and with the badge keys a changed roster leaves, just before it is committed.
         self._on_roster = on_roster
+        self._on_badges = on_badges
         self.station = config.station.name
         self._hub = engine if engine is not None else hub_engine(config.hub)
         self._own_engine = engine is None
@@ -177,6 +182,7 @@ class SyncWorker:
                 batch_size=hub.batch_size,
                 roster_version=self._roster_version,
                 store=self.config.station.store,
+                on_badges=self._on_badges,
             )
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0:1]

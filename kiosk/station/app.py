@@ -138,7 +138,12 @@ class KioskApp(LogsCrashes[int], inherit_bindings=False):
         # With a hub, this door's log is pushed to it on a thread of its own; never waited for.
         self.known_badges = KnownBadges(book.reads)
         self.sync = (
-            SyncWorker(config, book.sessions, on_roster=self.known_badges.refresh)
+            SyncWorker(
+                config,
+                book.sessions,
+                on_roster=self.known_badges.refresh,
+                on_badges=self.known_badges.include,
+            )
             if config.hub.enabled
             else None
         )

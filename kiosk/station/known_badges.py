@@ -39,6 +39,13 @@ class KnownBadges:
         except ValueError:
             return None
 
+    def include(self, keys: frozenset[str]) -> None:
+        """Know `keys` now, before the roster that holds them is committed (a hub sync's pull):
+        a card is never turned away between the commit and the reload after it. A key known a
+        moment too soon only sends its card to the database, which decides."""
+        if self._keys is not None:  # not loaded yet: the database decides anyway
+            self._keys = self._keys | keys
+
     def refresh(self) -> None:
         """Reload the set if the badges table has changed since (any thread; one at a time).
 

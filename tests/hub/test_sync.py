@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from kiosk.cli.hub import add_commands
@@ -368,3 +368,33 @@ def test_check_names_an_unreachable_hub(doors: dict[str, Door]) -> None:
     [line] = check_hub(config)
     assert line.line().startswith("PROBLEM  hub: cannot reach it:")
     assert "0 event(s) waiting" in line.line()
+
+
+def test_a_door_knows_a_pulled_roster_s_cards_before_it_commits_them(
+    doors: dict[str, Door], hub_url: str, hub: Engine, tmp_path: Path
+) -> None:
+    """A learner tapping as the roster lands is never answered "not recognised": the door's
+    memory of known cards holds the roster's keys before a tap could find them in the book."""
+    from kiosk.hub import publish_roster
+    from kiosk.station.known_badges import KnownBadges
+    from records.models import BadgeRecord
+
+    publish_roster(doors["main"].book.sessions, hub, at(7, 30))
+    new = make_door(tmp_path / "sixth", "sixth", hub_url)
+    try:
+        known = KnownBadges(new.book.reads)
+        known.refresh()  # the door's own book before the pull: no badges yet
+        card = "0C00100005"
+        assert known.knows(card) is False
+        in_book_then: list[bool] = []
+
+        def before_commit(keys: frozenset[str]) -> None:
+            with new.book.reads() as other:  # what a tap's transaction would see now
+                in_book_then.append(bool(other.scalar(select(func.count(BadgeRecord.id)))))
+            known.include(keys)
+
+        sync(new, hub, on_badges=before_commit)
+        assert in_book_then == [False], "the keys were given before the book held any card"
+        assert known.knows(card) is True
+    finally:
+        new.close()
