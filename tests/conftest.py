@@ -69,7 +69,6 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def upgraded_db_url(db_url: str) -> str:
     """`db_url` with the schema created by the migrations (as `kiosk db upgrade` does)."""
-    from records.database import upgrade
+    from tests.books import upgraded
 
-    upgrade(db_url)
-    return db_url
+    return upgraded(db_url)

@@ -15,7 +15,8 @@ from drivers import ManualClock, SimulatedDetector, SimulatedReader, simulated_o
 from kiosk.config import DetectorConfig, PolicyConfig
 from kiosk.station.app import KioskApp, make_app
 from kiosk.station.devices import Devices
-from kiosk.station.launch import demo_badges, prepare_demo
+from kiosk.station.launch import demo_badges
+from tests.books import demo_school
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -32,7 +33,7 @@ class Station:
         detector: DetectorConfig | None = None,
         extra: Callable[[Devices], None] | None = None,
     ) -> None:
-        self.config, self.book = prepare_demo(folder)
+        self.config, self.book = demo_school(folder)
         # Unless a test fits one, the arch gives no passage signal: staff confirm each walk.
         self.config = replace(self.config, detector=detector or DetectorConfig(driver="none"))
         if policy is not None:

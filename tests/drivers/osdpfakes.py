@@ -59,6 +59,7 @@ class OsdpPeripheral:
             scbk=scbk,
             id=osdp.PdId(2, 7, VENDOR, SERIAL, 0x010203),
         )
+        self.address = address
         self._lock = threading.Lock()
         self.commands: list[dict[str, Any]] = []
         self.pd = osdp.PeripheralDevice(

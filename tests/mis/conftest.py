@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.cli import mis as cli_mis
 from kiosk.cli.io import run_command
 from kiosk.config import MisConfig
-from records.database import upgrade
 from records.models import LearnerRecord, SessionMarkRecord
+from tests.books import upgraded
 from tests.mis import fakemis
 
 DAY = date(2026, 3, 9)
@@ -162,7 +162,7 @@ def _fake(provider: str) -> fakemis.FakeMis:
 
 def _school(tmp_path: Path, provider: str) -> Iterator[School]:
     url = f"sqlite:///{tmp_path / 'school.db'}"
-    upgrade(url, key_file=tmp_path / "school.db.key")  # as `kiosk db upgrade` does
+    upgraded(url, key_file=tmp_path / "school.db.key")  # as `kiosk db upgrade` does
     engine = create_engine(url)
     fake = _fake(provider)
     server, thread = fakemis.serve(fake)

@@ -12,7 +12,7 @@ from kiosk.domain.search import SearchLevel, UrgentException
 from kiosk.door.arrivals import admit
 from kiosk.door.searches import SearchForm, record_search
 from kiosk.people.pins import set_pin
-from records.database import upgrade
+from tests.books import upgraded
 from tests.office.school_day import learner, staff
 
 CONFIG = """\
@@ -45,7 +45,7 @@ def make_school(folder: Path, port: int, now: datetime) -> Path:
     config_file = folder / "kiosk.toml"
     config_file.write_text(CONFIG.format(db=db, port=port), encoding="utf-8")
     config = load_config(config_file)
-    upgrade(config.database.url, key_file=config.database.key_path)
+    upgraded(config.database.url, key_file=config.database.key_path)
     book = open_school_book(config.database)
     try:
         with book.sessions.begin() as session:

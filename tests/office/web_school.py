@@ -17,8 +17,8 @@ from kiosk.door.arrivals import admit, refuse
 from kiosk.door.searches import SearchForm, record_search
 from kiosk.people.pins import set_pin
 from kiosk.phones.desk import hand_in
-from records.database import upgrade
 from records.models import LearnerRecord
+from tests.books import upgraded
 from tests.office.school_day import staff
 
 CONFIG = """\
@@ -84,7 +84,7 @@ def make_school(
     screener (who may not use the office). `crowd` more learners in year 9 came in on time
     (for a fire roll of a real size)."""
     config = load_config(write_config(folder, port, idle=idle, extra=extra))
-    upgrade(config.database.url, key_file=config.database.key_path)
+    upgraded(config.database.url, key_file=config.database.key_path)
     book = open_school_book(config.database)
     school = config.school
     try:
