@@ -268,6 +268,7 @@ class Run:
         self.morning = Morning(touches={learner.n: 0 for learner in school.plan})
         self.by_id: dict[int, Learner] = {}
         self.prompted: dict[int, float] = {}  # learner id -> when their first answer was drawn
+        self.on_screen = asyncio.Event()  # set as each first answer is drawn
         self.arch_for: int | None = None  # the learner whose arch line is on its way
         self.bell_rung = False
 
@@ -280,7 +281,7 @@ class Run:
         learner line while staff are on the queue, a toast over their other screens, the
         greeting when nobody is signed on); the bench wraps it on this instance only.
         """
-        app, prompted = self.app, self.prompted
+        app, prompted, on_screen = self.app, self.prompted, self.on_screen
         tell = app._tell
 
         def told(effect: Tell) -> None:
@@ -291,6 +292,7 @@ class Run:
 
                 def drawn() -> None:
                     prompted[learner_id] = time.perf_counter()
+                    on_screen.set()
 
                 app.call_after_refresh(drawn)
 
@@ -429,12 +431,22 @@ class Run:
         if learner.late and not self.bell_rung:
             self.clock.move_to(LATE_AT)
             self.bell_rung = True
+        # Woken when an answer is drawn, not by polling: a poll every half millisecond on the
+        # app's own event loop took the loop from the tap it was timing.
+        self.on_screen.clear()
         started = time.perf_counter()
         self.school.entry.write(encode_frame(learner.badge))
-        await self.until(
-            lambda: self.prompted.get(learner_id) and learner_id in self.rows(),
-            f"{learner.first_name}'s answer",
-        )
+        deadline = time.monotonic() + WAIT_S
+        while not self.prompted.get(learner_id):
+            try:
+                await asyncio.wait_for(self.on_screen.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                raise Stalled(
+                    f"{learner.first_name}'s answer: nothing for {WAIT_S:.0f} s; "
+                    f"lane {self.app.lane_view}"
+                ) from None
+            self.on_screen.clear()
+        await self.until(lambda: learner_id in self.rows(), f"{learner.first_name}'s row")
         self.morning.prompt_ms.append((self.prompted[learner_id] - started) * 1000)
         if not learner.no_phone:
             self.school.phone.write(encode_frame(learner.badge))
