@@ -23,7 +23,7 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
-from drivers.wiegand_formats import CORPORATE_1000, H10301, WiegandFormat
+from drivers.wiegand_formats import CORPORATE_1000, H10301
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.domain.lane import Need
@@ -32,6 +32,7 @@ from tests.drivers.driverfakes import PtyDevice
 from tests.drivers.osdpfakes import KEY, OsdpPeripheral
 from tests.drivers.wiegandfakes import TickedMockPin, WiegandWire, ticked_factory
 from tests.reliability.conftest import WAIT_SECONDS, KioskProcess, morning_zone
+from tests.reliability.osdp_taps import Card, tap
 
 # The school's day begins at 08:30 and the clock reads 07:xx whenever the suite runs, so
 # every arrival here is before the day starts: present, `/`.
@@ -75,8 +76,6 @@ ENTRY_D0, ENTRY_D1 = 5, 6
 PHONE_D0, PHONE_D1 = 13, 19
 ARCH_ALARM, ARCH_BEAM = 17, 16
 GREEN_LED, RED_LED, DOOR_RELAY = 22, 27, 24
-# A card as a reader reads it: its Wiegand format, card number and facility code.
-Card = tuple[WiegandFormat, int, int]
 # A walk out of the arch breaks its exit beam for longer than the beam's 50 ms debounce.
 WALK_OUT_SECONDS = 0.15
 
@@ -203,34 +202,8 @@ class OsdpDoor:
         wait_for(condition, what, self.log)
 
     def tap(self, reader: OsdpPeripheral, card: Card, done: Callable[[], bool], what: str) -> None:
-        """Present `card` to `reader` until `done`, as a learner taps again when the reader did
-        not answer. This fake reader, a Python thread, can miss its poll deadline on a loaded
-        machine; the kiosk then drops it off the bus (and logs it) and a read it had sent in
-        that moment is gone. The card is presented again only after such a drop and the
-        reader's return, and only if the first read has still not been acted on."""
-        port = "entry" if reader is self.entry else "phone"
-        drops = f"address {reader.address} stopped answering"
-        returns = f"usb-rs485-{port}-if00-port0: OSDP reader vendor"
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            said = self.log.read_text(encoding="utf-8")
-            dropped, back = said.count(drops), said.count(returns)
-            reader.present(*card)
-            while not done():
-                said = self.log.read_text(encoding="utf-8")
-                if said.count(drops) > dropped and said.count(returns) > back:
-                    break  # dropped and back since the read: a read in flight is lost
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"timed out waiting for {what}; the kiosk's log:\n{said[-3000:]}"
-                    )
-                time.sleep(0.01)
-            else:
-                return
-            # Back on the bus: a read it still held arrives with its first poll.
-            time.sleep(0.5)
-            if done():
-                return
+        line = self.entry_line if reader is self.entry else self.phone_line
+        tap(reader, card, port=line.path, log=self.log, done=done, what=what)
 
     def wait_for_light(self, colour: int, what: str) -> None:
         """Until the entry reader is lit `colour`. A reader that stops answering misses what is

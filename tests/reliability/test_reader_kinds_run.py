@@ -23,6 +23,7 @@ from tests.drivers.driverfakes import PtyDevice
 from tests.drivers.osdpfakes import KEY, OTHER_KEY, OsdpPeripheral
 from tests.drivers.wiegandfakes import WiegandWire, ticked_factory
 from tests.reliability.conftest import WAIT_SECONDS, KioskProcess, morning_zone
+from tests.reliability.osdp_taps import tap
 
 CONFIG = """\
 [school]
@@ -99,12 +100,27 @@ def test_kiosk_run_signs_in_a_learner_from_an_osdp_reader(tmp_path: Path) -> Non
     try:
         kiosk.wait_drawn("Tap your badge")
         kiosk.wait_drawn("reader online")
-        reader.present(H10301, 45678, 123)  # Chidi's card, enrolled as printed: 123:45678
+        db, log = tmp_path / "kiosk.db", tmp_path / "kiosk.log"
+        chidi = (H10301, 45678, 123)  # Chidi's card, enrolled as printed: 123:45678
+        tap(
+            reader,
+            chidi,
+            port=rs485.path,
+            log=log,
+            done=lambda: marks(db) == ["W001"],
+            what="Chidi's mark",
+        )
         kiosk.wait_drawn("Chidi")
-        wait_for(lambda: marks(tmp_path / "kiosk.db") == ["W001"], "Chidi's mark")
-        reader.present(CORPORATE_1000, 987654, 2049)
+        shiv = (CORPORATE_1000, 987654, 2049)
+        tap(
+            reader,
+            shiv,
+            port=rs485.path,
+            log=log,
+            done=lambda: marks(db) == ["W001", "W002"],
+            what="Shiv's mark",
+        )
         kiosk.wait_drawn("Shiv")
-        wait_for(lambda: marks(tmp_path / "kiosk.db") == ["W001", "W002"], "Shiv's mark")
     finally:
         kiosk.kill()
         reader.stop()
