@@ -20,7 +20,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -185,36 +185,39 @@ async def _greeted(app: KioskApp, n: int) -> None:
         await asyncio.sleep(0.0005)
 
 
-def _stamp_drawn(app: KioskApp) -> tuple[dict[str, float], asyncio.Event]:
-    """When each headline was first on screen: stamped as the refresh after the greeting's
-    new words is done, as the lane bench stamps its prompts (and `set`s the event)."""
-    drawn: dict[str, float] = {}
-    on_screen = asyncio.Event()
-    greet = app.greet
+class DrawnStamps:
+    """When each answer was first on screen: `app.<method>` (the one place the answers go out)
+    is wrapped on this instance only, and the refresh after each call stamps the call's
+    `key(...)`; a key's first stamp stays."""
 
-    def greeted(headline: str, next_step: str, **how: Any) -> None:
-        greet(headline, next_step, **how)
+    def __init__(self, app: KioskApp, method: str, key: Callable[..., Hashable]) -> None:
+        self.at: dict[Hashable, float] = {}
+        self._stamped = asyncio.Event()
+        answer = getattr(app, method)
 
-        def stamp() -> None:
-            drawn.setdefault(headline, time.perf_counter())
-            on_screen.set()
+        def answered(*args: Any, **kwargs: Any) -> None:
+            answer(*args, **kwargs)
+            which = key(*args, **kwargs)
 
-        app.call_after_refresh(stamp)
+            def stamp() -> None:
+                self.at.setdefault(which, time.perf_counter())
+                self._stamped.set()
 
-    setattr(app, "greet", greeted)  # noqa: B010 - an instance wrapper, the class is untouched
-    return drawn, on_screen
+            app.call_after_refresh(stamp)
 
+        setattr(app, method, answered)
 
-async def _drawn(drawn: dict[str, float], on_screen: asyncio.Event, n: int) -> float:
-    name = f"Learner{n}"
-    deadline = time.monotonic() + 10
-    while (at := next((t for h, t in drawn.items() if h.endswith(name)), None)) is None:
-        on_screen.clear()
-        try:
-            await asyncio.wait_for(on_screen.wait(), max(0.0, deadline - time.monotonic()))
-        except TimeoutError:
-            raise RuntimeError(f"{name}'s greeting was never drawn") from None
-    return at
+    async def first(self, key: Hashable, seconds: float) -> float | None:
+        """When `key`'s answer was first drawn, waited for up to `seconds` (woken by each
+        stamp, not by polling the app's own loop); None if it never was."""
+        deadline = time.monotonic() + seconds
+        while (at := self.at.get(key)) is None:
+            self._stamped.clear()
+            try:
+                await asyncio.wait_for(self._stamped.wait(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                return None
+        return at
 
 
 async def _taps(
@@ -228,7 +231,8 @@ async def _taps(
     app = build_production(school.config, clock=StartedClock(start))
     times: list[float] = []
     to_drawn: list[float] = []
-    drawn, on_screen = _stamp_drawn(app)
+    # Stamped by the name a greeting is for: "Good morning, Learner7" is Learner7's.
+    drawn = DrawnStamps(app, "greet", lambda headline, *_, **__: headline.rpartition(", ")[2])
     rate, lost = 0.0, 0
     async with app.run_test(size=(100, 30)):
         while not app.devices.reader.is_online:
@@ -239,7 +243,11 @@ async def _taps(
             school.reader.write(frame)
             await _greeted(app, n)
             times.append((time.perf_counter() - started) * 1000)
-            to_drawn.append((await _drawn(drawn, on_screen, n) - started) * 1000)
+            name = f"Learner{n}"
+            at = await drawn.first(name, 10.0)
+            if at is None:
+                raise RuntimeError(f"{name}'s greeting was never drawn")
+            to_drawn.append((at - started) * 1000)
         if burst:
             before = school.marks_today()
             start = first + count

@@ -38,11 +38,11 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widget import Widget
 
-from bench.endtoend import Pty, percentile
+from bench.endtoend import DrawnStamps, Pty, percentile
 from drivers.framing import encode_frame
 from kiosk.cli import main as cli
 from kiosk.config import Config, load_config
-from kiosk.domain.lane import Need, Tell
+from kiosk.domain.lane import Need
 from kiosk.people.pins import set_pin
 from kiosk.screens.lane import LaneScreen
 from kiosk.screens.learner_desk import LearnerDeskScreen
@@ -267,8 +267,6 @@ class Run:
         self.pilot = pilot
         self.morning = Morning(touches={learner.n: 0 for learner in school.plan})
         self.by_id: dict[int, Learner] = {}
-        self.prompted: dict[int, float] = {}  # learner id -> when their first answer was drawn
-        self.on_screen = asyncio.Event()  # set as each first answer is drawn
         self.arch_for: int | None = None  # the learner whose arch line is on its way
         self.bell_rung = False
 
@@ -279,24 +277,9 @@ class Run:
 
         The app's `_tell` is the one place a learner-facing answer goes out (the queue's
         learner line while staff are on the queue, a toast over their other screens, the
-        greeting when nobody is signed on); the bench wraps it on this instance only.
+        greeting when nobody is signed on).
         """
-        app, prompted, on_screen = self.app, self.prompted, self.on_screen
-        tell = app._tell
-
-        def told(effect: Tell) -> None:
-            tell(effect)
-            if effect.learner_id not in prompted:
-                learner_id = effect.learner_id
-                prompted[learner_id] = 0.0  # on screen once the next refresh is done
-
-                def drawn() -> None:
-                    prompted[learner_id] = time.perf_counter()
-                    on_screen.set()
-
-                app.call_after_refresh(drawn)
-
-        setattr(app, "_tell", told)  # noqa: B010 - an instance wrapper, the class is untouched
+        self.answers = DrawnStamps(self.app, "_tell", lambda effect: effect.learner_id)
 
     async def until(self, condition: Callable[[], object], what: str) -> None:
         deadline = time.monotonic() + WAIT_S
@@ -431,23 +414,16 @@ class Run:
         if learner.late and not self.bell_rung:
             self.clock.move_to(LATE_AT)
             self.bell_rung = True
-        # Woken when an answer is drawn, not by polling: a poll every half millisecond on the
-        # app's own event loop took the loop from the tap it was timing.
-        self.on_screen.clear()
         started = time.perf_counter()
         self.school.entry.write(encode_frame(learner.badge))
-        deadline = time.monotonic() + WAIT_S
-        while not self.prompted.get(learner_id):
-            try:
-                await asyncio.wait_for(self.on_screen.wait(), deadline - time.monotonic())
-            except TimeoutError:
-                raise Stalled(
-                    f"{learner.first_name}'s answer: nothing for {WAIT_S:.0f} s; "
-                    f"lane {self.app.lane_view}"
-                ) from None
-            self.on_screen.clear()
+        drawn = await self.answers.first(learner_id, WAIT_S)
+        if drawn is None:
+            raise Stalled(
+                f"{learner.first_name}'s answer: nothing for {WAIT_S:.0f} s; "
+                f"lane {self.app.lane_view}"
+            )
         await self.until(lambda: learner_id in self.rows(), f"{learner.first_name}'s row")
-        self.morning.prompt_ms.append((self.prompted[learner_id] - started) * 1000)
+        self.morning.prompt_ms.append((drawn - started) * 1000)
         if not learner.no_phone:
             self.school.phone.write(encode_frame(learner.badge))
 
