@@ -6,6 +6,7 @@ A benchmark that fails says which one could not take its figures, and the others
 import traceback
 
 from bench import endtoend, lane, panel, readers, roster, sync, usecases
+from bench.ratios import lane_over_plain
 
 taken: dict[str, float] = {}
 BENCHES = (
@@ -27,13 +28,7 @@ for name, run in BENCHES:
         traceback.print_exc()
         print(f"# bench.{name} could not take its figures: {exc!r}", flush=True)
         failed.append(name)
-if "tap_to_prompt_p99_ms" in taken and taken.get("tap_to_drawn_p50_ms"):
-    # The lane's slowest answers against the plain tap's typical one, taken in this one run,
-    # both to the frame that shows the learner the words.
-    ratio = taken["tap_to_prompt_p99_ms"] / taken["tap_to_drawn_p50_ms"]
-    print(f"lane_p99_over_plain_p50: {ratio:.2f}")
-    # As it was first printed: the plain tap only to its words being set, one frame short.
-    words = taken["tap_to_prompt_p99_ms"] / taken["tap_to_screen_p50_ms"]
-    print(f"lane_p99_over_plain_words_p50: {words:.2f}")
+for name, ratio in lane_over_plain(taken).items():
+    print(f"{name}: {ratio:.2f}")
 if failed:
     raise SystemExit(f"benchmarks that failed: {', '.join(failed)}")

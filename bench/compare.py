@@ -23,6 +23,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from bench.ratios import lane_over_plain
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".bench-base"
 FIGURE = re.compile(r"^([a-z][a-z0-9_]*): (-?[0-9.]+(?:e-?\d+)?)$")
@@ -100,14 +102,12 @@ def main() -> None:
                 for name, value in run_bench(tree, python, module).items():
                     taken[side][name].append(value)
     for figures in taken.values():
-        # The lane's slowest answers against the plain tap's typical one, round by round (as
-        # `make bench` prints it): two figures taken in the same round, one after the other.
-        lane, plain = (
-            figures.get("tap_to_prompt_p99_ms", []),
-            figures.get("tap_to_screen_p50_ms", []),
-        )
-        if lane and len(lane) == len(plain):
-            figures["lane_p99_over_plain_p50"] = [a / b for a, b in zip(lane, plain, strict=True)]
+        # Ratios of two figures taken in the same round, one after the other, as `make bench`
+        # prints them: round by round, then the median.
+        for n in range(rounds):
+            one_round = {name: values[n] for name, values in figures.items() if len(values) > n}
+            for name, value in lane_over_plain(one_round).items():
+                figures[name].append(value)
     names = sorted(set(taken["base"]) | set(taken["today"]))
     print(f"{'figure':36} {'base':>18} {'today':>18} {'today/base':>10}")
     for name in names:

@@ -243,6 +243,7 @@ class Morning:
 
     seconds: float = 0.0
     prompt_ms: list[float] = field(default_factory=list)
+    desk_open_ms: list[float] = field(default_factory=list)  # a row touched to its desk drawn
     touches: dict[int, int] = field(default_factory=dict)  # by learner number
     sign_on_touches: int = 0
     max_in_flight: int = 0
@@ -267,6 +268,7 @@ class Run:
         self.pilot = pilot
         self.morning = Morning(touches={learner.n: 0 for learner in school.plan})
         self.by_id: dict[int, Learner] = {}
+        self.touched_at = 0.0  # when the last staff touch went down
         self.arch_for: int | None = None  # the learner whose arch line is on its way
         self.bell_rung = False
 
@@ -280,6 +282,12 @@ class Run:
         greeting when nobody is signed on).
         """
         self.answers = DrawnStamps(self.app, "_tell", lambda effect: effect.learner_id)
+
+    async def drawn(self, widget: Widget) -> None:
+        """Until the screen has been refreshed with what `widget` shows now."""
+        done = asyncio.Event()
+        widget.call_after_refresh(done.set)
+        await asyncio.wait_for(done.wait(), WAIT_S)
 
     async def until(self, condition: Callable[[], object], what: str) -> None:
         deadline = time.monotonic() + WAIT_S
@@ -309,6 +317,7 @@ class Run:
 
         find().scroll_visible(animate=False, immediate=True)
         await self.pilot.pause()
+        self.touched_at = time.perf_counter()
         if not await self.pilot.click(find()):
             raise Stalled(f"the touch on {target} landed on something else")
         await self.pilot.pause()
@@ -376,6 +385,8 @@ class Run:
                 )
                 opened = self.app.screen
                 assert isinstance(opened, LearnerDeskScreen)
+                await self.drawn(opened)
+                self.morning.desk_open_ms.append((time.perf_counter() - self.touched_at) * 1000)
                 if opened.view.first_name != row.first_name:
                     # The queue moved up under the finger (as it can for staff): back, again.
                     await self.touch("#back", learner)
@@ -508,7 +519,7 @@ async def run_morning(school: LaneSchool) -> Morning:
 
 def figures(plan: list[Learner], morning: Morning) -> dict[str, float]:
     clear = [morning.touches[learner.n] for learner in plan if learner.clear_path]
-    return {
+    taken = {
         "lane_learners_per_min": (morning.admitted + morning.refused) / (morning.seconds / 60),
         "clear_path_staff_touches": sum(clear) / len(clear) if clear else 0.0,
         "staff_touches_per_learner": sum(morning.touches.values()) / len(plan),
@@ -517,6 +528,10 @@ def figures(plan: list[Learner], morning: Morning) -> dict[str, float]:
         "lane_max_in_flight": morning.max_in_flight,
         "lane_sign_on_touches": morning.sign_on_touches,
     }
+    if morning.desk_open_ms:  # a morning too small for anyone to need staff opens no desk
+        taken["desk_open_p50_ms"] = percentile(morning.desk_open_ms, 0.50)
+        taken["desk_open_p99_ms"] = percentile(morning.desk_open_ms, 0.99)
+    return taken
 
 
 def check(plan: list[Learner], morning: Morning) -> None:

@@ -166,6 +166,14 @@ class LaneScreen(Screen[LaneChoice]):
             button.set_class(row is not None and row.blocking, "blocking")
             button.set_class(row is not None and bool(row.needs) and not row.blocking, "needs")
 
+    def reopen(self, view: LaneView) -> None:
+        """Shown again (the station keeps one queue): up to date, at the top, nothing focused
+        until it opens, as a new one would be."""
+        self.show(view)
+        if self._ready:
+            self.query_one("#queue", VerticalScroll).scroll_home(animate=False, immediate=True)
+            self.set_focus(None)
+
     def row_of(self, learner_id: int) -> Button | None:
         """The button that shows `learner_id`'s row now, if they are in the queue."""
         if learner_id in self._learner_at:

@@ -43,6 +43,10 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
     `late_reasons` are the school's reasons for lateness as (button, comment) pairs: a touch on
     the button writes the comment the MIS gets; anything else is written on the keyboard.
     The steps scroll; the keyboard, what Admit waits for, Back and Admit stay at the foot.
+
+    Every step's buttons are made once and shown or hidden for the learner in `reopen(view)`: the
+    station keeps one desk and opens it again for the next learner, so opening it costs the
+    lane no new widgets (each made and styled on the loop the next entry tap waits on).
     """
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
@@ -58,67 +62,89 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
                 yield from self._steps()
             with Vertical(id="foot"):
                 yield OnScreenKeyboard(id="keyboard")
-                yield Static(self._waiting_for(), id="waiting", markup=False)
+                yield Static("", id="waiting", markup=False)
                 with Horizontal(id="end-row", classes="row"):
                     yield Button("Back", id="back")
-                    yield Button(
-                        "Admit", id="admit", variant="success", disabled=not self.view.may_admit
-                    )
+                    yield Button("Admit", id="admit", variant="success")
 
     def _steps(self) -> ComposeResult:
+        yield Static("", id="name", markup=False)
+        yield Static("", id="mark", markup=False)
+        yield Static("", id="flags", markup=False)
+        with Horizontal(id="phone-row", classes="row"):
+            yield Input(placeholder="Slot", id="slot", classes="digits", restrict=r"\d*")
+            yield Button("Phone in slot", id="phone-in")
+            yield Button("No phone", id="no-phone")
+        with Horizontal(id="screening-row", classes="row"):
+            yield Button("Arch: clear", id="arch-clear", variant="success")
+            yield Button("Arch: alarm", id="arch-alarm", variant="warning")
+            yield Button("Wand: clear", id="wand-clear", variant="success")
+            yield Button("Wand: alarm", id="wand-alarm", variant="warning")
+        # The steps that admission waits for come first; the reason for lateness is optional.
+        with Grid(id="late-reasons"):
+            for n, (button, _) in enumerate(self.late_reasons):
+                yield TouchKey(button, id=f"late-{n}")
+        yield Input(placeholder="Reason for being late (note or explanation)", id="late-reason")
+        with Horizontal(id="search-row", classes="row"):
+            yield Button("Search (grounds)", id="search", variant="warning")
+            yield Button("Walk again", id="send-back")
+            yield Button("Refuses", id="refuse", variant="error")
+        # R28: at any step, a learner suspected of being under the influence is not admitted.
+        # A row of its own, so the search row's labels still fit the 7-inch panel.
+        with Horizontal(id="influence-row", classes="row"):
+            yield Button("Under the influence: not admitted", id="influence", variant="error")
+
+    def on_mount(self) -> None:
+        self._fill()
+
+    def reopen(self, view: LearnerDeskView) -> None:
+        """The next learner on this desk, as a new one would open: the boxes empty, the
+        keyboard away, the steps at the top."""
+        self.view = view
+        if self.is_mounted:
+            self._fill()
+            self.query_one("#keyboard", OnScreenKeyboard).hide()
+            self.query_one("#steps", VerticalScroll).scroll_home(animate=False, immediate=True)
+            self.set_focus(None)  # taken again as it opens, like a new screen's
+
+    def _fill(self) -> None:
         view = self.view
-        yield Static(f"{view.first_name} {view.surname}", id="name", markup=False)
-        yield Static(
+        self._text("#name", f"{view.first_name} {view.surname}")
+        self._text(
+            "#mark",
             f"{view.reg_group} · Year {view.year_group} · arrived {view.arrived_local} · "
             f"{_mark(view)}",
-            id="mark",
-            markup=False,
         )
         flags = []
         if view.late_detention:
             flags.append("Late detention today")
         if view.sen:
             flags.append("SEN: make reasonable adjustments")
-        if flags:
-            yield Static(" · ".join(flags), id="flags", markup=False)
-        if view.phone_policy != "off" and not view.phone_done:
-            with Horizontal(id="phone-row", classes="row"):
-                yield Input(
-                    view.slot, placeholder="Slot", id="slot", classes="digits", restrict=r"\d*"
-                )
-                yield Button("Phone in slot", id="phone-in", disabled=not view.slot)
-                yield Button("No phone", id="no-phone")
-        if screening_due(view) and view.screening_result != ScreeningResult.CLEAR:
-            with Horizontal(id="screening-row", classes="row"):
-                if view.screening_result is None and view.in_arch:
-                    yield Button("Arch: clear", id="arch-clear", variant="success")
-                    yield Button("Arch: alarm", id="arch-alarm", variant="warning")
-                yield Button("Wand: clear", id="wand-clear", variant="success")
-                yield Button("Wand: alarm", id="wand-alarm", variant="warning")
-        # The steps that admission waits for come first; the reason for lateness is optional.
-        if view.mark_code in LATE_CODES and self.late_reasons:
-            with Grid(id="late-reasons"):
-                for n, (button, _) in enumerate(self.late_reasons):
-                    yield TouchKey(button, id=f"late-{n}")
-        if view.mark_code in LATE_CODES:
-            yield Input(
-                view.late_reason,
-                placeholder="Reason for being late (note or explanation)",
-                id="late-reason",
-            )
-        with Horizontal(id="search-row", classes="row"):
-            yield Button("Search (grounds)", id="search", variant="warning")
-            if view.screening_result == ScreeningResult.ALARM and not view.search_done:
-                yield Button("Walk again", id="send-back")
-            if screening_due(view) and view.screening_result != ScreeningResult.CLEAR:
-                yield Button("Refuses", id="refuse", variant="error")
-        # R28: at any step, a learner suspected of being under the influence is not admitted.
-        # A row of its own, so the search row's labels still fit the 7-inch panel.
-        with Horizontal(id="influence-row", classes="row"):
-            yield Button("Under the influence: not admitted", id="influence", variant="error")
+        self._text("#flags", " · ".join(flags))
+        self._shown("#flags", bool(flags))
+        self._shown("#phone-row", view.phone_policy != "off" and not view.phone_done)
+        self.query_one("#slot", Input).value = view.slot
+        self.query_one("#phone-in", Button).disabled = not view.slot
+        screening = screening_due(view) and view.screening_result != ScreeningResult.CLEAR
+        self._shown("#screening-row", screening)
+        arch_open = view.screening_result is None and view.in_arch
+        self._shown("#arch-clear", arch_open)
+        self._shown("#arch-alarm", arch_open)
+        late = view.mark_code in LATE_CODES
+        self._shown("#late-reasons", late and bool(self.late_reasons))
+        self._shown("#late-reason", late)
+        self.query_one("#late-reason", Input).value = view.late_reason if late else ""
+        alarmed = view.screening_result == ScreeningResult.ALARM and not view.search_done
+        self._shown("#send-back", alarmed)
+        self._shown("#refuse", screening)
+        self._text("#waiting", f"Admit waits: {view.waiting_for}" if view.waiting_for else "")
+        self.query_one("#admit", Button).disabled = not view.may_admit
 
-    def _waiting_for(self) -> str:
-        return f"Admit waits: {self.view.waiting_for}" if self.view.waiting_for else ""
+    def _text(self, selector: str, text: str) -> None:
+        self.query_one(selector, Static).update(text)
+
+    def _shown(self, selector: str, shown: bool) -> None:
+        self.query_one(selector).display = shown
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "slot":
@@ -128,8 +154,8 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
         event.stop()  # Enter in a box must never admit or send anything by itself.
 
     def _late_reason(self) -> str:
-        boxes = self.query("#late-reason").results(Input)
-        return next((box.value.strip() for box in boxes), "")
+        box = self.query_one("#late-reason", Input)
+        return box.value.strip() if box.display else ""
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -142,7 +168,7 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
             self.query_one("#late-reason", Input).value = comment
             return
         kind = _ACTIONS.get(button_id)
-        if kind is None or event.button.disabled:
+        if kind is None or event.button.disabled or not event.button.display:
             return
         phone_in = kind == DeskActionKind.PHONE_IN
         slot = self.query_one("#slot", Input).value.strip() if phone_in else ""

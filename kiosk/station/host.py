@@ -19,6 +19,7 @@ from kiosk.screens.greeting import GreetingScreen, Tone
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.lane import LaneChoice
 from kiosk.station.devices import Devices
+from kiosk.station.kept_screen import ScreenKeeper
 from kiosk.station.known_badges import KnownBadges
 from kiosk.station.writer import Writer
 
@@ -28,7 +29,7 @@ Then = Callable[[T], None]  # a step's answer, back on the UI thread
 Failed = Callable[[BaseException], None]  # its failure for good, once staff are told
 
 
-class DeskHost(Protocol):
+class DeskHost(ScreenKeeper, Protocol):
     """What a staff desk needs: the book, the clock, the writer, and screens to push."""
 
     config: Config
@@ -75,8 +76,6 @@ class StationHost(DeskHost, Protocol):
 
     @property
     def screen(self) -> Screen[object]: ...
-    @property
-    def screen_stack(self) -> list[Screen[Any]]: ...
     def greet(
         self, headline: str, next_step: str, *, tone: Tone, hold: float | None = None
     ) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from kiosk.domain import lane as rules
 from kiosk.domain.people import StaffRef
@@ -13,6 +14,7 @@ from kiosk.screens.greeting import UNTIL_REPLACED, tone_for
 from kiosk.screens.lane import LaneChoice, LaneScreen
 from kiosk.screens.text import plain
 from kiosk.station.host import Failed, StationHost
+from kiosk.station.kept_screen import KeptScreen
 from kiosk.station.staff_session import StaffSession
 from kiosk.views.lane import LaneView
 
@@ -28,7 +30,8 @@ class LaneFront:
         self.view = LaneView((), (), 0, 0, "")
         # The last answer a learner was given while staff were at the screen.
         self.last_told: tuple[str, str] | None = None
-        self._screen: LaneScreen | None = None
+        self._screen: LaneScreen | None = None  # while on the stack
+        self._kept: KeptScreen[LaneScreen] = KeptScreen(host, "lane")
 
     @property
     def screen(self) -> LaneScreen | None:
@@ -151,13 +154,18 @@ class LaneFront:
         if self.screen is not None and host.screen is self.screen:
             return  # the queue is on the screen already (staff tapped their own badge)
         host.close_answers()
-        screen = LaneScreen(
-            self.view,
-            host.clock,
-            office=office,
-            demo=host.devices.pass_arch is not None,
-            demo_badges=host.devices.demo_badges,
+        screen = self._kept.get(
+            partial(
+                LaneScreen,
+                self.view,
+                host.clock,
+                office=office,
+                demo=host.devices.pass_arch is not None,
+                demo_badges=host.devices.demo_badges,
+            ),
+            kind=office,
         )
+        screen.reopen(self.view)
         self._screen = screen
         if self.last_told is not None:
             screen.say(*self.last_told)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from kiosk.config import Config
 from kiosk.database import Book
@@ -20,6 +21,7 @@ from kiosk.screens.learner_desk import LearnerDeskScreen
 from kiosk.screens.refusal import RefusalScreen
 from kiosk.screens.text import plain
 from kiosk.station.host import DeskHost, answered
+from kiosk.station.kept_screen import KeptScreen
 from kiosk.station.lane_front import LaneFront
 from kiosk.station.search_desk import SearchDesk, tell_dsl_now
 from kiosk.station.staff_session import StaffSession
@@ -118,6 +120,7 @@ class LearnerDesk:
         self.staff = staff
         self.lane = lane_front
         self.search = SearchDesk(host, staff, lane_front)
+        self._desk: KeptScreen[LearnerDeskScreen] = KeptScreen(host, "learner-desk")
 
     def _row(self, learner_id: int) -> LaneRow | None:
         return next((r for r in self.lane.view.rows if r.learner_id == learner_id), None)
@@ -141,10 +144,11 @@ class LearnerDesk:
         if row is None:
             self.host.notify("That learner is no longer in the lane.", severity="warning")
         while row is not None:
-            desk = LearnerDeskScreen(
-                desk_view(row, self.host.config, self.host.book),
-                self.host.config.policy.late_reasons,
+            view = desk_view(row, self.host.config, self.host.book)
+            desk = self._desk.get(
+                partial(LearnerDeskScreen, view, self.host.config.policy.late_reasons)
             )
+            desk.reopen(view)
             action = await self.staff.ask(desk)
             self.staff.touch()
             if action is None or await self._act(row, action):

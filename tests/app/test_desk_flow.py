@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from textual.widgets import Input
 
 from kiosk.screens.duty import DutyScreen
 from kiosk.screens.greeting import GreetingScreen
@@ -104,6 +105,32 @@ async def test_phone_in_clear_arch_and_admission(desk) -> None:
         (screening,) = session.scalars(select(ScreeningRecord)).all()
         assert (handin.slot, handin.received_by.staff_id) == ("12", "S03")
         assert (screening.result, screening.operator.staff_id) == ("clear", "S03")
+
+
+async def test_the_next_learners_desk_shows_nothing_of_the_last(desk) -> None:
+    # The station opens one desk again for each learner: what staff typed for one learner,
+    # and the keyboard they typed it on, are gone when the next learner's desk opens.
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        await sign_on(desk, pilot, BETHAN)
+        await close_duty(pilot)
+        await arrives(desk, pilot, SHIV)
+        await arrives(desk, pilot, CHIDI)
+        await open_learner(desk, pilot, "Shiv")
+        first = desk.app.screen
+        await type_into(pilot, "#slot", "37")
+        assert first.query_one("#keyboard").display
+        await press(desk, pilot, "#back")
+        await open_learner(desk, pilot, "Chidi")
+        assert desk.app.screen is first  # the same desk, opened again
+        text = shown(desk.app)
+        assert "Chidi Okafor" in text and "Shiv" not in text
+        assert desk.app.screen.query_one("#slot", Input).value == ""
+        assert not desk.app.screen.query_one("#keyboard").display
+        await type_into(pilot, "#slot", "12")
+        await press(desk, pilot, "#phone-in")
+    with desk.book.sessions() as session:
+        (handin,) = session.scalars(select(PhoneHandinRecord)).all()
+        assert (handin.learner.mis_id, handin.slot) == ("A1001", "12")
 
 
 async def test_alarm_then_a_lawful_search_then_admission(desk) -> None:

@@ -10,10 +10,11 @@ from kiosk.domain.people import StaffRef
 from kiosk.domain.search import SearchLevel
 from kiosk.door.searches import SearchForm, record_search
 from kiosk.phones.desk import hand_in
+from kiosk.screens.lane import LaneScreen
 from kiosk.screens.office import OfficeScreen
 from records.models import LearnerRecord, PhoneHandinRecord
 from tests.app.conftest import MORNING
-from tests.app.test_desk_flow import sign_on
+from tests.app.steps import close_duty, settled, sign_on
 from tests.screens.harness import shown, tap
 
 HELEN, GRAINNE = "1A00990005", "1A00990006"  # S05 office, S06 dsl + office
@@ -145,6 +146,20 @@ async def test_a_screener_has_no_office_button(desk) -> None:
     async with desk.app.run_test(size=(100, 30)) as pilot:
         await sign_on(desk, pilot, "1A00990003")
         assert not desk.app.screen.query("#office")
+
+
+async def test_the_queue_has_the_office_button_only_for_office_staff(desk) -> None:
+    # One queue is kept and opened again for whoever signs on next: its Office button follows
+    # the member of staff at the screen, not the one before.
+    async with desk.app.run_test(size=(100, 30)) as pilot:
+        for badge, office in ((HELEN, True), ("1A00990003", False), (GRAINNE, True)):
+            await sign_on(desk, pilot, badge)
+            await close_duty(pilot)
+            assert isinstance(desk.app.screen, LaneScreen)
+            assert bool(desk.app.screen.query("#office")) is office, badge
+            await tap(pilot, "#lock")
+            await settled(desk.app, pilot)
+            assert not desk.app.desk.unlocked
 
 
 def test_office_screen_snapshot(desk, snap_compare) -> None:

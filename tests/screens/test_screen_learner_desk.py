@@ -40,7 +40,11 @@ AFTER_REGISTER = replace(
 
 
 def has(app, selector: str) -> bool:
-    return bool(app.screen.query(selector))
+    """Shown to staff: the desk keeps every step's buttons and hides those not needed now."""
+    return any(
+        all(node.display for node in widget.ancestors_with_self)
+        for widget in app.screen.query(selector)
+    )
 
 
 def admit(app) -> Button:
