@@ -44,9 +44,9 @@ class LearnerDeskScreen(TouchScreen[DeskAction | None]):
     the button writes the comment the MIS gets; anything else is written on the keyboard.
     The steps scroll; the keyboard, what Admit waits for, Back and Admit stay at the foot.
 
-    Every step's buttons are made once and shown or hidden for the learner in `reopen(view)`: the
-    station keeps one desk and opens it again for the next learner, so opening it costs the
-    lane no new widgets (each made and styled on the loop the next entry tap waits on).
+    Every step's buttons are made once and shown or hidden for the learner in `reopen(view)`:
+    the station keeps one desk and opens it again for the next learner, with no widget to make
+    and style (see kiosk/station/kept_screen.py).
     """
 
     CSS_PATH = Path(__file__).with_suffix(".tcss")
